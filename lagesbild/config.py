@@ -1,0 +1,369 @@
+"""Loading the configuration once, validating it, and handing it down.
+
+`load_config(path)` reads a TOML file, fills every table it leaves out (and
+every key a table leaves out) from the built-in defaults, which are
+`config.example.toml`, and returns frozen dataclasses. Errors name the key and
+say what is wrong. Secrets are read here, from the environment variables the
+configuration names; below the command line no code reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lagesbild.errors import ConfigError
+from parsers.form import FormError, FormSpec, builtin_form_path, load_form
+from parsers.limits import Limits
+
+
+@dataclass(frozen=True, slots=True)
+class CountyConfig:
+    name: str
+    code: str
+    form: FormSpec
+    mailbox_address: str
+    sender_name: str
+    staff: tuple[str, ...]
+    leadership: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityConfig:
+    name: str
+    code: str
+    domains: tuple[str, ...]
+    addresses: tuple[str, ...]
+    contacts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MailboxConfig:
+    source: str
+    password: str | None
+    auth: str
+    allow_plaintext_loopback: bool
+    oauth_tenant_id: str
+    oauth_client_id: str
+    oauth_client_secret: str | None
+    oauth_token_command: str
+    processed_folder: str
+    quarantine_folder: str
+    error_folder: str
+    ignored_folder: str
+    poll_interval_seconds: int
+    idle: bool
+    batch_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    url: str
+    password: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxConfig:
+    transport: str
+    username: str
+    password: str | None
+    replies_per_sender_per_hour: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineConfig:
+    grace_minutes: int
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityConfig:
+    require_authentication: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration. `path` is the file it came from (None: built-in)."""
+
+    path: Path | None
+    county: CountyConfig
+    municipalities: tuple[MunicipalityConfig, ...]
+    mailbox: MailboxConfig
+    store: StoreConfig
+    outbox: OutboxConfig
+    limits: Limits
+    deadline: DeadlineConfig
+    security: SecurityConfig
+
+    def municipality(self, name: str) -> MunicipalityConfig | None:
+        for m in self.municipalities:
+            if m.name == name:
+                return m
+        return None
+
+
+def default_config_text() -> str:
+    """The text of the built-in defaults (config.example.toml)."""
+    return (resources.files("lagesbild") / "defaults.toml").read_text(encoding="utf-8")
+
+
+class _Table:
+    """Typed access to one TOML table, with errors that name the key."""
+
+    def __init__(self, name: str, data: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+        unknown = sorted(set(data) - set(defaults))
+        if unknown and defaults:
+            raise ConfigError(f"[{name}] unknown key '{unknown[0]}' (known keys: {', '.join(sorted(defaults))})")
+        self.name = name
+        self.data = {**defaults, **data}
+
+    def _get(self, key: str) -> Any:
+        if key not in self.data:
+            raise ConfigError(f"[{self.name}] {key}: missing")
+        return self.data[key]
+
+    def str(self, key: str, *, allow_empty: bool = True) -> str:
+        value = self._get(key)
+        if not isinstance(value, str):
+            raise ConfigError(f"[{self.name}] {key}: must be a string, got {type(value).__name__}")
+        if not allow_empty and not value.strip():
+            raise ConfigError(f"[{self.name}] {key}: must not be empty")
+        return value
+
+    def int(self, key: str, minimum: int = 0, maximum: int | None = None) -> int:
+        value = self._get(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"[{self.name}] {key}: must be a whole number, got {value!r}")
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = f" and at most {maximum}" if maximum is not None else ""
+            raise ConfigError(f"[{self.name}] {key}: must be at least {minimum}{upper}, got {value}")
+        return value
+
+    def bool(self, key: str) -> bool:
+        value = self._get(key)
+        if not isinstance(value, bool):
+            raise ConfigError(f"[{self.name}] {key}: must be true or false, got {value!r}")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self._get(key)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"[{self.name}] {key}: must be a list of strings")
+        return tuple(value)
+
+    def emails(self, key: str) -> tuple[str, ...]:
+        values = self.strings(key)
+        for v in values:
+            if not _EMAIL_RE.fullmatch(v):
+                raise ConfigError(f"[{self.name}] {key}: '{v}' is not an e-mail address")
+        return values
+
+    def secret(self, key: str) -> str | None:
+        """The value of the environment variable named by `key` (None when unset)."""
+        var = self.str(key)
+        if var and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+            raise ConfigError(f"[{self.name}] {key}: must name an environment variable, got '{var}'")
+        return os.environ.get(var) if var else None
+
+
+_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_DOMAIN_RE = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def _resolve_path_url(value: str, scheme: str, base: Path) -> str:
+    """Make the path of "scheme:PATH" absolute against `base`."""
+    prefix, _, path = value.partition(":")
+    if prefix != scheme or not path:
+        return value
+    p = Path(path).expanduser()
+    return f"{scheme}:{p if p.is_absolute() else (base / p)}"
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    m = re.match(r"^sqlite:///(.*)$", url)
+    if not m or not m.group(1) or m.group(1).startswith("/") or m.group(1) == ":memory:":
+        return url
+    return f"sqlite:///{base / m.group(1)}"
+
+
+def _check_source(url: str) -> None:
+    if url.startswith("maildir:"):
+        if not url[len("maildir:"):]:
+            raise ConfigError("[mailbox] source: 'maildir:' needs a folder, e.g. maildir:/var/mail/lagesbild")
+        return
+    m = re.fullmatch(r"imaps?://(?:[^@/]+@)?[^/:]+(?::\d{1,5})?(?:/.*)?", url)
+    if not m:
+        raise ConfigError(f"[mailbox] source: '{url}' must be maildir:PATH or imap://user@host:port/FOLDER")
+
+
+def _check_transport(url: str) -> None:
+    if url.startswith("file:") and url[5:]:
+        return
+    if re.fullmatch(r"smtps?://[^/:]+(?::\d{1,5})?/?", url) or url.startswith("graph:"):
+        return
+    raise ConfigError(f"[outbox] transport: '{url}' must be file:DIR, smtp://host:port, smtps://host:port or graph:")
+
+
+def _check_store(url: str) -> None:
+    if url.startswith("sqlite:///") or url.startswith(("postgresql://", "postgresql+psycopg://")):
+        return
+    raise ConfigError(f"[store] url: '{url}' must be sqlite:///PATH or postgresql+psycopg://user@host/db")
+
+
+def _load_form(ref: str, base: Path) -> FormSpec:
+    path = builtin_form_path(ref)
+    if path is None:
+        candidate = Path(ref).expanduser()
+        path = candidate if candidate.is_absolute() else base / candidate
+        if not path.is_file():
+            raise ConfigError(f"[county] form: '{ref}' is neither a shipped form nor a file")
+    try:
+        return load_form(path)
+    except FormError as exc:
+        raise ConfigError(f"[county] form: {exc}") from exc
+
+
+def _municipalities(items: Any, county_code: str) -> tuple[MunicipalityConfig, ...]:
+    from parsers.municipality import load_registry
+
+    if not isinstance(items, list) or not items:
+        raise ConfigError("[[municipalities]]: at least one municipality is needed")
+    registry = load_registry()
+    keys = {"name": "", "domains": [], "addresses": [], "contacts": []}
+    out: list[MunicipalityConfig] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ConfigError(f"[[municipalities]] #{i + 1}: must be a table")
+        t = _Table(f"municipalities #{i + 1}", item, keys)
+        name = t.str("name", allow_empty=False)
+        found = registry.by_name(name)
+        if found is None:
+            resolution = registry.resolve(name)
+            hint = f" (did you mean '{resolution.municipality.name}'?)" if resolution.municipality else ""
+            raise ConfigError(f"[[municipalities]] name: '{name}' is not a Swedish municipality{hint}")
+        if found.county_code != county_code:
+            raise ConfigError(f"[[municipalities]] name: '{name}' is in county {found.county_code}, "
+                              f"not in [county] code {county_code}")
+        domains = tuple(d.lower().lstrip("@") for d in t.strings("domains"))
+        for d in domains:
+            if not _DOMAIN_RE.fullmatch(d):
+                raise ConfigError(f"[[municipalities]] {name}: domain '{d}' is not a domain name")
+        out.append(MunicipalityConfig(name, found.code, domains, tuple(a.lower() for a in t.emails("addresses")),
+                                      t.emails("contacts")))
+    names = [m.name for m in out]
+    if len(set(names)) != len(names):
+        raise ConfigError("[[municipalities]]: a municipality is listed twice")
+    return tuple(out)
+
+
+def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = None) -> Config:
+    """Build a Config from parsed TOML (tables left out come from the defaults)."""
+    defaults = tomllib.loads(default_config_text())
+    known = set(defaults)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ConfigError(f"unknown table [{unknown[0]}] (known: {', '.join(sorted(known))})")
+    for key, value in data.items():
+        if key != "municipalities" and not isinstance(value, dict):
+            raise ConfigError(f"[{key}] must be a table")
+
+    def table(name: str) -> _Table:
+        return _Table(name, data.get(name, {}), defaults[name])
+
+    c = table("county")
+    code = c.str("code", allow_empty=False)
+    if not re.fullmatch(r"\d{2}", code):
+        raise ConfigError(f"[county] code: must be the two-digit county code, got '{code}'")
+    county = CountyConfig(
+        name=c.str("name", allow_empty=False), code=code, form=_load_form(c.str("form"), base),
+        mailbox_address=_one_email(c, "mailbox_address"),
+        sender_name=c.str("sender_name"), staff=c.emails("staff"), leadership=c.emails("leadership"),
+    )
+    municipalities = _municipalities(data.get("municipalities", defaults["municipalities"]), code)
+
+    m = table("mailbox")
+    source = _resolve_path_url(m.str("source"), "maildir", base)
+    _check_source(source)
+    auth = m.str("auth")
+    if auth not in ("password", "xoauth2"):
+        raise ConfigError(f"[mailbox] auth: must be \"password\" or \"xoauth2\", got '{auth}'")
+    mailbox = MailboxConfig(
+        source=source, password=m.secret("password_env"), auth=auth,
+        allow_plaintext_loopback=m.bool("allow_plaintext_loopback"),
+        oauth_tenant_id=m.str("oauth_tenant_id"), oauth_client_id=m.str("oauth_client_id"),
+        oauth_client_secret=m.secret("oauth_client_secret_env"), oauth_token_command=m.str("oauth_token_command"),
+        processed_folder=m.str("processed_folder", allow_empty=False),
+        quarantine_folder=m.str("quarantine_folder", allow_empty=False),
+        error_folder=m.str("error_folder", allow_empty=False),
+        ignored_folder=m.str("ignored_folder", allow_empty=False),
+        poll_interval_seconds=m.int("poll_interval_seconds", 1, 86400), idle=m.bool("idle"),
+        batch_size=m.int("batch_size", 1, 10000),
+    )
+    s = table("store")
+    store_url = _resolve_sqlite(s.str("url"), base)
+    _check_store(store_url)
+    o = table("outbox")
+    transport = _resolve_path_url(o.str("transport"), "file", base)
+    _check_transport(transport)
+    outbox = OutboxConfig(transport, o.str("username"), o.secret("password_env"),
+                          o.int("replies_per_sender_per_hour", 1, 10000))
+    p = table("parsing")
+    mb = 1024 * 1024
+    limits = Limits(max_file_bytes=p.int("max_file_mb", 1, 1024) * mb,
+                    max_unzipped_bytes=p.int("max_unzipped_mb", 1, 4096) * mb,
+                    seconds_per_file=float(p.int("seconds_per_file", 1, 600)),
+                    max_pdf_pages=p.int("max_pdf_pages", 1, 10000))
+    d = table("deadline")
+    tz = d.str("timezone")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(tz)
+    except (KeyError, ValueError) as exc:
+        raise ConfigError(f"[deadline] timezone: unknown time zone '{tz}'") from exc
+    deadline = DeadlineConfig(d.int("grace_minutes", 0, 60 * 24 * 31), tz)
+    sec = table("security")
+    return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
+                  outbox, limits, deadline, SecurityConfig(sec.bool("require_authentication")))
+
+
+def _one_email(t: _Table, key: str) -> str:
+    value = t.str(key, allow_empty=False)
+    if not _EMAIL_RE.fullmatch(value):
+        raise ConfigError(f"[{t.name}] {key}: '{value}' is not an e-mail address")
+    return value
+
+
+def load_config(path: str | Path | None) -> Config:
+    """Load `path` (None: the built-in defaults). Raises ConfigError naming the key."""
+    if path is None:
+        return config_from_dict({}, Path.cwd())
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read configuration file {p}: {exc.strerror}") from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
+    try:
+        return config_from_dict(data, p.resolve().parent, p)
+    except ConfigError as exc:
+        raise ConfigError(f"{p}: {exc}") from exc
+
+
+def find_config_path(explicit: str | None, environ: Mapping[str, str]) -> Path | None:
+    """--config, else $LAGESBILD_CONFIG, else ./config.toml when present, else None."""
+    if explicit:
+        return Path(explicit)
+    if environ.get("LAGESBILD_CONFIG"):
+        return Path(environ["LAGESBILD_CONFIG"])
+    local = Path("config.toml")
+    return local if local.is_file() else None

@@ -1,0 +1,270 @@
+"""Reading an impact value ("Påverkan") from what a person wrote after the label.
+
+The template prints the scale after the label ("Påverkan: 1-5"); people
+replace it, keep it and add the answer, tick a box, or write the level word.
+`read_impact` turns that text into a value and says how sure it is:
+
+    "3", "3 (Oroande)", "Oroande", "3/5", "3 av 5"   -> 3, ok
+    "1-5: 4" (from "Påverkan 1-5: 4")                -> 4, ok (the range is the label)
+    "1-5", "", "Välj ett objekt."                    -> None, blank
+    "☐1 ☐2 ☒3 ☐4 ☐5"                                 -> 3, ok; two ticked -> None, ambiguous
+    "7", "3-4", "2,5", "hög"                          -> None, invalid
+    "2 (Allvarligt)"                                  -> None, contradiction
+    "Orande" (a misspelt level word), "ca 3"          -> 3, uncertain (reported and flagged)
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from parsers.form import Scale
+from parsers.normalize import clean, fold
+
+
+class ImpactStatus(enum.Enum):
+    """How an impact reading turned out; decides the issue severity."""
+
+    OK = "ok"
+    BLANK = "blank"  # nothing filled in: warning
+    UNCERTAIN = "uncertain"  # a value, but not sure: warning
+    INVALID = "invalid"  # not a value on the scale: error
+    AMBIGUOUS = "ambiguous"  # several values: error
+    CONTRADICTION = "contradiction"  # number and word disagree: error
+
+
+@dataclass(frozen=True, slots=True)
+class ImpactReading:
+    """The outcome of reading one impact text.
+
+    `rest` is trailing text after a clear value ("3 Flera inbrott i centrum"
+    gives rest "Flera inbrott i centrum"), which the caller may treat as the
+    start of a comment.
+    """
+
+    value: int | None
+    status: ImpactStatus
+    message: str = ""
+    rest: str = ""
+
+    @property
+    def is_value(self) -> bool:
+        return self.value is not None
+
+
+CHECKED = "☒☑✓✔✗✘■●◉⊠⌧▣◼"
+UNCHECKED = "☐□○◯▢◻"
+_BOX_RE = re.compile(r"\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|\[\s*\]|\(\s*\)|[" + CHECKED + UNCHECKED + "]")
+_SEPARATORS = " :=-.,;>→)"
+_NUMBER_WORDS = {"ett": 1, "en": 1, "etta": 1, "tva": 2, "tvaa": 2, "tvaan": 2, "tre": 3, "trea": 3,
+                 "fyra": 4, "fyran": 4, "fem": 5, "femma": 5}
+_HEDGES = ("ca ", "ca. ", "cirka ", "ungefar ", "runt ", "kanske ", "troligen ", "ev ", "ev. ")
+_LEADING_WORDS = ("niva ", "grad ", "paverkan ", "bedomning ")
+_EMPTY_WORDS = {"", "-", "--", "?", "x", "...", "…", "ej aktuellt", "ej aktuell", "ingen", "inget", "vet ej",
+                "saknas", "ej bedomd", "ej bedomt", "inte bedomt", "ingen bedomning", "n/a", "na",
+                "valj ett objekt", "valj ett objekt.", "choose an item", "choose an item.",
+                "valj paverkan 1-5", "valj paverkan", "klicka eller tryck har for att ange text.",
+                "click or tap here to enter text."}
+
+
+def _level_words(scale: Scale) -> list[tuple[str, int]]:
+    words = [(fold(w), lv.value) for lv in scale.levels for w in (lv.name, *lv.aliases)]
+    return sorted(words, key=lambda wv: -len(wv[0]))
+
+
+def _strip_range_label(text: str, scale: Scale) -> tuple[str, bool]:
+    """Remove a leading "1-5" style range label; say whether one was there."""
+    t = text.lstrip(_SEPARATORS.replace(")", "") + "(")
+    for label in sorted(scale.range_labels, key=len, reverse=True):
+        lab = clean(label)
+        candidates = [lab, lab.strip("()")]
+        for c in candidates:
+            if t.startswith(c) and (len(t) == len(c) or not t[len(c)].isdigit()):
+                rest = t[len(c):]
+                return rest.lstrip(_SEPARATORS), True
+    return text, False
+
+
+def _read_boxes(text: str, scale: Scale) -> ImpactReading | None:
+    """Read a checkbox row: "☐1 ☐2 ☒3 ☐4 ☐5", "1 [ ] 2 [X] 3 [ ]", "☐ Normalt ☒ Avvikande …".
+
+    Each box is paired with the label on its side (after it when the row starts
+    with a box, else before it); a label is a digit or a level word.
+    """
+    boxes = list(_BOX_RE.finditer(text))
+    if len(boxes) < 2:
+        return None
+    box_first = not text[: boxes[0].start()].strip()
+    options: list[tuple[int, bool]] = []
+    for i, box in enumerate(boxes):
+        if box_first:
+            end = boxes[i + 1].start() if i + 1 < len(boxes) else len(text)
+            label = text[box.end():end]
+        else:
+            start = boxes[i - 1].end() if i > 0 else 0
+            label = text[start:box.start()]
+        label = fold(label).strip(" -:=,.;")
+        value = _label_value(label, scale)
+        if value is None:
+            return None
+        mark = box.group()
+        options.append((value, mark[0] in CHECKED or bool(re.search(r"[xX✓✔]", mark))))
+    ticked = [v for v, on in options if on]
+    if not ticked:
+        return ImpactReading(None, ImpactStatus.BLANK, "ingen ruta är kryssad")
+    if len(ticked) > 1:
+        listed = " och ".join(str(v) for v in ticked)
+        return ImpactReading(None, ImpactStatus.AMBIGUOUS, f"flera rutor är kryssade ({listed})")
+    value = ticked[0]
+    if not scale.min <= value <= scale.max:
+        return ImpactReading(None, ImpactStatus.INVALID, f"den kryssade rutan ({value}) ligger utanför skalan")
+    return ImpactReading(value, ImpactStatus.OK)
+
+
+def _label_value(label: str, scale: Scale) -> int | None:
+    """The value a checkbox label names: "3", "3 oroande", "oroande"."""
+    m = re.match(r"^(\d+)\b", label)
+    if m:
+        return int(m.group(1))
+    hit = _find_level_word(label, scale)
+    return hit[0] if hit else None
+
+
+def _closest_word(word: str, scale: Scale) -> tuple[int, float]:
+    best, best_ratio = 0, 0.0
+    for w, v in _level_words(scale):
+        ratio = SequenceMatcher(None, word, w).ratio()
+        if ratio > best_ratio:
+            best, best_ratio = v, ratio
+    return best, best_ratio
+
+
+def _find_level_word(folded: str, scale: Scale) -> tuple[int, str] | None:
+    """The level named at the start of `folded`, and the text after it."""
+    for word, value in _level_words(scale):
+        if folded.startswith(word) and (len(folded) == len(word) or not folded[len(word)].isalpha()):
+            return value, folded[len(word):]
+    return None
+
+
+def scale_text(scale: Scale) -> str:
+    """ "1 (Normalt) till 5 (Kritiskt)", for messages."""
+    first, last = scale.levels[0], scale.levels[-1]
+    return f"{first.value} ({first.name}) till {last.value} ({last.name})"
+
+
+def read_impact(text: str, scale: Scale) -> ImpactReading:
+    """Read the text written after an impact label. See the module docstring."""
+    original = clean(text).replace("\n", " ").lstrip(":= ")
+    if _is_empty(original):
+        return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
+    boxes = _read_boxes(original, scale)
+    if boxes is not None:
+        return boxes
+    t, had_range = _strip_range_label(original, scale)
+    t = t.strip()
+    if _is_empty(t):
+        return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
+    folded = fold(t)
+    hedged = False
+    for hedge in _HEDGES:
+        if folded.startswith(hedge):
+            folded, hedged = folded[len(hedge):].lstrip(), True
+    for lead in _LEADING_WORDS:
+        if folded.startswith(lead):
+            folded = folded[len(lead):].lstrip(" :")
+    shown = t if len(t) <= 40 else t[:37] + "..."
+    scale_msg = scale_text(scale)
+
+    # A span like "3-4", "3 eller 4", "3/4" names two values.
+    if re.match(r"^\d\s*(-|/|eller|el\.?|till|a|à|och|,)\s*\d(?!\d)", folded) and not re.match(
+        rf"^\d\s*(/|av)\s*{scale.max}\b", folded
+    ):
+        if re.match(r"^\d\s*,\s*\d", folded):
+            return ImpactReading(None, ImpactStatus.INVALID,
+                                 f"\"{shown}\" är inte ett heltal; ange ett värde från {scale_msg}")
+        return ImpactReading(None, ImpactStatus.AMBIGUOUS,
+                             f"\"{shown}\" anger mer än ett värde; välj ett värde från {scale_msg}")
+    m = re.match(r"^(\d+)(?:[.,](\d+))?", folded)
+    if m:
+        if m.group(2) is not None and m.group(2) != "0" * len(m.group(2)):
+            return ImpactReading(None, ImpactStatus.INVALID,
+                                 f"\"{shown}\" är inte ett heltal; ange ett värde från {scale_msg}")
+        value = int(m.group(1))
+        after = folded[m.end():]
+        after = re.sub(rf"^\s*(/|av)\s*{scale.max}\b", "", after)
+        if not scale.min <= value <= scale.max:
+            return ImpactReading(None, ImpactStatus.INVALID,
+                                 f"\"{shown}\" ligger utanför skalan {scale_msg}")
+        return _with_trailing(value, after, t, scale, hedged)
+    word_hit = _find_level_word(folded, scale)
+    if word_hit:
+        value, after = word_hit
+        return _with_trailing(value, after, t, scale, hedged)
+    first = re.match(r"^[a-zåäö]+", folded)
+    if first and first.group() in _NUMBER_WORDS and folded[first.end():].strip(" .") == "":
+        return ImpactReading(_NUMBER_WORDS[first.group()], ImpactStatus.OK)
+    if first and len(first.group()) >= 5:
+        value, ratio = _closest_word(first.group(), scale)
+        if ratio >= 0.8:
+            return ImpactReading(value, ImpactStatus.UNCERTAIN,
+                                 f"\"{shown}\" tolkades som {value} ({scale.name_of(value)}); kontrollera")
+    if had_range and not folded:
+        return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
+    return ImpactReading(None, ImpactStatus.INVALID,
+                         f"\"{shown}\" är inte ett värde på skalan; ange ett värde från {scale_msg}")
+
+
+def _is_empty(text: str) -> bool:
+    return fold(text).strip(" .:_") in _EMPTY_WORDS or set(fold(text)) <= set(" ._-:")
+
+
+def _with_trailing(value: int, after: str, shown: str, scale: Scale, hedged: bool) -> ImpactReading:
+    """Check what follows a value: a level word must agree; other text is `rest`."""
+    rest = after.strip()
+    rest = rest.lstrip(" -:=,.;")
+    inner = rest
+    paren = re.match(r"^\(([^)]*)\)\s*(.*)$", rest)
+    if paren:
+        inner, rest = paren.group(1).strip(), paren.group(2).strip()
+    else:
+        rest = ""
+        paren = None
+    word = _find_level_word(inner.strip(" -:=,.;()"), scale) if inner else None
+    name = scale.name_of(value)
+    if word:
+        wvalue, wafter = word
+        if wvalue != value:
+            return ImpactReading(None, ImpactStatus.CONTRADICTION,
+                                 f"\"{shown}\": siffran {value} och ordet {scale.name_of(wvalue)} "
+                                 "stämmer inte överens; ange ett värde")
+        if not paren:
+            rest = wafter.strip(" -:=,.;")
+    elif inner and re.match(r"^\d", inner.strip(" -:=,.;(")):
+        other = re.match(r"^\d+", inner.strip(" -:=,.;("))
+        if other and other.group() != str(value):
+            return ImpactReading(None, ImpactStatus.AMBIGUOUS,
+                                 f"\"{shown}\" innehåller flera värden; ange ett värde")
+    elif inner and not paren:
+        first = re.match(r"^[a-z]+", inner)
+        if first and len(first.group()) >= 5:
+            wv, ratio = _closest_word(first.group(), scale)
+            if ratio >= 0.8 and wv != value:
+                return ImpactReading(None, ImpactStatus.CONTRADICTION,
+                                     f"\"{shown}\": siffran {value} och ordet stämmer inte överens; "
+                                     "ange ett värde")
+        rest = _original_tail(shown, inner)
+    if hedged:
+        return ImpactReading(value, ImpactStatus.UNCERTAIN,
+                             f"\"{shown}\" tolkades som {value} ({name}); kontrollera", rest)
+    return ImpactReading(value, ImpactStatus.OK, "", rest)
+
+
+def _original_tail(shown: str, folded_tail: str) -> str:
+    """Recover the original-case text of a folded tail (same length after folding)."""
+    if not folded_tail:
+        return ""
+    n = len(folded_tail)
+    return shown[-n:].strip() if len(shown) >= n else folded_tail

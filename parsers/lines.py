@@ -1,0 +1,452 @@
+"""Turning a document's blocks into typed lines: labels, question anchors, text.
+
+Grids (tables, sheets) are read by their structure first: a header row with
+"Påverkan" / "Kommentar" columns (or the same as a header column, transposed)
+gives typed lines directly; other rows pair a label cell with the value cells
+beside it. Paragraph lines are classified by their leading words.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from parsers.document import Grid, Paragraph, Section
+from parsers.form import FormSpec, Question
+from parsers.impact import CHECKED, UNCHECKED, ImpactStatus, read_impact
+from parsers.normalize import clean, fold, squash, strip_accents
+
+
+class Kind(enum.Enum):
+    TEXT = "text"
+    ANCHOR = "anchor"
+    IMPACT = "impact"
+    COMMENT = "comment"
+    MUNICIPALITY = "municipality"
+    PERIOD = "period"
+
+
+@dataclass(slots=True)
+class Line:
+    """One typed line. For labelled kinds `text` is the value after the label.
+
+    `open_value` means the label had nothing after it, so the value may stand
+    on the next line or cell. For anchors, `question` and `strength` say which
+    question and how sure (3 strong .. 1 weak); `text` is what follows the
+    question wording on the same line (an answer typed straight after it).
+    """
+
+    kind: Kind
+    text: str
+    question: int | None = None
+    strength: int = 0
+    open_value: bool = False
+    from_grid: bool = False
+    raw: str = ""
+
+
+# ---------------------------------------------------------------- matching
+
+
+def fold_same_length(text: str) -> str:
+    """Lower-case, accent-free text with the same indices as `text`."""
+    return "".join((strip_accents(c).lower() or c)[:1] for c in text)
+
+
+def _label_end(folded: str, label: str) -> int | None:
+    """Index after `label` when `folded` starts with it as whole words."""
+    lab = fold(label)
+    if folded.startswith(lab) and (len(folded) == len(lab) or not folded[len(lab)].isalnum()):
+        return len(lab)
+    return None
+
+
+def _match_labels(folded: str, labels: tuple[str, ...]) -> tuple[int, str] | None:
+    best: tuple[int, str] | None = None
+    for label in labels:
+        end = _label_end(folded, label)
+        if end is not None and (best is None or end > best[0]):
+            best = (end, label)
+    return best
+
+
+_QUESTION_START = ("vilka", "vilken", "vilket", "pa vilka", "hur", "finns", "har ", "ovrig information",
+                   "positiva", "beskriv", "ange")
+
+
+@dataclass(frozen=True, slots=True)
+class _NameHit:
+    question: int
+    end: int
+    exact: bool
+
+
+def _match_name(folded: str, form: FormSpec) -> _NameHit | None:
+    """The question whose short name or alias starts `folded` (longest wins)."""
+    best: _NameHit | None = None
+    for q in form.questions:
+        for name in q.names:
+            end = _label_end(folded, name)
+            if end is not None and (best is None or end > best.end or (end == best.end and not best.exact)):
+                best = _NameHit(q.number, end, True)
+    if best:
+        return best
+    # Slightly renamed ("Ordningsstörning & otrygghet"): compare letters only.
+    sq = squash(folded[:80])
+    for q in form.questions:
+        for name in q.names:
+            target = squash(name)
+            if len(target) < 8:
+                continue
+            head = sq[: len(target)]
+            if SequenceMatcher(None, head, target).ratio() >= 0.86:
+                end = _end_of_letters(folded, len(target))
+                if best is None or end > best.end:
+                    best = _NameHit(q.number, end, False)
+    return best
+
+
+def _end_of_letters(folded: str, count: int) -> int:
+    """Index in `folded` after `count` letters/digits."""
+    seen = 0
+    for i, c in enumerate(folded):
+        if c.isalnum():
+            seen += 1
+            if seen == count:
+                end = i + 1
+                while end < len(folded) and folded[end].isalnum():
+                    end += 1
+                return end
+    return len(folded)
+
+
+def _wordings(question: Question) -> list[str]:
+    """The question's wording, and the same without a leading short name.
+
+    Q7's wording begins with its own short name ("Positiva åtgärder eller
+    händelser som syftar …"), so after the name is matched the rest of the
+    line starts mid-wording.
+    """
+    out = [question.text] if question.text else []
+    folded = fold(question.text)
+    for name in question.names:
+        end = _label_end(folded, name)
+        if end is not None:
+            out.append(question.text[end:].lstrip(" :,"))
+    return [w for w in out if len(w) >= 12]
+
+
+def looks_like_question_text(text: str, question: Question) -> float:
+    """How much `text` begins like the question's wording (0..1)."""
+    best = 0.0
+    a = squash(text[:60])
+    for wording in _wordings(question):
+        b = squash(wording[:60])
+        n = min(len(a), len(b), 30)
+        if n < 12:
+            continue
+        best = max(best, SequenceMatcher(None, a[:n], b[:n]).ratio())
+    return best
+
+
+def split_question_text(text: str, question: Question) -> str:
+    """Remove the question's wording from the start of `text`; return what follows.
+
+    The wording ends at its question mark; people sometimes type their answer
+    right after it on the same line.
+    """
+    stripped = text.strip().lstrip(":,.-– ").strip()
+    if not stripped:
+        return ""
+    if looks_like_question_text(stripped, question) < 0.75 and not (
+        fold(stripped).startswith(_QUESTION_START) and "?" in stripped[:400]
+    ):
+        return stripped
+    qlen = min((len(w) for w in _wordings(question)), default=0)
+    for m in re.finditer(r"\?", stripped):
+        if m.start() >= 0.4 * qlen:
+            return stripped[m.end():].strip()
+    return ""
+
+
+_FRAGA_RE = re.compile(r"^(?:fraga|fr\.|question)\s*(?:nr\.?|nummer)?\s*(\d{1,2})\b\s*[.,:;)\-]?\s*")
+_NUM_RE = re.compile(r"^(\d{1,2})\s*[.):]\s*|^(\d{1,2})\s+(?=[a-z])")
+
+
+def match_anchor(text: str, form: FormSpec) -> Line | None:
+    """A question anchor, if `text` starts one; None for ordinary text."""
+    t = clean(text).replace("\n", " ")
+    folded = fold_same_length(t)
+    number: int | None = None
+    explicit = False
+    pos = 0
+    m = _FRAGA_RE.match(folded)
+    if m:
+        number, pos, explicit = int(m.group(1)), m.end(), True
+    else:
+        m = _NUM_RE.match(folded)
+        if m:
+            number, pos = int(m.group(1) or m.group(2)), m.end()
+    hit = _match_name(folded[pos:], form)
+    if hit:
+        q = form.question(hit.question)
+        after = t[pos + hit.end:]
+        rest_folded = fold(after).lstrip(" :,.-")
+        follows_ok = (
+            not rest_folded
+            or after.lstrip()[:1] in (":", "?", "(", "-", ",", ".")
+            or looks_like_question_text(after.lstrip(" :,.-"), q) >= 0.75
+        )
+        if explicit or number is not None:
+            strength = 3 if (hit.exact or number == hit.question) else 2
+        elif follows_ok:
+            strength = 2 if (looks_like_question_text(after.lstrip(" :,.-"), q) >= 0.75) else 1
+        else:
+            return None
+        if not hit.exact and not explicit and number is None:
+            strength = min(strength, 1)
+        rest = split_question_text(after, q)
+        return Line(Kind.ANCHOR, rest, question=hit.question, strength=strength)
+    # The question wording without its short name ("Vilka ordningsstörningar …?").
+    for q in form.questions:
+        if looks_like_question_text(t[pos:], q) >= 0.8:
+            strength = 3 if number == q.number else 2
+            return Line(Kind.ANCHOR, split_question_text(t[pos:], q), question=q.number, strength=strength)
+    if explicit and number is not None and number in form.numbers:
+        rest = t[pos:]
+        return Line(Kind.ANCHOR, split_question_text(rest, form.question(number)), question=number, strength=2)
+    return None
+
+
+# ---------------------------------------------------------------- labels
+
+
+_LONG_MUNICIPALITY_LABEL = 12  # labels this long are accepted without a colon
+
+
+def match_label(text: str, form: FormSpec) -> Line | None:
+    """A labelled line ("Påverkan: 3", "Kommentar: …", "Kommun: Mora"), or None."""
+    first, _, more = clean(text).partition("\n")
+    folded = fold_same_length(first)
+    labels = form.labels
+    hit = _match_labels(folded, labels.impact)
+    if hit:
+        end = hit[0]
+        rest = first[end:]
+        if _plausible_impact(rest, form):
+            value = rest.strip().lstrip(":=").strip()
+            return Line(Kind.IMPACT, _join(value, more), open_value=_is_open(value, form))
+    for kind, group in ((Kind.COMMENT, labels.comment), (Kind.MUNICIPALITY, labels.municipality),
+                        (Kind.PERIOD, labels.period)):
+        hit = _match_labels(folded, group)
+        if not hit:
+            continue
+        end, label = hit
+        rest = first[end:]
+        stripped = rest.strip()
+        colon = stripped[:1] in (":", "-", "=") or stripped == ""
+        long_label = kind is Kind.MUNICIPALITY and len(label) >= _LONG_MUNICIPALITY_LABEL
+        if kind is Kind.COMMENT and re.match(r"^(er)?\s*:", stripped):
+            colon = True
+        if not (colon or long_label):
+            continue
+        value = stripped.lstrip(":-= ").strip()
+        return Line(kind, _join(value, more), open_value=value == "" and not more)
+    return None
+
+
+def _join(value: str, more: str) -> str:
+    return value if not more else (value + "\n" + more).strip()
+
+
+def _plausible_impact(rest: str, form: FormSpec) -> bool:
+    """Is this "Påverkan …" line a label with a value, rather than prose?"""
+    stripped = rest.strip()
+    if stripped == "" or stripped[:1] in (":", "=") or stripped.startswith(("(", "1-5", "1 - 5")):
+        return True
+    if stripped[:1].isdigit() or stripped[:1] in CHECKED + UNCHECKED + "[":
+        return True
+    reading = read_impact(stripped, form.scale)
+    return reading.status is not ImpactStatus.INVALID and len(stripped) <= 40
+
+
+def _is_open(value: str, form: FormSpec) -> bool:
+    return read_impact(value, form.scale).status is ImpactStatus.BLANK
+
+
+# ---------------------------------------------------------------- grids
+
+
+class _Role(enum.Enum):
+    QUESTION = "question"
+    NUMBER = "number"
+    IMPACT = "impact"
+    COMMENT = "comment"
+    LEVEL = "level"
+
+
+_QUESTION_HEADERS = ("fraga", "fragor", "frageomrade", "omrade", "rubrik", "kategori", "amne",
+                     "indikator", "fragestallning", "question")
+_NUMBER_HEADERS = ("nr", "#", "fraga nr", "nummer", "no", "no.")
+
+
+def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
+    f = fold(cell).strip(" :")
+    if not f:
+        return None
+    if _match_labels(f, form.labels.impact):
+        return (_Role.IMPACT, 0)
+    if _match_labels(f, form.labels.comment):
+        return (_Role.COMMENT, 0)
+    if f in _NUMBER_HEADERS:
+        return (_Role.NUMBER, 0)
+    if f in _QUESTION_HEADERS:
+        return (_Role.QUESTION, 0)
+    if f.isdigit() and form.scale.min <= int(f) <= form.scale.max:
+        return (_Role.LEVEL, int(f))
+    for lv in form.scale.levels:
+        if f == fold(lv.name) or re.fullmatch(rf"{lv.value}\s*[-(]?\s*{fold(lv.name)}\)?", f):
+            return (_Role.LEVEL, lv.value)
+    return None
+
+
+def _header(rows: list[list[str]], form: FormSpec) -> tuple[int, dict[int, tuple[_Role, int]]] | None:
+    for r, row in enumerate(rows[:40]):
+        roles = {c: role for c, cell in enumerate(row) if (role := _role(cell, form))}
+        kinds = {role[0] for role in roles.values()}
+        levels = sum(1 for role in roles.values() if role[0] is _Role.LEVEL)
+        has_value = _Role.IMPACT in kinds or _Role.COMMENT in kinds or levels >= 3
+        if has_value and (len(kinds) >= 2 or levels >= 3):
+            if levels and levels < 3:
+                roles = {c: role for c, role in roles.items() if role[0] is not _Role.LEVEL}
+            return r, roles
+    return None
+
+
+def _cells_text(cells: list[str]) -> str:
+    return " ".join(c for c in cells if c.strip())
+
+
+def _is_marked(cell: str) -> bool:
+    c = cell.strip()
+    return bool(c) and not all(ch in UNCHECKED + " []()" for ch in c)
+
+
+def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tuple[_Role, int]],
+                     form: FormSpec) -> list[Line] | None:
+    """Lines for a grid with a header row; None when no data row names a question."""
+    out: list[Line] = []
+    found = 0
+    role_cols = set(roles)
+    for row in rows[header_row + 1:]:
+        cells = row + [""] * (max(roles, default=0) + 1 - len(row))
+        number_cells = [cells[c] for c, (role, _) in roles.items() if role is _Role.NUMBER]
+        question_cells = [cells[c] for c, (role, _) in roles.items() if role is _Role.QUESTION]
+        if not question_cells:
+            question_cells = [cells[c] for c in range(len(cells)) if c not in role_cols]
+        qtext = _cells_text(number_cells + question_cells)
+        anchor = match_anchor(qtext, form) if qtext else None
+        if anchor is None and number_cells:
+            n = re.match(r"^\s*(\d{1,2})\s*\.?\s*$", number_cells[0])
+            if n and int(n.group(1)) in form.numbers:
+                anchor = Line(Kind.ANCHOR, "", question=int(n.group(1)), strength=2)
+        if anchor is None:
+            out.extend(_generic_row(row, form))
+            continue
+        found += 1
+        anchor.strength = max(anchor.strength, 2)
+        anchor.from_grid = True
+        out.append(anchor)
+        levels = [(c, v) for c, (role, v) in roles.items() if role is _Role.LEVEL]
+        if levels:
+            marked = [v for c, v in levels if _is_marked(cells[c])]
+            value = " och ".join(str(v) for v in marked)
+            out.append(Line(Kind.IMPACT, value, from_grid=True))
+        for c, (role, _) in sorted(roles.items()):
+            if role is _Role.IMPACT:
+                out.append(Line(Kind.IMPACT, clean(cells[c]), from_grid=True))
+            elif role is _Role.COMMENT:
+                out.append(Line(Kind.COMMENT, clean(cells[c]), from_grid=True))
+    return out if found else None
+
+
+def _generic_row(row: list[str], form: FormSpec) -> list[Line]:
+    """A row without a header: label cells take the value cells beside them."""
+    cells = [c for c in row if c.strip()]
+    out: list[Line] = []
+    i = 0
+    while i < len(cells):
+        cell = cells[i]
+        line = classify(cell, form)
+        if len(line) == 1 and line[0].kind is not Kind.TEXT and line[0].kind is not Kind.ANCHOR \
+                and line[0].open_value:
+            values: list[str] = []
+            j = i + 1
+            while j < len(cells):
+                nxt = classify(cells[j], form)
+                if any(n.kind is not Kind.TEXT for n in nxt):
+                    break
+                values.append(clean(cells[j]))
+                j += 1
+            if values:
+                joined = " ".join(values) if line[0].kind is Kind.IMPACT else "\n".join(values)
+                out.append(Line(line[0].kind, joined, from_grid=True))
+                i = j
+                continue
+        out.extend(line)
+        i += 1
+    return out
+
+
+def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
+    """Typed lines for a table or sheet."""
+    rows = [list(r) for r in grid.rows]
+    header = _header(rows, form)
+    if header:
+        structured = _structured_rows(rows, header[0], header[1], form)
+        if structured is not None:
+            before = [ln for row in rows[: header[0]] for ln in _generic_row(row, form)]
+            return before + structured
+    width = max((len(r) for r in rows), default=0)
+    if width and len(rows) <= 60:
+        transposed = [[r[c] if c < len(r) else "" for r in rows] for c in range(width)]
+        header = _header(transposed, form)
+        if header and header[0] == 0 or (header and header[0] <= 2):
+            structured = _structured_rows(transposed, header[0], header[1], form)
+            if structured is not None:
+                other = [ln for row in transposed[: header[0]] for ln in _generic_row(row, form)]
+                return other + structured
+    return [ln for row in rows for ln in _generic_row(row, form)]
+
+
+# ---------------------------------------------------------------- paragraphs
+
+
+def classify(text: str, form: FormSpec) -> list[Line]:
+    """Typed lines for one paragraph or cell (a cell may hold several lines)."""
+    out: list[Line] = []
+    for raw in clean(text).split("\n"):
+        if not raw.strip():
+            out.append(Line(Kind.TEXT, ""))
+            continue
+        anchor = match_anchor(raw, form)
+        if anchor:
+            anchor.raw = raw.strip()
+            out.append(anchor)
+            continue
+        label = match_label(raw, form)
+        out.append(label if label else Line(Kind.TEXT, raw.strip()))
+    return out
+
+
+def section_lines(section: Section, form: FormSpec) -> list[Line]:
+    """All typed lines of a section, in document order."""
+    out: list[Line] = []
+    for block in section.blocks:
+        if isinstance(block, Paragraph):
+            out.extend(classify(block.text, form))
+        else:
+            out.extend(grid_lines(block, form))
+    return out

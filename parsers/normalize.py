@@ -1,0 +1,42 @@
+"""Text normalisation shared by every reader, so all formats compare text alike."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\x0b\x0c"), " ")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_QUOTES = dict.fromkeys(map(ord, "\u201c\u201d\u201e\u00ab\u00bb\u2033"), '"') | dict.fromkeys(
+    map(ord, "\u2018\u2019\u201a\u2032"), "'"
+)
+_WS_RE = re.compile(r"[ ]+")
+
+
+def clean(text: str) -> str:
+    """Unify dashes, spaces, quotes and invisible characters; keep case and accents.
+
+    Word and PDF exports use en dashes ("1–5"), non-breaking spaces and soft
+    hyphens where people typed plain ones; readers compare after `clean`.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = text.translate(_INVISIBLE).translate(_DASHES).translate(_SPACES).translate(_QUOTES)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(_WS_RE.sub(" ", line).strip() for line in text.split("\n")).strip()
+
+
+def strip_accents(text: str) -> str:
+    """Drop diacritics: "Malung-Sälen" -> "Malung-Salen", "Övrigt" -> "Ovrigt"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive key with single spaces: for label matching."""
+    return _WS_RE.sub(" ", strip_accents(clean(text)).casefold().replace("\n", " ")).strip()
+
+
+def squash(text: str) -> str:
+    """`fold` with everything but letters and digits removed: "Hot/våld" -> "hotvald"."""
+    return re.sub(r"[^0-9a-z]", "", fold(text))

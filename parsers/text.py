@@ -1,0 +1,461 @@
+"""The one text-level reader: from a `Document` to a `ParseResult`.
+
+Every format (.docx, .pdf, .odt, .xlsx, a mail body) ends here, so they agree.
+Steps: type each line (`parsers.lines`), pick one anchor per question (the
+strongest, then the earliest), read the header fields (municipality, period),
+read each question's section, and let named form fields (content controls,
+AcroForm fields, defined names) take precedence where they hold a value.
+Anything unsure becomes an `Issue`; nothing is guessed silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers.document import Document, NamedField, Section
+from parsers.form import FormSpec, Question
+from parsers.impact import ImpactReading, ImpactStatus, read_impact
+from parsers.lines import Kind, Line, looks_like_question_text, section_lines, split_question_text
+from parsers.municipality import load_registry
+from parsers.normalize import clean, fold, squash
+from parsers.period import PeriodReading, read_period
+from parsers.result import Answer, Format, Issue, ParseResult, Period
+
+_PLACEHOLDERS = {
+    fold(p)
+    for p in (
+        "Klicka eller tryck här för att ange text.", "Click or tap here to enter text.",
+        "Klicka här för att ange text.", "Click here to enter text.", "Välj ett objekt.",
+        "Choose an item.", "Skriv kommentar här", "Skriv kommunens namn", "Välj påverkan 1–5",
+        "Skriv här", "Ange kommentar", "Ange månad",
+    )
+}
+
+_SEVERITY_ERROR = (ImpactStatus.INVALID, ImpactStatus.AMBIGUOUS, ImpactStatus.CONTRADICTION)
+
+
+def is_placeholder(text: str) -> bool:
+    """Text that Word or our blank form shows in an empty field."""
+    return fold(text).strip() in _PLACEHOLDERS
+
+
+@dataclass(slots=True)
+class _QuestionRead:
+    """What one question's section gave."""
+
+    impact: ImpactReading | None = None
+    impact_conflict: bool = False
+    comment_lines: list[str] = field(default_factory=list)
+    found: bool = False
+
+
+@dataclass(slots=True)
+class _SectionRead:
+    """One section read on its own; the best-scoring section of a file wins."""
+
+    questions: dict[int, _QuestionRead]
+    municipality_values: list[str]
+    period_values: list[str]
+    title_lines: list[str]
+
+    @property
+    def score(self) -> int:
+        return sum(1 for q in self.questions.values() if q.found) * 10 + len(self.municipality_values) \
+            + len(self.period_values)
+
+
+# ---------------------------------------------------------------- anchors
+
+
+def _choose_anchors(lines: list[Line]) -> dict[int, int]:
+    """question -> line index: the strongest candidate, then the earliest."""
+    best: dict[int, tuple[int, int]] = {}
+    for i, line in enumerate(lines):
+        if line.kind is not Kind.ANCHOR or line.question is None:
+            continue
+        current = best.get(line.question)
+        if current is None or line.strength > current[0]:
+            best[line.question] = (line.strength, i)
+    # Weak anchors must keep the document order of the strong ones around them.
+    chosen = {q: i for q, (s, i) in best.items()}
+    return chosen
+
+
+def _read_section(section: Section, form: FormSpec) -> _SectionRead:
+    lines = section_lines(section, form)
+    anchors = _choose_anchors(lines)
+    starts = sorted((i, q) for q, i in anchors.items())
+    first_anchor = starts[0][0] if starts else len(lines)
+    result = _SectionRead({q.number: _QuestionRead() for q in form.questions}, [], [], [])
+    for i, line in enumerate(lines):
+        if line.kind is Kind.MUNICIPALITY:
+            value = line.text or _next_value(lines, i)
+            if value:
+                result.municipality_values.append(value)
+        elif line.kind is Kind.PERIOD:
+            value = line.text or _next_value(lines, i)
+            if value:
+                result.period_values.append(value)
+        elif i < first_anchor and line.kind is Kind.TEXT and line.text and len(line.text) <= 120:
+            result.title_lines.append(line.text)
+    for n, (start, q) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        result.questions[q] = _read_question(form.question(q), lines[start:end], form)
+    return result
+
+
+def _next_value(lines: list[Line], i: int) -> str:
+    """The value of a label whose value stands on the following line."""
+    for line in lines[i + 1: i + 3]:
+        if line.kind is Kind.TEXT and line.text:
+            return line.text
+        if line.kind is not Kind.TEXT:
+            return ""
+    return ""
+
+
+# ---------------------------------------------------------------- one question
+
+
+def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _QuestionRead:
+    read = _QuestionRead(found=True)
+    pre: list[str] = []
+    post: list[str] = []
+    in_comment = False
+    awaiting_impact = False
+    seen_content = False
+    anchor = lines[0]
+    if anchor.text:
+        _take_text(anchor.text, question, form, read, pre, allow_bare=False)
+    for line in lines[1:]:
+        if line.kind is Kind.IMPACT:
+            awaiting_impact = False
+            if not question.impact:
+                continue
+            reading = read_impact(line.text, form.scale)
+            _set_impact(read, reading)
+            if reading.rest:
+                (post if in_comment else pre).append(reading.rest)
+            awaiting_impact = line.open_value and not line.from_grid
+            continue
+        if line.kind is Kind.COMMENT:
+            in_comment = True
+            awaiting_impact = False
+            if line.text and not is_placeholder(line.text):
+                post.extend(t for t in line.text.split("\n") if not is_placeholder(t))
+            continue
+        if line.kind in (Kind.MUNICIPALITY, Kind.PERIOD):
+            continue
+        text = line.text
+        if line.kind is Kind.ANCHOR:
+            # A weaker mention of a question inside this section: plain text.
+            text = clean(_anchor_source(line))
+        if not text:
+            continue
+        if is_placeholder(text):
+            awaiting_impact = False
+            continue
+        if awaiting_impact:
+            awaiting_impact = False
+            candidate = read_impact(text, form.scale)
+            if candidate.is_value and not candidate.rest and len(text) <= 40:
+                read.impact = candidate if read.impact is None or read.impact.status is ImpactStatus.BLANK \
+                    else read.impact
+                continue
+        if not seen_content and not in_comment and looks_like_question_text(text, question) >= 0.75:
+            rest = split_question_text(text, question)
+            seen_content = True
+            if rest:
+                pre.append(rest)
+            continue
+        seen_content = True
+        if in_comment:
+            post.append(text)
+        else:
+            _take_text(text, question, form, read, pre, allow_bare=True)
+    read.comment_lines = pre + post
+    return read
+
+
+def _anchor_source(line: Line) -> str:
+    return line.raw or line.text
+
+
+def _take_text(text: str, question: Question, form: FormSpec, read: _QuestionRead,
+               pre: list[str], allow_bare: bool) -> None:
+    """Text outside a comment: a bare value where the impact belongs, else comment."""
+    if allow_bare and question.impact and read.impact is None and len(text) <= 40:
+        candidate = read_impact(text, form.scale)
+        if candidate.is_value and not candidate.rest and _bare_value(text):
+            if candidate.status is ImpactStatus.OK and not _is_box_row(text):
+                candidate = ImpactReading(
+                    candidate.value, ImpactStatus.UNCERTAIN,
+                    f"\"{text}\" står utan rubriken Påverkan och tolkades som påverkan "
+                    f"{candidate.value} ({form.scale.name_of(candidate.value or 0)}); kontrollera",
+                )
+            read.impact = candidate
+            return
+    pre.append(text)
+
+
+def _bare_value(text: str) -> bool:
+    """A line that holds only a value: "3", "Oroande", "3 (Oroande)", a box row."""
+    f = fold(text)
+    return bool(re.fullmatch(r"[\d\s().\-–:a-z]{1,30}", f)) and len(f.split()) <= 3 or _is_box_row(text)
+
+
+def _is_box_row(text: str) -> bool:
+    return any(ch in text for ch in "☐☒☑□■") or "[x]" in text.lower()
+
+
+def _set_impact(read: _QuestionRead, reading: ImpactReading) -> None:
+    if read.impact is None or read.impact.status is ImpactStatus.BLANK:
+        read.impact = reading
+        return
+    if reading.status is ImpactStatus.BLANK:
+        return
+    if reading.value != read.impact.value:
+        read.impact_conflict = True
+
+
+# ---------------------------------------------------------------- named fields
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldTarget:
+    kind: str  # "municipality", "period", "impact", "comment", "option"
+    question: int = 0
+    option: int = 0
+
+
+def field_target(name: str, form: FormSpec) -> _FieldTarget | None:
+    """What a named form field holds, from its name: "lagesbild:q3.impact", "Paverkan3"…"""
+    s = squash(name).replace("lagesbild", "")
+    numbers = [int(n) for n in re.findall(r"\d+", s)]
+    words = re.sub(r"\d+", " ", s)
+    if "kommun" in words and "kommentar" not in words or "municipality" in words:
+        return _FieldTarget("municipality")
+    if any(w in words for w in ("manad", "period", "month", "rapportmanad")) and not numbers:
+        return _FieldTarget("period")
+    is_impact = any(w in words for w in ("paverk", "impact", "niva", "grad", "bedomning"))
+    is_comment = any(w in words for w in ("kommentar", "comment", "beskrivning", "svar", "text"))
+    if not numbers or numbers[0] not in form.numbers:
+        return None
+    q = numbers[0]
+    if is_impact and len(numbers) == 2:
+        return _FieldTarget("option", q, numbers[1])
+    if is_impact:
+        return _FieldTarget("impact", q)
+    if is_comment:
+        return _FieldTarget("comment", q)
+    return None
+
+
+@dataclass(slots=True)
+class _FieldValues:
+    municipality: str | None = None
+    period: str | None = None
+    impacts: dict[int, ImpactReading] = field(default_factory=dict)
+    comments: dict[int, str] = field(default_factory=dict)
+
+
+def _read_fields(fields: list[NamedField], form: FormSpec) -> _FieldValues:
+    out = _FieldValues()
+    options: dict[int, list[tuple[int, bool]]] = {}
+    for f in fields:
+        target = field_target(f.name, form)
+        if target is None:
+            continue
+        value = "" if is_placeholder(f.value) else clean(f.value)
+        if target.kind == "option":
+            options.setdefault(target.question, []).append((target.option, bool(f.checked)))
+        elif target.kind == "municipality" and value:
+            out.municipality = value
+        elif target.kind == "period" and value:
+            out.period = value
+        elif target.kind == "impact" and form.question(target.question).impact:
+            if f.checked is not None and not value:
+                continue
+            if value:
+                out.impacts[target.question] = read_impact(value, form.scale)
+        elif target.kind == "comment" and value:
+            out.comments[target.question] = value
+    for q, opts in options.items():
+        if q in out.impacts or not form.question(q).impact:
+            continue
+        ticked = [v for v, on in opts if on]
+        text = " och ".join(str(v) for v in ticked)
+        out.impacts[q] = read_impact(text, form.scale)
+    return out
+
+
+# ---------------------------------------------------------------- header fields
+
+
+def _municipality(values: list[str], titles: list[str], field_value: str | None,
+                  filename: str, issues: list[Issue]) -> str | None:
+    registry = load_registry()
+    candidates = ([field_value] if field_value else []) + values
+    resolved: list[str] = []
+    unknown: list[str] = []
+    inexact = False
+    for value in candidates:
+        r = registry.resolve(value)
+        if r.municipality:
+            resolved.append(r.municipality.name)
+            inexact = inexact or not r.exact
+        else:
+            unknown.append(value)
+    if resolved:
+        names = list(dict.fromkeys(resolved))
+        if len(names) > 1:
+            issues.append(Issue.error("municipality",
+                                      f"Formuläret anger flera olika kommuner ({', '.join(names)}). "
+                                      "Ange en kommun per formulär."))
+            return None
+        if inexact:
+            issues.append(Issue.warning("municipality",
+                                        f"Kommunens namn tolkades som {names[0]}; kontrollera stavningen."))
+        return names[0]
+    if unknown:
+        issues.append(Issue.error("municipality",
+                                  f"Kommunen \"{unknown[0][:60]}\" känns inte igen. "
+                                  "Skriv kommunens namn, t.ex. \"Ludvika\"."))
+        return None
+    found = {m.name for t in titles for m in registry.find_in_text(t)}
+    if len(found) == 1:
+        return found.pop()
+    by_name = {m.name for m in registry.find_in_text(_filename_words(filename))}
+    if len(by_name) == 1:
+        name = by_name.pop()
+        issues.append(Issue.warning("municipality",
+                                    f"Kommunen står inte i formuläret; {name} hämtades från filnamnet."))
+        return name
+    issues.append(Issue.warning("municipality",
+                                "Kommunens namn saknas i formuläret (\"Underlaget inlämnat av kommun\")."))
+    return None
+
+
+def _filename_words(filename: str) -> str:
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    base = re.sub(r"\.[A-Za-z0-9]{2,5}$", "", base)
+    return re.sub(r"[_+]", " ", base)
+
+
+def _period(values: list[str], titles: list[str], field_value: str | None,
+            filename: str, issues: list[Issue]) -> Period | None:
+    readings: list[tuple[str, PeriodReading]] = []
+    for value in ([field_value] if field_value else []) + values:
+        readings.append((value, read_period(value)))
+    explicit = [r for _, r in readings if r.found]
+    if not explicit:
+        for title in titles:
+            r = read_period(title)
+            if r.found:
+                readings.append((title, r))
+        explicit = [r for _, r in readings if r.found]
+    periods = {r.period for r in explicit if r.period}
+    if len(periods) > 1 or any(r.ambiguous for r in explicit) and not periods:
+        shown = ", ".join(sorted(str(p) for p in periods)) or readings[0][0][:40]
+        issues.append(Issue.error("period", f"Formuläret anger mer än en månad ({shown}). "
+                                            "Ange vilken månad rapporten gäller."))
+        return None
+    if periods:
+        return periods.pop()
+    months = {r.month_only for r in explicit if r.month_only}
+    if months:
+        from_name = read_period(_filename_words(filename))
+        if from_name.period and from_name.period.month in months:
+            issues.append(Issue.warning("period",
+                                        f"Året saknas i formuläret; {from_name.period} hämtades från filnamnet."))
+            return from_name.period
+        issues.append(Issue.warning("period",
+                                    "Månaden anges utan år; ange både månad och år, t.ex. \"Oktober 2026\"."))
+        return None
+    if values:
+        issues.append(Issue.error("period", f"Månaden \"{values[0][:40]}\" kunde inte läsas; "
+                                            "skriv t.ex. \"Oktober 2026\"."))
+        return None
+    from_name = read_period(_filename_words(filename))
+    if from_name.period:
+        issues.append(Issue.warning("period",
+                                    f"Månaden står inte i formuläret; {from_name.period} hämtades från filnamnet."))
+        return from_name.period
+    issues.append(Issue.warning("period", "Månad och år saknas i formuläret."))
+    return None
+
+
+# ---------------------------------------------------------------- assembling
+
+
+def _label(question: Question) -> str:
+    return f"Fråga {question.number} ({question.short})"
+
+
+def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "") -> ParseResult:
+    """Read answers, municipality and period from a document. Pure; never raises."""
+    sections = [_read_section(s, form) for s in document.sections] or [
+        _SectionRead({q.number: _QuestionRead() for q in form.questions}, [], [], [])
+    ]
+    best = max(sections, key=lambda s: s.score)
+    fields = _read_fields(document.fields, form)
+    issues: list[Issue] = [Issue.warning("file", note) for note in document.notes]
+    found_any = any(q.found for q in best.questions.values()) or fields.impacts or fields.comments
+    if not found_any:
+        from parsers import blank_result
+
+        issues.append(Issue.error("file", "Filen innehåller inga frågor från lägesbildsmallen "
+                                          f"(\"{form.title}\"). Använd mallen och skicka igen."))
+        return blank_result(form, fmt, issues)
+
+    municipality = _municipality(best.municipality_values, best.title_lines, fields.municipality,
+                                 filename, issues)
+    period = _period(best.period_values, best.title_lines, fields.period, filename, issues)
+    answers: dict[int, Answer] = {}
+    for question in form.questions:
+        answers[question.number] = _answer(question, best.questions[question.number], fields, issues)
+    order = {"file": 0, "municipality": 1, "period": 2}
+    issues.sort(key=lambda i: (order.get(i.field, 3), _qnum(i.field)))
+    return ParseResult(fmt, municipality, period, answers, tuple(issues), form.id)
+
+
+def _qnum(field_name: str) -> int:
+    m = re.match(r"q(\d+)\.", field_name)
+    return int(m.group(1)) if m else 0
+
+
+def _answer(question: Question, read: _QuestionRead, fields: _FieldValues, issues: list[Issue]) -> Answer:
+    n = question.number
+    label = _label(question)
+    comment = _join_comment(read.comment_lines)
+    if n in fields.comments:
+        comment = _join_comment(fields.comments[n].split("\n"))
+    impact_reading = fields.impacts.get(n) or read.impact
+    if not read.found and n not in fields.impacts and n not in fields.comments:
+        target = f"q{n}.impact" if question.impact else f"q{n}.comment"
+        issues.append(Issue.error(target, f"{label} hittades inte i filen."))
+        return Answer(None, "")
+    if not question.impact:
+        return Answer(None, comment)
+    if read.impact_conflict and n not in fields.impacts:
+        issues.append(Issue.error(f"q{n}.impact", f"{label}: påverkan anges flera gånger med olika värden."))
+        return Answer(None, comment)
+    if impact_reading is None:
+        issues.append(Issue.warning(f"q{n}.impact", f"{label}: påverkan saknas."))
+        return Answer(None, comment)
+    status = impact_reading.status
+    if status is ImpactStatus.OK:
+        return Answer(impact_reading.value, comment)
+    message = f"{label}: {impact_reading.message}."
+    if status in _SEVERITY_ERROR:
+        issues.append(Issue.error(f"q{n}.impact", message))
+        return Answer(None, comment)
+    issues.append(Issue.warning(f"q{n}.impact", message))
+    return Answer(impact_reading.value if status is ImpactStatus.UNCERTAIN else None, comment)
+
+
+def _join_comment(lines: list[str]) -> str:
+    kept = [clean(line) for line in lines]
+    text = "\n".join(kept).strip()
+    return re.sub(r"\n{3,}", "\n\n", text)
