@@ -9,6 +9,7 @@ ParseResult: a file that broke a cap gets an issue on `file`.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import resource
@@ -31,10 +32,9 @@ _MEMORY_MESSAGE = (
 
 
 def _child(conn: Connection, data: bytes, filename: str, form: FormSpec, limits: Limits) -> None:
-    try:
+    # Some containers forbid changing limits; the time cap still holds then.
+    with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    except (ValueError, OSError):
-        pass  # Some containers forbid lowering limits; the time cap still holds.
     result = parse_bytes(data, filename, form, limits)
     conn.send(result)
     conn.close()

@@ -11,12 +11,12 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
+from functools import cache, lru_cache
 
 from parsers.document import Grid, Paragraph, Section
 from parsers.form import FormSpec, Question
 from parsers.impact import CHECKED, UNCHECKED, ImpactStatus, read_impact
-from parsers.normalize import clean, fold, squash, strip_accents
+from parsers.normalize import clean, fold, fold_same_length, squash
 
 
 class Kind(enum.Enum):
@@ -48,11 +48,6 @@ class Line:
 
 
 # ---------------------------------------------------------------- matching
-
-
-def fold_same_length(text: str) -> str:
-    """Lower-case, accent-free text with the same indices as `text`."""
-    return "".join((strip_accents(c).lower() or c)[:1] for c in text)
 
 
 def _label_end(folded: str, label: str) -> int | None:
@@ -101,7 +96,7 @@ def _match_name(folded: str, form: FormSpec) -> _NameHit | None:
             if len(target) < 8:
                 continue
             head = sq[: len(target)]
-            if SequenceMatcher(None, head, target).ratio() >= 0.86:
+            if head[:1] == target[:1] and similarity(head, target) >= 0.8:
                 end = _end_of_letters(folded, len(target))
                 if best is None or end > best.end:
                     best = _NameHit(q.number, end, False)
@@ -122,7 +117,21 @@ def _end_of_letters(folded: str, count: int) -> int:
     return len(folded)
 
 
-def _wordings(question: Question) -> list[str]:
+@lru_cache(maxsize=4096)
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+
+
+def similarity(a: str, b: str) -> float:
+    """Dice coefficient of letter pairs (0..1): cheap, and tolerant of typos and small edits."""
+    x, y = _bigrams(a), _bigrams(b)
+    if not x or not y:
+        return 1.0 if a == b else 0.0
+    return 2 * len(x & y) / (len(x) + len(y))
+
+
+@cache
+def _wordings(question: Question) -> tuple[str, ...]:
     """The question's wording, and the same without a leading short name.
 
     Q7's wording begins with its own short name ("Positiva åtgärder eller
@@ -135,7 +144,7 @@ def _wordings(question: Question) -> list[str]:
         end = _label_end(folded, name)
         if end is not None:
             out.append(question.text[end:].lstrip(" :,"))
-    return [w for w in out if len(w) >= 12]
+    return tuple(w for w in out if len(w) >= 12)
 
 
 def looks_like_question_text(text: str, question: Question) -> float:
@@ -147,7 +156,7 @@ def looks_like_question_text(text: str, question: Question) -> float:
         n = min(len(a), len(b), 30)
         if n < 12:
             continue
-        best = max(best, SequenceMatcher(None, a[:n], b[:n]).ratio())
+        best = max(best, similarity(a[:n], b[:n]))
     return best
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
 _SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u2002\u2003\u3000\t\x0b\x0c"), " ")
@@ -32,11 +33,24 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Case- and accent-insensitive key with single spaces: for label matching."""
     return _WS_RE.sub(" ", strip_accents(clean(text)).casefold().replace("\n", " ")).strip()
 
 
+@lru_cache(maxsize=16384)
 def squash(text: str) -> str:
     """`fold` with everything but letters and digits removed: "Hot/våld" -> "hotvald"."""
     return re.sub(r"[^0-9a-z]", "", fold(text))
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(c: str) -> str:
+    folded = strip_accents(c).lower()
+    return folded[:1] if folded else c
+
+
+def fold_same_length(text: str) -> str:
+    """Lower-case, accent-free text with the same indices as `text`."""
+    return "".join(map(_fold_char, text))
