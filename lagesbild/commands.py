@@ -11,7 +11,7 @@ from pathlib import Path
 
 from lagesbild.config import Config
 from lagesbild.errors import ConfigError
-from lagesbild.sandbox import parse_isolated
+from lagesbild.sandbox import ParserCrashed, parse_isolated
 from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
@@ -41,7 +41,11 @@ def parse_files(paths: list[Path], form: FormSpec, limits: Limits) -> list[tuple
             message = f"Filen kunde inte öppnas: {exc.strerror or exc}."
             results.append((path, blank_result(form, Format.UNKNOWN, [Issue.error("file", message)])))
             continue
-        results.append((path, parse_isolated(data, path.name, form, limits)))
+        try:
+            results.append((path, parse_isolated(data, path.name, form, limits)))
+        except ParserCrashed as exc:
+            message = f"Internt fel när filen lästes ({exc}); filen är inte nödvändigtvis fel."
+            results.append((path, blank_result(form, Format.UNKNOWN, [Issue.error("file", message)])))
     return results
 
 

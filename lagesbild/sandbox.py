@@ -16,7 +16,8 @@ import resource
 import threading
 from multiprocessing.connection import Connection
 
-from parsers import blank_result, parse_bytes
+from lagesbild.errors import LagesbildError
+from parsers import blank_result, parse_bytes, warm_up
 from parsers.form import FormSpec
 from parsers.limits import Limits
 from parsers.result import Format, Issue, ParseResult
@@ -31,13 +32,24 @@ _MEMORY_MESSAGE = (
 )
 
 
+class ParserCrashed(LagesbildError):
+    """The parser failed for a reason of its own (not the file's); retry after a fix."""
+
+
 def _child(conn: Connection, data: bytes, filename: str, form: FormSpec, limits: Limits) -> None:
     # Some containers forbid changing limits; the time cap still holds then.
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    result = parse_bytes(data, filename, form, limits)
-    conn.send(result)
+    try:
+        conn.send(parse_bytes(data, filename, form, limits))
+    except MemoryError:
+        conn.send(blank_result(form, Format.UNKNOWN, [Issue.error("file", _MEMORY_MESSAGE)]))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it there
+        conn.send(("crash", f"{type(exc).__name__}: {exc}"))
     conn.close()
+
+
+warm_up()
 
 
 def _fork_available() -> bool:
@@ -57,10 +69,13 @@ def parse_isolated(data: bytes, filename: str, form: FormSpec, limits: Limits) -
     try:
         if parent.poll(limits.seconds_per_file):
             try:
-                result: ParseResult = parent.recv()
-                return result
+                answer = parent.recv()
             except (EOFError, OSError):
-                pass
+                answer = None
+            if isinstance(answer, ParseResult):
+                return answer
+            if isinstance(answer, tuple):
+                raise ParserCrashed(f"reading {filename!r} failed: {answer[1]}")
         else:
             proc.kill()
             return blank_result(form, Format.UNKNOWN,

@@ -20,6 +20,11 @@ Reader = Callable[[bytes, Limits], Document]
 _log = logging.getLogger(__name__)
 
 
+def warm_up() -> None:
+    """Import every reader now (before forking a child with a memory cap)."""
+    _readers()
+
+
 def _readers() -> dict[Format, Reader]:
     # Imported lazily so that `import parsers` stays cheap for store/ and outputs/.
     from parsers import docx, odf, pdf, plain, xls, xlsx
@@ -108,6 +113,8 @@ def parse_bytes(
         return blank_result(
             form, fmt, [Issue.error("file", "Filen kräver för mycket minne för att kunna läsas.")]
         )
+    except ImportError:
+        raise  # the program is broken, not the file: never blame the sender for it
     except Exception as exc:  # noqa: BLE001 - the parse boundary: a library's surprise on a
         # broken file must become an issue the sender can act on, never a crash.
         _log.warning("reader for %s failed: %s: %s", fmt.value, type(exc).__name__, exc)
