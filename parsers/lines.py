@@ -67,8 +67,10 @@ def _match_labels(folded: str, labels: tuple[str, ...]) -> tuple[int, str] | Non
     return best
 
 
-_QUESTION_START = ("vilka", "vilken", "vilket", "pa vilka", "hur", "finns", "har ", "ovrig information",
-                   "positiva", "beskriv", "ange")
+# Words a question's wording starts with, for wording reworded beyond recognition.
+_QUESTION_START = ("vilka", "vilken", "vilket", "pa vilka", "pa vilket", "hur", "finns", "har ", "ovrig information",
+                   "positiva", "beskriv", "ange", "vad ", "var ", "vem ", "kan ", "ar det", "marks", "ser ni",
+                   "upplever", "sker", "forekommer", "redogor", "uppge", "i vilken", "inom vilka")
 
 
 @dataclass(frozen=True, slots=True)

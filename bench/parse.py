@@ -1,0 +1,135 @@
+"""Parsing benchmark: median and p95 milliseconds per file and format.
+
+Builds a few hundred varied forms with the test corpus builders, parses each
+(in process, and once more in the capped child process the worker uses), and
+prints the figures beside a floor measured on the same files in the same run:
+for zip formats, unzipping every part and parsing its XML with lxml; for PDF,
+extracting the text layer with pdfium; for .xls, opening it with xlrd.
+
+    python bench/parse.py [--copies 8] [--no-libreoffice] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import statistics
+import sys
+import time
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lxml import etree  # noqa: E402
+
+from lagesbild.sandbox import parse_isolated  # noqa: E402
+from parsers import parse_bytes  # noqa: E402
+from parsers.form import default_form  # noqa: E402
+from parsers.limits import Limits  # noqa: E402
+from parsers.sniff import detect_format  # noqa: E402
+
+
+def floor_zip(data: bytes) -> None:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        for name in zf.namelist():
+            raw = zf.read(name)
+            if name.endswith((".xml", ".rels")):
+                etree.fromstring(raw)
+
+
+def floor_pdf(data: bytes) -> None:
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(data)
+    for page in pdf:
+        page.get_textpage().get_text_range()
+    pdf.close()
+
+
+def floor_xls(data: bytes) -> None:
+    import xlrd
+
+    xlrd.open_workbook(file_contents=data)
+
+
+def floor_text(data: bytes) -> None:
+    data.decode("utf-8", errors="replace").splitlines()
+
+
+FLOORS: dict[str, Callable[[bytes], None]] = {
+    "docx": floor_zip, "docm": floor_zip, "xlsx": floor_zip, "xlsm": floor_zip, "odt": floor_zip,
+    "ods": floor_zip, "pdf": floor_pdf, "xls": floor_xls, "text": floor_text,
+}
+
+
+def timed(func: Callable[[], object], repeat: int) -> float:
+    """Best of `repeat` runs, in milliseconds."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    args = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    args.add_argument("--copies", type=int, default=8, help="variants per corpus case")
+    args.add_argument("--repeat", type=int, default=3, help="runs per file (the best counts)")
+    args.add_argument("--no-libreoffice", action="store_true", help="skip cases built with LibreOffice")
+    opts = args.parse_args()
+
+    from tests.builders.cases import variant_cases
+    from tests.support import libreoffice
+
+    use_lo = libreoffice.available() and not opts.no_libreoffice
+    cases = [c for c in variant_cases(opts.copies) if use_lo or not c.needs_libreoffice]
+    start = time.perf_counter()
+    files = [(c.filename, c.build()) for c in cases]
+    print(f"built {len(files)} files in {time.perf_counter() - start:.1f} s")
+
+    form, limits = default_form(), Limits()
+    for name, data in files[:5]:  # warm caches and imports
+        parse_bytes(data, name, form, limits)
+    by_format: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+    for name, data in files:
+        try:
+            fmt = detect_format(data, name).value
+        except Exception:  # noqa: BLE001 - files refused by sniffing are counted apart
+            fmt = "refused"
+        parse_ms = timed(lambda d=data, n=name: parse_bytes(d, n, form, limits), opts.repeat)  # type: ignore[misc]
+        floor = FLOORS.get(fmt)
+        floor_ms = float("nan")
+        if floor is not None:
+            try:
+                floor_ms = timed(lambda d=data, f=floor: f(d), opts.repeat)  # type: ignore[misc]
+            except Exception:  # noqa: BLE001 - a hostile or broken file has no floor
+                floor_ms = float("nan")
+        isolated_ms = timed(lambda d=data, n=name: parse_isolated(d, n, form, limits), 1)  # type: ignore[misc]
+        by_format[fmt].append((parse_ms, floor_ms, isolated_ms))
+
+    print(f"{'format':8} {'files':>5} {'median ms':>10} {'p95 ms':>8} {'floor med':>10} {'ratio':>6} "
+          f"{'isolated med':>13}")
+    for fmt, rows in sorted(by_format.items()):
+        parse = [r[0] for r in rows]
+        floors = [r[1] for r in rows if r[1] == r[1]]
+        isolated = [r[2] for r in rows]
+        floor_med = statistics.median(floors) if floors else float("nan")
+        ratio = statistics.median(parse) / floor_med if floors else float("nan")
+        print(f"{fmt:8} {len(rows):5d} {statistics.median(parse):10.2f} {p95(parse):8.2f} {floor_med:10.2f} "
+              f"{ratio:6.1f} {statistics.median(isolated):13.2f}")
+    everything = [r[0] for rows in by_format.values() for r in rows]
+    print(f"{'all':8} {len(everything):5d} {statistics.median(everything):10.2f} {p95(everything):8.2f}"
+          f"   -> {1000 / statistics.mean(everything):.0f} files/s on one core (in process)")
+
+
+if __name__ == "__main__":
+    main()
