@@ -65,7 +65,8 @@ _LEADING_WORDS = ("niva ", "grad ", "paverkan ", "bedomning ")
 _EMPTY_WORDS = {"", "-", "--", "?", "x", "...", "…", "ej aktuellt", "ej aktuell", "ingen", "inget", "vet ej",
                 "saknas", "ej bedomd", "ej bedomt", "inte bedomt", "ingen bedomning", "n/a", "na",
                 "valj ett objekt", "valj ett objekt.", "choose an item", "choose an item.",
-                "valj paverkan 1-5", "valj paverkan", "klicka eller tryck har for att ange text.",
+                "valj paverkan 1-5", "valj paverkan", "valj", "- valj -", "-- valj --", "valj ett alternativ",
+                "valj niva", "valj 1-5", "choose", "select", "klicka eller tryck har for att ange text.",
                 "click or tap here to enter text."}
 
 

@@ -326,12 +326,13 @@ def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
 def _header(rows: list[list[str]], form: FormSpec) -> tuple[int, dict[int, tuple[_Role, int]]] | None:
     for r, row in enumerate(rows[:40]):
         roles = {c: role for c, cell in enumerate(row) if (role := _role(cell, form))}
-        kinds = {role[0] for role in roles.values()}
         levels = sum(1 for role in roles.values() if role[0] is _Role.LEVEL)
+        if levels < 3:
+            # A lone digit beside "Påverkan" is a value, not a column of the scale.
+            roles = {c: role for c, role in roles.items() if role[0] is not _Role.LEVEL}
+        kinds = {role[0] for role in roles.values()}
         has_value = _Role.IMPACT in kinds or _Role.COMMENT in kinds or levels >= 3
         if has_value and (len(kinds) >= 2 or levels >= 3):
-            if levels and levels < 3:
-                roles = {c: role for c, role in roles.items() if role[0] is not _Role.LEVEL}
             return r, roles
     return None
 
@@ -411,6 +412,34 @@ def _generic_row(row: list[str], form: FormSpec) -> list[Line]:
     return out
 
 
+def _transposed_lines(rows: list[list[str]], form: FormSpec) -> list[Line] | None:
+    """Questions across the columns: a header column ("Fråga", "Påverkan", "Kommentar").
+
+    Rows above the table (e.g. "Kommun:" | "Gagnef") are read as ordinary rows.
+    """
+    width = max((len(r) for r in rows), default=0)
+    for col in range(min(width, 3)):
+        role_rows = [r for r, row in enumerate(rows[:60])
+                     if col < len(row) and (role := _role(row[col], form)) and role[0] is not _Role.LEVEL]
+        kinds = [_role(rows[r][col], form)[0] for r in role_rows]  # type: ignore[index]
+        if len(role_rows) < 2 or len(set(kinds)) != len(kinds):
+            # Repeated "Påverkan"/"Kommentar" labels down a column are label|value
+            # pairs (a two-column form), not a header column.
+            continue
+        top, bottom = role_rows[0], role_rows[-1]
+        block = rows[top:bottom + 1]
+        flipped = [[r[c] if c < len(r) else "" for r in block] for c in range(col, width)]
+        header = _header(flipped, form)
+        if header is None or header[0] != 0:
+            continue
+        structured = _structured_rows(flipped, 0, header[1], form)
+        if structured is None:
+            continue
+        around = rows[:top] + rows[bottom + 1:]
+        return [ln for row in around for ln in _generic_row(row, form)] + structured
+    return None
+
+
 def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
     """Typed lines for a table or sheet."""
     rows = [list(r) for r in grid.rows]
@@ -420,15 +449,9 @@ def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
         if structured is not None:
             before = [ln for row in rows[: header[0]] for ln in _generic_row(row, form)]
             return before + structured
-    width = max((len(r) for r in rows), default=0)
-    if width and len(rows) <= 60:
-        transposed = [[r[c] if c < len(r) else "" for r in rows] for c in range(width)]
-        header = _header(transposed, form)
-        if header and header[0] == 0 or (header and header[0] <= 2):
-            structured = _structured_rows(transposed, header[0], header[1], form)
-            if structured is not None:
-                other = [ln for row in transposed[: header[0]] for ln in _generic_row(row, form)]
-                return other + structured
+    transposed = _transposed_lines(rows, form)
+    if transposed is not None:
+        return transposed
     return [ln for row in rows for ln in _generic_row(row, form)]
 
 

@@ -90,12 +90,14 @@ def _read_section(section: Section, form: FormSpec) -> _SectionRead:
     result = _SectionRead({q.number: _QuestionRead() for q in form.questions}, [], [], [])
     for i, line in enumerate(lines):
         if line.kind is Kind.MUNICIPALITY:
+            # A value on the next line counts only when it is one: the label may
+            # simply be followed by the template's next line.
             value = line.text or _next_value(lines, i)
-            if value:
+            if line.text or (value and load_registry().resolve(value).municipality):
                 result.municipality_values.append(value)
         elif line.kind is Kind.PERIOD:
             value = line.text or _next_value(lines, i)
-            if value:
+            if line.text or (value and read_period(value).found):
                 result.period_values.append(value)
         elif i < first_anchor and line.kind is Kind.TEXT and line.text and len(line.text) <= 120:
             result.title_lines.append(line.text)
@@ -148,8 +150,8 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
         if line.kind in (Kind.MUNICIPALITY, Kind.PERIOD):
             continue
         text = line.text
-        if line.kind is Kind.ANCHOR:
-            # A weaker mention of a question inside this section: plain text.
+        if line.kind is Kind.ANCHOR and line.question != question.number:
+            # A weaker mention of another question inside this section: plain text.
             text = clean(_anchor_source(line))
         if not text:
             continue
