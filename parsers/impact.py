@@ -165,6 +165,7 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
     if boxes is not None:
         return boxes
     t, had_range = _strip_range_label(original, scale)
+    t, had_legend = _strip_legend(t, scale)
     t = t.strip()
     if _is_empty(t):
         return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
@@ -179,6 +180,13 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
     shown = t if len(t) <= 40 else t[:37] + "..."
     scale_msg = scale_text(scale)
 
+    named = _levels_named(folded, scale)
+    if len(named) > 1:
+        listed = " och ".join(scale.name_of(v) for v in sorted(named))
+        return ImpactReading(None, ImpactStatus.AMBIGUOUS, f"\"{shown}\" anger flera nivåer ({listed}); välj en")
+    if had_legend and not _LONE_VALUE_RE.match(folded) and not named:
+        return ImpactReading(None, ImpactStatus.INVALID,
+                             f"\"{shown}\" är inte ett värde på skalan; ange ett värde från {scale_msg}")
     # A span like "3-4", "3 eller 4", "3/4" names two values.
     if re.match(r"^\d\s*(-|/|eller|el\.?|till|a|à|och|,)\s*\d(?!\d)", folded) and not re.match(
         rf"^\d\s*(/|av)\s*{scale.max}\b", folded
@@ -212,10 +220,56 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
         if ratio >= 0.8:
             return ImpactReading(value, ImpactStatus.UNCERTAIN,
                                  f"\"{shown}\" tolkades som {value} ({scale.name_of(value)}); kontrollera")
-    if had_range and not folded:
+    if (had_range or had_legend) and not folded:
         return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
     return ImpactReading(None, ImpactStatus.INVALID,
                          f"\"{shown}\" är inte ett värde på skalan; ange ett värde från {scale_msg}")
+
+
+_LONE_VALUE_RE = re.compile(r"^\d\b")
+
+
+def _levels_named(folded: str, scale: Scale) -> set[int]:
+    """The levels whose words stand in `folded` as whole words."""
+    found: set[int] = set()
+    for word, value in _level_words(scale):
+        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", folded):
+            found.add(value)
+    return found
+
+
+def _is_legend_item(text: str, scale: Scale) -> bool:
+    folded = fold(text)
+    return len(_levels_named(folded, scale)) >= 2 or bool(re.search(r"\d\s*[=:]\s*[a-z]", folded))
+
+
+_LEGEND_RUN_RE = re.compile(
+    r"^\s*(?:\d\s*(?:=|:|-)\s*[A-Za-zÅÄÖåäö]+\s*(?:[,;/]|\.\.\.|…|-)?\s*){2,}"
+)
+
+
+def _strip_legend(text: str, scale: Scale) -> tuple[str, bool]:
+    """Remove a printed explanation of the scale: "(1 = Normalt … 5 = Kritiskt)".
+
+    Forms print the legend next to the label; its digits and words are not
+    the answer. Returns the text without it, and whether one was removed.
+    """
+    removed = False
+
+    def drop(m: re.Match[str]) -> str:
+        nonlocal removed
+        if _is_legend_item(m.group(0), scale):
+            removed = True
+            return " "
+        return m.group(0)
+
+    out = re.sub(r"[(\[][^)\]]*[)\]]", drop, text)
+    run = _LEGEND_RUN_RE.match(out)
+    if run and _is_legend_item(run.group(0), scale):
+        out, removed = out[run.end():], True
+    if removed:
+        out = out.strip().lstrip(_SEPARATORS).strip()
+    return out, removed
 
 
 def _is_empty(text: str) -> bool:

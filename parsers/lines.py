@@ -458,10 +458,34 @@ def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
 # ---------------------------------------------------------------- paragraphs
 
 
+@cache
+def _embedded_label_re(form: FormSpec) -> re.Pattern[str]:
+    """A label with a colon in the middle of a line: "Påverkan: 3  Kommentar: lugnt"."""
+    labels = (*form.labels.impact, *form.labels.comment, *form.labels.municipality, *form.labels.period)
+    words = "|".join(sorted((re.escape(fold(w)) for w in labels), key=len, reverse=True))
+    return re.compile(rf"(?<=\s)(?:{words})(?:\s*\(?\s*1\s*-\s*5\s*\)?)?\s*:")
+
+
+def split_embedded_labels(line: str, form: FormSpec) -> list[str]:
+    """Split a line where a second label starts ("Påverkan: 3 Kommentar: lugnt")."""
+    folded = fold_same_length(line)
+    cuts = [m.start() for m in _embedded_label_re(form).finditer(folded)]
+    if not cuts or not (_FRAGA_RE.match(folded) or _embedded_label_re(form).match(" " + folded, 1)):
+        # Only a line that itself starts with a label or "Fråga N" is split:
+        # "… oro för påverkan: stor" in running prose stays one line.
+        return [line]
+    parts, start = [], 0
+    for cut in cuts:
+        parts.append(line[start:cut])
+        start = cut
+    parts.append(line[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
 def classify(text: str, form: FormSpec) -> list[Line]:
     """Typed lines for one paragraph or cell (a cell may hold several lines)."""
     out: list[Line] = []
-    for raw in clean(text).split("\n"):
+    for raw in (part for line in clean(text).split("\n") for part in split_embedded_labels(line, form) or [""]):
         if not raw.strip():
             out.append(Line(Kind.TEXT, ""))
             continue

@@ -124,6 +124,7 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
     read = _QuestionRead(found=True)
     pre: list[str] = []
     post: list[str] = []
+    rest: list[str] = []
     in_comment = False
     awaiting_impact = False
     seen_content = False
@@ -138,7 +139,7 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
             reading = read_impact(line.text, form.scale)
             _set_impact(read, reading)
             if reading.rest:
-                (post if in_comment else pre).append(reading.rest)
+                rest.append(reading.rest)
             awaiting_impact = line.open_value and not line.from_grid
             continue
         if line.kind is Kind.COMMENT:
@@ -176,8 +177,22 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
             post.append(text)
         else:
             _take_text(text, question, form, read, pre, allow_bare=True)
-    read.comment_lines = pre + post
+    comment = _until_signature(pre + post)
+    # Text typed after the value ("Påverkan: 3 Flera inbrott") is the comment
+    # only when nothing else is; "Påverkan: 3, se nedan" beside a comment is not.
+    read.comment_lines = comment if any(c.strip() for c in comment) else rest
     return read
+
+
+_SIGNATURE_RE = re.compile(r"^(med )?(vanlig|vanliga|basta) (halsning|halsningar)\b|^mvh\b|^halsningar\b|^//\s*\w")
+
+
+def _until_signature(lines: list[str]) -> list[str]:
+    """Comment lines up to a mail-style signature ("Med vänlig hälsning", "Mvh")."""
+    for i, line in enumerate(lines):
+        if _SIGNATURE_RE.match(fold(line)):
+            return lines[:i]
+    return lines
 
 
 def _anchor_source(line: Line) -> str:

@@ -97,3 +97,23 @@ def test_number_and_word_that_disagree_are_refused(number: int, word_value: int)
     else:
         assert reading.value is None
         assert reading.status is ImpactStatus.CONTRADICTION
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("(1 = Normalt … 5 = Kritiskt): 3", 3), ("1=Normalt, 2=Avvikande, 3=Oroande, 4=Allvarligt, 5=Kritiskt: 4", 4),
+     ("(1=normalt, 5=kritiskt) 2", 2)],
+)
+def test_a_printed_legend_of_the_scale_is_not_the_answer(text: str, value: int) -> None:
+    assert read_impact(text, SCALE).value == value
+
+
+def test_a_legend_alone_is_blank() -> None:
+    assert read_impact("(1=Normalt, 5=Kritiskt)", SCALE).status is ImpactStatus.BLANK
+
+
+@pytest.mark.parametrize("text", ["Normalt/Avvikande", "Avvikande, nästan oroande", "1 2 3 4 5"])
+def test_several_levels_are_ambiguous(text: str) -> None:
+    reading = read_impact(text, SCALE)
+    assert reading.value is None
+    assert reading.status is ImpactStatus.AMBIGUOUS
