@@ -232,9 +232,11 @@ _LONE_VALUE_RE = re.compile(r"^\d\b")
 def _levels_named(folded: str, scale: Scale) -> set[int]:
     """The levels whose words stand in `folded` as whole words."""
     found: set[int] = set()
-    for word, value in _level_words(scale):
-        if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", folded):
+    for word, value in _level_words(scale):  # longest first: "inget avvikande" before "avvikande"
+        pattern = rf"(?<![a-z]){re.escape(word)}(?![a-z])"
+        if re.search(pattern, folded):
             found.add(value)
+            folded = re.sub(pattern, " ", folded)
     return found
 
 

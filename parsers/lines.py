@@ -26,6 +26,7 @@ class Kind(enum.Enum):
     COMMENT = "comment"
     MUNICIPALITY = "municipality"
     PERIOD = "period"
+    BREAK = "break"  # ends the current question's text (e.g. the end of a table)
 
 
 @dataclass(slots=True)
@@ -303,10 +304,15 @@ _QUESTION_HEADERS = ("fraga", "fragor", "frageomrade", "omrade", "rubrik", "kate
 _NUMBER_HEADERS = ("nr", "#", "fraga nr", "nummer", "no", "no.")
 
 
+_OTHER_TIME = re.compile(r"\b(forra|foregaende|tidigare|forr|forut|last|previous)\b")
+
+
 def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
     f = fold(cell).strip(" :")
     if not f:
         return None
+    if _OTHER_TIME.search(f):
+        return None  # "Påverkan förra månaden": a reference column, not this month's answer
     if _match_labels(f, form.labels.impact):
         return (_Role.IMPACT, 0)
     if _match_labels(f, form.labels.comment):
@@ -346,14 +352,44 @@ def _is_marked(cell: str) -> bool:
     return bool(c) and not all(ch in UNCHECKED + " []()" for ch in c)
 
 
+def _value_lines(cells: list[str], roles: dict[int, tuple[_Role, int]]) -> list[Line]:
+    """The impact and comment lines of one data row."""
+    out: list[Line] = []
+    levels = [(c, v) for c, (role, v) in roles.items() if role is _Role.LEVEL]
+    if levels:
+        marked = [v for c, v in levels if _is_marked(cells[c])]
+        out.append(Line(Kind.IMPACT, " och ".join(str(v) for v in marked), from_grid=True))
+    for c, (role, _) in sorted(roles.items()):
+        if role is _Role.IMPACT:
+            out.append(Line(Kind.IMPACT, clean(cells[c]), from_grid=True))
+        elif role is _Role.COMMENT:
+            out.append(Line(Kind.COMMENT, clean(cells[c]), from_grid=True))
+    return out
+
+
 def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tuple[_Role, int]],
                      form: FormSpec) -> list[Line] | None:
-    """Lines for a grid with a header row; None when no data row names a question."""
+    """Lines for a grid with a header row; None when no data row names a question.
+
+    A grid whose every column is a value column ("Påverkan (1-5) | Kommentar"
+    over one row of answers, one small table per question) belongs to the
+    question written above it: its rows give value lines without an anchor.
+    """
     out: list[Line] = []
     found = 0
     role_cols = set(roles)
+    width = max((len(r) for r in rows), default=0)
+    answers_only = all(c in role_cols for c in range(width)) and not any(
+        role is _Role.QUESTION or role is _Role.NUMBER for role, _ in roles.values())
+    comment_cols = {c for c, (role, _) in roles.items() if role is _Role.COMMENT}
+    in_table = False
     for row in rows[header_row + 1:]:
-        cells = row + [""] * (max(roles, default=0) + 1 - len(row))
+        cells = row + [""] * (max(max(roles, default=0) + 1, width) - len(row))
+        if answers_only:
+            if any(c.strip() for c in cells):
+                out.extend(_value_lines(cells, roles))
+                found += 1
+            continue
         number_cells = [cells[c] for c, (role, _) in roles.items() if role is _Role.NUMBER]
         question_cells = [cells[c] for c, (role, _) in roles.items() if role is _Role.QUESTION]
         if not question_cells:
@@ -365,22 +401,24 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
             if n and int(n.group(1)) in form.numbers:
                 anchor = Line(Kind.ANCHOR, "", question=int(n.group(1)), strength=2)
         if anchor is None:
+            filled = {c for c, cell in enumerate(cells) if cell.strip()}
+            if in_table and filled and filled <= comment_cols:
+                # The comment goes on in the next row of its own column.
+                out.extend(Line(Kind.TEXT, clean(cells[c])) for c in sorted(filled))
+                continue
+            if in_table and filled:
+                # Text elsewhere below the table (a note, a contact line) is not
+                # the last question's comment.
+                out.append(Line(Kind.BREAK, ""))
+                in_table = False
             out.extend(_generic_row(row, form))
             continue
         found += 1
+        in_table = True
         anchor.strength = max(anchor.strength, 2)
         anchor.from_grid = True
         out.append(anchor)
-        levels = [(c, v) for c, (role, v) in roles.items() if role is _Role.LEVEL]
-        if levels:
-            marked = [v for c, v in levels if _is_marked(cells[c])]
-            value = " och ".join(str(v) for v in marked)
-            out.append(Line(Kind.IMPACT, value, from_grid=True))
-        for c, (role, _) in sorted(roles.items()):
-            if role is _Role.IMPACT:
-                out.append(Line(Kind.IMPACT, clean(cells[c]), from_grid=True))
-            elif role is _Role.COMMENT:
-                out.append(Line(Kind.COMMENT, clean(cells[c]), from_grid=True))
+        out.extend(_value_lines(cells, roles))
     return out if found else None
 
 

@@ -125,6 +125,7 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
     pre: list[str] = []
     post: list[str] = []
     rest: list[str] = []
+    stopped = False
     in_comment = False
     awaiting_impact = False
     seen_content = False
@@ -149,6 +150,11 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
                 post.extend(t for t in line.text.split("\n") if not is_placeholder(t))
             continue
         if line.kind in (Kind.MUNICIPALITY, Kind.PERIOD):
+            continue
+        if line.kind is Kind.BREAK:
+            stopped = True
+            continue
+        if stopped:
             continue
         text = line.text
         if line.kind is Kind.ANCHOR and line.question != question.number:

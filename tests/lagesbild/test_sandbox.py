@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import io
+import random
+import string
+import zipfile
+from pathlib import Path
 
 from lagesbild.sandbox import parse_isolated
 from lagesbild.samples import sample_answers, template_docx
@@ -35,8 +40,46 @@ def test_a_file_over_the_time_limit_is_refused_with_a_file_error() -> None:
     assert all(a.impact is None and a.comment == "" for a in result.answers.values())
 
 
+def _virtual_size() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmSize in /proc/self/status")
+
+
+def _big_docx(paragraphs: int) -> bytes:
+    """A valid .docx whose text needs far more than 32 MB to hold (not compressible enough to be a bomb)."""
+    rng = random.Random(7)
+    words = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(3, 9))) for _ in range(5000)]
+    body = "".join(
+        f"<w:p><w:r><w:t>{' '.join(rng.choice(words) for _ in range(30))}</w:t></w:r></w:p>" for _ in range(paragraphs)
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", CONTENT_TYPES)
+        zf.writestr("_rels/.rels", RELS)
+        zf.writestr("word/document.xml", f'<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>')
+    return out.getvalue()
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>'
+)
+RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+    'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+    'relationships/officeDocument" Target="word/document.xml"/></Relationships>'
+)
+
+
 def test_a_file_over_the_memory_limit_is_refused_with_a_file_error() -> None:
-    limits = dataclasses.replace(Limits(), memory_bytes=64 * 1024 * 1024)
-    result = parse_isolated(_docx(), "Mora.docx", FORM, limits)
+    data = _big_docx(120_000)  # about 24 MB of text
+    limits = dataclasses.replace(Limits(), memory_bytes=_virtual_size() + 32 * 1024 * 1024,
+                                 max_file_bytes=200 * 1024 * 1024, seconds_per_file=120)
+    result = parse_isolated(data, "stor.docx", FORM, limits)
     assert result.unreadable
     assert "minne" in result.issues[0].message
