@@ -41,7 +41,12 @@ def _child(conn: Connection, data: bytes, filename: str, form: FormSpec, limits:
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     try:
-        conn.send(parse_bytes(data, filename, form, limits))
+        result = parse_bytes(data, filename, form, limits)
+        if result.unreadable and _peak_address_space() >= limits.memory_bytes - 16 * 1024 * 1024:
+            # Libraries report an allocation that failed under the cap as a
+            # damaged file (zlib, lxml); the cap is the true reason.
+            result = blank_result(form, result.format, [Issue.error("file", _MEMORY_MESSAGE)])
+        conn.send(result)
     except MemoryError:
         conn.send(blank_result(form, Format.UNKNOWN, [Issue.error("file", _MEMORY_MESSAGE)]))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises it there
@@ -50,6 +55,18 @@ def _child(conn: Connection, data: bytes, filename: str, form: FormSpec, limits:
 
 
 warm_up()
+
+
+def _peak_address_space() -> int:
+    """This process's peak virtual size (VmPeak), in bytes; 0 where unknown."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmPeak:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def _fork_available() -> bool:

@@ -78,6 +78,7 @@ class Labels:
     impact: tuple[str, ...]
     comment: tuple[str, ...]
     question: tuple[str, ...]
+    stop: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +134,7 @@ def form_from_dict(data: dict[str, Any], source: str = "<form>") -> FormSpec:
         impact=_strings(labels_t, "impact", "labels", ("Påverkan",)),
         comment=_strings(labels_t, "comment", "labels", ("Kommentar",)),
         question=_strings(labels_t, "question", "labels", ("Fråga",)),
+        stop=_strings(labels_t, "stop", "labels", ("Datum",)),
     )
     scale_t = _req(data, "scale", dict, source)
     smin = _req(scale_t, "min", int, "scale")

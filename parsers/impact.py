@@ -227,6 +227,17 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
 
 
 _LONE_VALUE_RE = re.compile(r"^\d\b")
+# A digit standing alone (not part of a date, a time, a larger number or a "/5").
+_OTHER_VALUE_RE = re.compile(r"(?<![\d/.,:-])\b\d\b(?![\d/.,:]|\s*-\s*\d)")
+
+
+def _strip_trailing_range(text: str, scale: Scale) -> str:
+    """ "3 1-5" (the digit typed before the untouched range): drop the range."""
+    for label in scale.range_labels:
+        lab = fold(label)
+        if text.endswith(lab) and (len(text) == len(lab) or not text[-len(lab) - 1].isdigit()):
+            return text[: -len(lab)].strip()
+    return text
 
 
 def _levels_named(folded: str, scale: Scale) -> set[int]:
@@ -279,8 +290,19 @@ def _is_empty(text: str) -> bool:
 
 
 def _with_trailing(value: int, after: str, shown: str, scale: Scale, hedged: bool) -> ImpactReading:
-    """Check what follows a value: a level word must agree; other text is `rest`."""
+    """Check what follows a value: a level word must agree; other text is `rest`.
+
+    A second value after the first ("2 → 3", "2, ev. 3", "3 i centrum, 1 i
+    övriga kommunen") makes the reading ambiguous; a past value in brackets
+    ("3 (tidigare 2)") is history and ignored.
+    """
     rest = after.strip()
+    rest = re.sub(r"\(\s*(tidigare|forra manaden|forra|fore|innan|var)\b[^)]*\)", " ", rest).strip()
+    rest = _strip_trailing_range(rest, scale)
+    others = {int(m.group()) for m in _OTHER_VALUE_RE.finditer(rest)} - {value}
+    if re.search(r"(->|→|=>|>)\s*\d", rest) or others:
+        return ImpactReading(None, ImpactStatus.AMBIGUOUS,
+                             f"\"{shown}\" innehåller mer än ett värde; ange ett värde från {scale_text(scale)}")
     rest = rest.lstrip(" -:=,.;")
     inner = rest
     paren = re.match(r"^\(([^)]*)\)\s*(.*)$", rest)

@@ -46,6 +46,7 @@ class Line:
     open_value: bool = False
     from_grid: bool = False
     raw: str = ""
+    doubt: str = ""  # why a clear-looking value is still unsure (becomes a warning)
 
 
 # ---------------------------------------------------------------- matching
@@ -211,8 +212,11 @@ def match_anchor(text: str, form: FormSpec) -> Line | None:
             or after.lstrip()[:1] in (":", "?", "(", "-", ",", ".")
             or looks_like_question_text(after.lstrip(" :,.-"), q) >= 0.75
         )
-        if explicit or number is not None:
-            strength = 3 if (hit.exact or number == hit.question) else 2
+        if explicit:
+            strength = 4 if (hit.exact and number == hit.question) else 3
+        elif number is not None:
+            # "1. Ungdomar …" under another question is a list item in a comment.
+            strength = 3 if number == hit.question else 1
         elif follows_ok:
             strength = 2 if (looks_like_question_text(after.lstrip(" :,.-"), q) >= 0.75) else 1
         else:
@@ -238,18 +242,85 @@ def match_anchor(text: str, form: FormSpec) -> Line | None:
 _LONG_MUNICIPALITY_LABEL = 12  # labels this long are accepted without a colon
 
 
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (limit + 1) once it exceeds `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def _misspelt_label(folded: str, labels: tuple[str, ...]) -> int | None:
+    """End of a misspelt one-word label followed by a colon ("Kommnetar:", "Påvarkan:")."""
+    m = re.match(r"^([a-z]{5,14})\s*:", folded)
+    if not m:
+        return None
+    word = m.group(1)
+    for label in labels:
+        target = fold(label)
+        if " " in target or len(target) < 6:
+            continue
+        if _edit_distance(word, target, 2 if len(target) >= 8 else 1) <= (2 if len(target) >= 8 else 1):
+            return m.end(1)
+    return None
+
+
+_DIGIT_BEFORE_RE = re.compile(r"^([1-9])\s*(?=[a-z])")
+
+
+def _impact_line(first: str, folded: str, more: str, form: FormSpec) -> Line | None:
+    """ "Påverkan: 3", "Påverkan (skala 1-5): 2", "Påverkan på kommunen: 3", "3 Påverkan: 1-5"."""
+    labels = form.labels.impact
+    hit = _match_labels(folded, labels)
+    end = hit[0] if hit else _misspelt_label(folded, labels)
+    if end is not None:
+        rest = first[end:]
+        if _plausible_impact(rest, form):
+            value = rest.strip().lstrip(":=").strip()
+            return Line(Kind.IMPACT, _join(value, more), open_value=_is_open(value, form))
+        # A few words between the label and its colon: "Påverkan på kommunen: 3".
+        m = re.match(r"^([^:.!?]{1,30}):(.*)$", rest)
+        if m and _plausible_impact(":" + m.group(2), form):
+            value = m.group(2).strip()
+            return Line(Kind.IMPACT, _join(value, more), open_value=_is_open(value, form))
+        return None
+    # The digit typed in front of the label: "3 Påverkan: 1-5".
+    m = _DIGIT_BEFORE_RE.match(folded)
+    if m and _match_labels(folded[m.end():], labels):
+        after = _match_labels(folded[m.end():], labels)
+        assert after is not None
+        tail = first[m.end() + after[0]:].strip().lstrip(":=").strip()
+        if _is_open(tail, form):
+            return Line(Kind.IMPACT, m.group(1), doubt="siffran står före rubriken Påverkan")
+    return None
+
+
 def match_label(text: str, form: FormSpec) -> Line | None:
     """A labelled line ("Påverkan: 3", "Kommentar: …", "Kommun: Mora"), or None."""
     first, _, more = clean(text).partition("\n")
     folded = fold_same_length(first)
     labels = form.labels
-    hit = _match_labels(folded, labels.impact)
-    if hit:
-        end = hit[0]
-        rest = first[end:]
-        if _plausible_impact(rest, form):
-            value = rest.strip().lstrip(":=").strip()
-            return Line(Kind.IMPACT, _join(value, more), open_value=_is_open(value, form))
+    stop = _match_labels(folded, labels.stop)
+    if stop and first[stop[0]:].lstrip()[:1] in (":", ""):
+        return Line(Kind.BREAK, first[stop[0]:].lstrip(" :"), raw=first)
+    impact = _impact_line(first, folded, more, form)
+    if impact is not None:
+        return impact
+    misspelt = _misspelt_label(folded, labels.comment)
+    if misspelt is not None and not _match_labels(folded, labels.comment):
+        value = first[misspelt:].strip().lstrip(":").strip()
+        return Line(Kind.COMMENT, _join(value, more), open_value=value == "" and not more)
+    bare = re.match(r"^(kommentar|kommentarer)\s+(?=\S)", folded)
+    if bare and first[bare.end():bare.end() + 1].isupper():
+        # "Kommentar En misshandel …": the label without its colon.
+        return Line(Kind.COMMENT, _join(first[bare.end():].strip(), more))
     for kind, group in ((Kind.COMMENT, labels.comment), (Kind.MUNICIPALITY, labels.municipality),
                         (Kind.PERIOD, labels.period)):
         hit = _match_labels(folded, group)
@@ -381,6 +452,14 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
     width = max((len(r) for r in rows), default=0)
     answers_only = all(c in role_cols for c in range(width)) and not any(
         role is _Role.QUESTION or role is _Role.NUMBER for role, _ in roles.values())
+    header_cells = rows[header_row] + [""] * (width - len(rows[header_row]))
+    kinds = {role for role, _ in roles.values()}
+    if _Role.QUESTION in kinds and _Role.COMMENT not in kinds:
+        spare = [c for c in range(width) if c not in role_cols and header_cells[c].strip()]
+        if len(spare) == 1:
+            # "Fråga | Påverkan | Beskriv kort vad som hänt": the one other column is the comment.
+            roles = {**roles, spare[0]: (_Role.COMMENT, 0)}
+            role_cols = set(roles)
     comment_cols = {c for c, (role, _) in roles.items() if role is _Role.COMMENT}
     in_table = False
     for row in rows[header_row + 1:]:
@@ -422,9 +501,34 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
     return out if found else None
 
 
+def _paired_cells(left: str, right: str, form: FormSpec) -> list[Line] | None:
+    """Labels down one cell, answers down the next: "Påverkan:\nKommentar:" | "2\nFlera inbrott".
+
+    Each open label takes the next answer line; the last one takes the rest.
+    """
+    left_lines = classify(left, form)
+    open_labels = [ln for ln in left_lines if ln.kind in (Kind.IMPACT, Kind.COMMENT) and ln.open_value]
+    if not open_labels:
+        return None
+    values = [v for v in (clean(x) for x in right.split("\n")) if v]
+    out: list[Line] = []
+    for line in left_lines:
+        if line in open_labels and values:
+            last = line is open_labels[-1]
+            taken, values = (values, []) if last else (values[:1], values[1:])
+            out.append(Line(line.kind, "\n".join(taken), from_grid=True))
+        else:
+            out.append(line)
+    return out
+
+
 def _generic_row(row: list[str], form: FormSpec) -> list[Line]:
     """A row without a header: label cells take the value cells beside them."""
     cells = [c for c in row if c.strip()]
+    if len(cells) == 2 and "\n" in cells[0]:
+        paired = _paired_cells(cells[0], cells[1], form)
+        if paired is not None:
+            return paired
     out: list[Line] = []
     i = 0
     while i < len(cells):
@@ -496,6 +600,9 @@ def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
 # ---------------------------------------------------------------- paragraphs
 
 
+_QUOTE_RE = re.compile(r"^(?:>\s?)+")  # a form quoted in a mail reply
+
+
 @cache
 def _embedded_label_re(form: FormSpec) -> re.Pattern[str]:
     """A label with a colon in the middle of a line: "Påverkan: 3  Kommentar: lugnt"."""
@@ -507,8 +614,10 @@ def _embedded_label_re(form: FormSpec) -> re.Pattern[str]:
 def split_embedded_labels(line: str, form: FormSpec) -> list[str]:
     """Split a line where a second label starts ("Påverkan: 3 Kommentar: lugnt")."""
     folded = fold_same_length(line)
-    cuts = [m.start() for m in _embedded_label_re(form).finditer(folded)]
-    if not cuts or not (_FRAGA_RE.match(folded) or _embedded_label_re(form).match(" " + folded, 1)):
+    leading = _embedded_label_re(form).match(" " + folded, 1)
+    first_end = leading.end() - 1 if leading else 0
+    cuts = [m.start() for m in _embedded_label_re(form).finditer(folded) if m.start() >= first_end]
+    if not cuts or not (_FRAGA_RE.match(folded) or leading):
         # Only a line that itself starts with a label or "Fråga N" is split:
         # "… oro för påverkan: stor" in running prose stays one line.
         return [line]
@@ -523,7 +632,8 @@ def split_embedded_labels(line: str, form: FormSpec) -> list[str]:
 def classify(text: str, form: FormSpec) -> list[Line]:
     """Typed lines for one paragraph or cell (a cell may hold several lines)."""
     out: list[Line] = []
-    for raw in (part for line in clean(text).split("\n") for part in split_embedded_labels(line, form) or [""]):
+    lines = [_QUOTE_RE.sub("", line) for line in clean(text).split("\n")]
+    for raw in (part for line in lines for part in split_embedded_labels(line, form) or [""]):
         if not raw.strip():
             out.append(Line(Kind.TEXT, ""))
             continue

@@ -37,7 +37,9 @@ _NAME_YEAR_RE = re.compile(
 _YEAR_NAME_RE = re.compile(rf"\b{_YEAR4}\s*(?:,|-|/|\s)\s*({_MONTH_ALT})\b")
 _MONTH_ONLY_RE = re.compile(rf"\b({_MONTH_ALT})\b\.?")
 _ISO_RE = re.compile(r"\b(20\d\d)\s*[-/.]\s*(0?[1-9]|1[0-2])(?:\s*[-/.]\s*(\d{1,2}))?\b")
-_MY_RE = re.compile(r"\b(0?[1-9]|1[0-2])\s*[-/.]\s*(20\d\d|\d\d)\b")
+_MY_RE = re.compile(r"\b(0?[1-9]|1[0-2])\s*[-/.]\s*(20\d\d)\b")
+# "1/10 – 31/10 2026": a span of days within one month.
+_DAY_SPAN_RE = re.compile(r"\b\d{1,2}\s*/\s*(0?[1-9]|1[0-2])\s*-\s*\d{1,2}\s*/\s*(0?[1-9]|1[0-2])\s*,?\s*(20\d\d)\b")
 _DMY_RE = re.compile(r"\b(\d{1,2})\s*[-/.]\s*(0?[1-9]|1[0-2])\s*[-/.]\s*(20\d\d)\b")
 
 
@@ -72,6 +74,13 @@ def read_period(text: str) -> PeriodReading:
         year = _year(m.group(2), m.group(3))
         if year and 2000 <= year <= 2099:
             found.add(Period(year, _MONTH_WORDS[m.group(1)]))
+    for m in _DAY_SPAN_RE.finditer(t):
+        months = {int(m.group(1)), int(m.group(2))}
+        if len(months) == 1:
+            found.add(Period(int(m.group(3)), months.pop()))
+        else:
+            return PeriodReading(ambiguous=True)
+    t = _DAY_SPAN_RE.sub(" ", t)
     for m in _YEAR_NAME_RE.finditer(t):
         found.add(Period(int(m.group(1)), _MONTH_WORDS[m.group(2)]))
     for m in _DMY_RE.finditer(t):

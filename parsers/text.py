@@ -58,14 +58,35 @@ class _SectionRead:
     municipality_values: list[str]
     period_values: list[str]
     title_lines: list[str]
+    dates: list[Period] = field(default_factory=list)
+
+    @property
+    def answered(self) -> int:
+        """Questions with an impact value or a comment: what tells a filled form from a blank one."""
+        return sum(1 for q in self.questions.values()
+                   if q.found and ((q.impact and q.impact.value is not None) or any(c.strip() for c in q.comment_lines)))
 
     @property
     def score(self) -> int:
-        return sum(1 for q in self.questions.values() if q.found) * 10 + len(self.municipality_values) \
-            + len(self.period_values)
+        return sum(1 for q in self.questions.values() if q.found) * 10 + self.answered * 10 \
+            + len(self.municipality_values) + len(self.period_values)
 
 
 # ---------------------------------------------------------------- anchors
+
+
+def _followed_by_labels(lines: list[Line], i: int) -> bool:
+    """Does a "Påverkan"/"Kommentar" label follow before the next anchor?
+
+    A real question heading is followed by its labels; a numbered line in a
+    comment that happens to name a question is not.
+    """
+    for line in lines[i + 1: i + 8]:
+        if line.kind is Kind.ANCHOR and line.question != lines[i].question:
+            return False
+        if line.kind in (Kind.IMPACT, Kind.COMMENT):
+            return True
+    return False
 
 
 def _choose_anchors(lines: list[Line]) -> dict[int, int]:
@@ -74,12 +95,11 @@ def _choose_anchors(lines: list[Line]) -> dict[int, int]:
     for i, line in enumerate(lines):
         if line.kind is not Kind.ANCHOR or line.question is None:
             continue
+        strength = line.strength + (1 if line.from_grid or _followed_by_labels(lines, i) else 0)
         current = best.get(line.question)
-        if current is None or line.strength > current[0]:
-            best[line.question] = (line.strength, i)
-    # Weak anchors must keep the document order of the strong ones around them.
-    chosen = {q: i for q, (s, i) in best.items()}
-    return chosen
+        if current is None or strength > current[0]:
+            best[line.question] = (strength, i)
+    return {q: i for q, (_, i) in best.items()}
 
 
 def _read_section(section: Section, form: FormSpec) -> _SectionRead:
@@ -89,6 +109,10 @@ def _read_section(section: Section, form: FormSpec) -> _SectionRead:
     first_anchor = starts[0][0] if starts else len(lines)
     result = _SectionRead({q.number: _QuestionRead() for q in form.questions}, [], [], [])
     for i, line in enumerate(lines):
+        if line.kind is Kind.BREAK and fold(line.raw).startswith("datum"):
+            dated = read_period(line.text)
+            if dated.period:
+                result.dates.append(dated.period)
         if line.kind is Kind.MUNICIPALITY:
             # A value on the next line counts only when it is one: the label may
             # simply be followed by the template's next line.
@@ -131,13 +155,22 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
     seen_content = False
     anchor = lines[0]
     if anchor.text:
-        _take_text(anchor.text, question, form, read, pre, allow_bare=False)
+        # An answer typed after the question mark: a lone value there is the
+        # impact, flagged (it stands where no label says so).
+        _take_text(anchor.text, question, form, read, pre, allow_bare=True)
     for line in lines[1:]:
         if line.kind is Kind.IMPACT:
             awaiting_impact = False
             if not question.impact:
                 continue
             reading = read_impact(line.text, form.scale)
+            if reading.status is ImpactStatus.INVALID and len(line.text) > 30 and not line.from_grid:
+                # "Bedömning: oroande läge i centrum, …" in prose is comment text.
+                (post if in_comment else pre).append(line.raw or line.text)
+                continue
+            if line.doubt and reading.status is ImpactStatus.OK:
+                reading = ImpactReading(reading.value, ImpactStatus.UNCERTAIN,
+                                        f"{line.doubt}; tolkades som {reading.value}, kontrollera")
             _set_impact(read, reading)
             if reading.rest:
                 rest.append(reading.rest)
@@ -366,8 +399,23 @@ def _filename_words(filename: str) -> str:
     return re.sub(r"[_+]", " ", base)
 
 
+def _year_from_dates(month: int, dates: list[Period]) -> Period | None:
+    """The year of a month-only period from the form's date ("Datum: 2026-11-02").
+
+    A report is filled in during its month or up to two months after it.
+    """
+    for dated in dates:
+        for back in range(3):
+            candidate = dated
+            for _ in range(back):
+                candidate = candidate.previous()
+            if candidate.month == month:
+                return candidate
+    return None
+
+
 def _period(values: list[str], titles: list[str], field_value: str | None,
-            filename: str, issues: list[Issue]) -> Period | None:
+            filename: str, issues: list[Issue], dates: list[Period] | None = None) -> Period | None:
     readings: list[tuple[str, PeriodReading]] = []
     for value in ([field_value] if field_value else []) + values:
         readings.append((value, read_period(value)))
@@ -393,6 +441,11 @@ def _period(values: list[str], titles: list[str], field_value: str | None,
             issues.append(Issue.warning("period",
                                         f"Året saknas i formuläret; {from_name.period} hämtades från filnamnet."))
             return from_name.period
+        if len(months) == 1:
+            dated = _year_from_dates(next(iter(months)), dates or [])
+            if dated:
+                issues.append(Issue.warning("period", f"Året saknas i formuläret; {dated} hämtades från datumet."))
+                return dated
         issues.append(Issue.warning("period",
                                     "Månaden anges utan år; ange både månad och år, t.ex. \"Oktober 2026\"."))
         return None
@@ -421,26 +474,62 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     sections = [_read_section(s, form) for s in document.sections] or [
         _SectionRead({q.number: _QuestionRead() for q in form.questions}, [], [], [])
     ]
-    best = max(sections, key=lambda s: s.score)
-    fields = _read_fields(document.fields, form)
     issues: list[Issue] = [Issue.warning("file", note) for note in document.notes]
-    found_any = any(q.found for q in best.questions.values()) or fields.impacts or fields.comments
-    if not found_any:
+    best = _best_section(sections, [s.name for s in document.sections], issues)
+    fields = _read_fields(document.fields, form)
+    found = {n for n, q in best.questions.items() if q.found} | set(fields.impacts) | set(fields.comments)
+    if len(found) * 2 < len(form.questions):
+        # Fewer than half of the questions: another form (or none), not this one
+        # filled in oddly. Reading its text as answers would be guessing.
         from parsers import blank_result
 
-        issues.append(Issue.error("file", "Filen innehåller inga frågor från lägesbildsmallen "
+        what = "inga" if not found else "bara enstaka"
+        issues.append(Issue.error("file", f"Filen innehåller {what} frågor från lägesbildsmallen "
                                           f"(\"{form.title}\"). Använd mallen och skicka igen."))
         return blank_result(form, fmt, issues)
 
     municipality = _municipality(best.municipality_values, best.title_lines, fields.municipality,
                                  filename, issues)
-    period = _period(best.period_values, best.title_lines, fields.period, filename, issues)
+    period = _period(best.period_values, best.title_lines, fields.period, filename, issues, best.dates)
     answers: dict[int, Answer] = {}
     for question in form.questions:
         answers[question.number] = _answer(question, best.questions[question.number], fields, issues)
     order = {"file": 0, "municipality": 1, "period": 2}
     issues.sort(key=lambda i: (order.get(i.field, 3), _qnum(i.field)))
     return ParseResult(fmt, municipality, period, answers, tuple(issues), form.id)
+
+
+def _section_period(section: _SectionRead, name: str) -> Period | None:
+    scratch: list[Issue] = []
+    period = _period(section.period_values, section.title_lines, None, "", scratch)
+    if period is None:
+        named = read_period(name)
+        period = named.period
+    return period
+
+
+def _best_section(sections: list[_SectionRead], names: list[str], issues: list[Issue]) -> _SectionRead:
+    """The section with the most answers; among several filled ones, the latest month.
+
+    Workbooks are reused month after month, with a new sheet per month: the
+    newest month is the report, and the file gets a warning saying which
+    sheet was read.
+    """
+    most = max(s.answered for s in sections)
+    tied = [(s, n) for s, n in zip(sections, names, strict=False) if s.answered >= max(3, most - 1)]
+    if len(tied) <= 1:
+        return max(sections, key=lambda s: s.score)
+    dated = [(_section_period(s, n), s, n) for s, n in tied]
+    known = [(p, s, n) for p, s, n in dated if p is not None]
+    if len(known) == len(dated) and len({p for p, _, _ in known}) == len(known):
+        period, chosen, name = max(known, key=lambda x: x[0])
+        issues.append(Issue.warning("file", f"Arbetsboken har {len(tied)} ifyllda blad; bladet \"{name}\" "
+                                            f"({period}) lästes som rapporten."))
+        return chosen
+    chosen, name = tied[0]
+    issues.append(Issue.warning("file", f"Arbetsboken har {len(tied)} ifyllda blad; bladet \"{name}\" lästes. "
+                                        "Skicka bara den aktuella månadens blad."))
+    return chosen
 
 
 def _qnum(field_name: str) -> int:
@@ -456,9 +545,13 @@ def _answer(question: Question, read: _QuestionRead, fields: _FieldValues, issue
         comment = _join_comment(fields.comments[n].split("\n"))
     impact_reading = fields.impacts.get(n) or read.impact
     if not read.found and n not in fields.impacts and n not in fields.comments:
-        target = f"q{n}.impact" if question.impact else f"q{n}.comment"
-        issues.append(Issue.error(target, f"{label} hittades inte i filen."))
+        if question.impact:
+            issues.append(Issue.error(f"q{n}.impact", f"{label} hittades inte i filen."))
+        issues.append(Issue.error(f"q{n}.comment", f"{label} hittades inte i filen; kommentaren kunde inte läsas."))
         return Answer(None, "")
+    if re.fullmatch(r"\s*[1-9]\s*", comment):
+        issues.append(Issue.warning(f"q{n}.comment", f"{label}: kommentaren är bara en siffra (\"{comment.strip()}\"); "
+                                                     "har påverkan och kommentar hamnat i fel fält?"))
     if not question.impact:
         return Answer(None, comment)
     if read.impact_conflict and n not in fields.impacts:
