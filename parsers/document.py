@@ -67,11 +67,14 @@ class Document:
     `sections` are read separately and the best one wins (a workbook with an
     instruction sheet and an answer sheet). `notes` are issues the reader
     found on its own (e.g. unreadable content in one part), as Swedish text.
+    `margin_comments` counts Word review comments, which are never read as
+    answers but may be where someone wrote one.
     """
 
     sections: list[Section] = field(default_factory=list)
     fields: list[NamedField] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    margin_comments: int = 0  # review comments in the margin (not read as answers)
 
     def text_lines(self) -> list[str]:
         """All text, one line per paragraph line or grid cell line (for tests and sniffing)."""

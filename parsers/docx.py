@@ -10,7 +10,8 @@ What the text holds, and why:
 - Text is what Word displays with all tracked changes accepted: insertions
   and moved-to text are kept, deletions and moved-from text are dropped.
   Hidden text (direct ``w:vanish``) is dropped, because the coordinator never
-  saw it either.
+  saw it either; so is struck-through text (``w:strike``), which is how people
+  withdraw last month's answer.
 - Tabs become " ", line breaks "\\n", non-breaking hyphens "-". Field
   instructions never appear; a field shows its result.
 - Checkboxes of every kind (content controls, legacy FORMCHECKBOX fields,
@@ -104,6 +105,8 @@ _OBJECT = _W + "object"
 _RUBY = _W + "ruby"
 _RUBYBASE = _W + "rubyBase"
 _VANISH = _W + "vanish"
+_STRIKE = _W + "strike"
+_DSTRIKE = _W + "dstrike"
 _RFONTS = _W + "rFonts"
 _OMATH = _M + "oMath"
 _OMATHPARA = _M + "oMathPara"
@@ -227,10 +230,13 @@ def read_docx(data: bytes, limits: Limits) -> Document:
         )
         reader = _Reader(numbering, limits)
         blocks = reader.blocks(body)
+        comments = package.xml(rels.get("comments", "word/comments.xml"), needle=b"comment")
+        margin = 0 if comments is None else sum(1 for _ in comments.iter(_W + "comment"))
     return Document(
         sections=[Section(tuple(blocks))],
         fields=[f for f in reader.fields if f is not None],
         notes=reader.notes,
+        margin_comments=margin,
     )
 
 
@@ -805,8 +811,9 @@ class _Reader:
     def _run(self, r: Element, container: Element, st: _Inline, fonts: _SymbolFonts | None) -> None:
         if container is r:
             rpr = r.find(_RPR)
-            if rpr is not None and _on(rpr.find(_VANISH)):
-                # Hidden text is not shown, but a field's structure may pass through it.
+            if rpr is not None and (_on(rpr.find(_VANISH)) or _on(rpr.find(_STRIKE)) or _on(rpr.find(_DSTRIKE))):
+                # Hidden text is not shown, and struck-through text is withdrawn (people
+                # strike out last month's answer); a field's structure may pass through it.
                 for fld in r.iter(_FLDCHAR):
                     self._fld_char(fld, st)
                 return

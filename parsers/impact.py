@@ -188,6 +188,7 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
         return ImpactReading(None, ImpactStatus.INVALID,
                              f"\"{shown}\" är inte ett värde på skalan; ange ett värde från {scale_msg}")
     # A span like "3-4", "3 eller 4", "3/4" names two values.
+    folded = re.sub(r"^(\d)[.,]0+\b", r"\1", folded)  # "3,0" from a spreadsheet is 3
     if re.match(r"^\d\s*(-|/|eller|el\.?|till|a|à|och|,)\s*\d(?!\d)", folded) and not re.match(
         rf"^\d\s*(/|av)\s*{scale.max}\b", folded
     ):
@@ -269,9 +270,13 @@ def _strip_legend(text: str, scale: Scale) -> tuple[str, bool]:
     """
     removed = False
 
+    ranges = [fold(r).strip("()") for r in scale.range_labels]
+
     def drop(m: re.Match[str]) -> str:
         nonlocal removed
-        if _is_legend_item(m.group(0), scale):
+        inner = fold(m.group(0))
+        if _is_legend_item(m.group(0), scale) or (any(r in inner for r in ranges) and re.search(r"[a-z]", inner)):
+            # "(1 = Normalt … 5 = Kritiskt)", "(skala 1-5)": an explanation, not the answer.
             removed = True
             return " "
         return m.group(0)

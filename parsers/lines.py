@@ -231,9 +231,44 @@ def match_anchor(text: str, form: FormSpec) -> Line | None:
             strength = 3 if number == q.number else 2
             return Line(Kind.ANCHOR, split_question_text(t[pos:], q), question=q.number, strength=strength)
     if explicit and number is not None and number in form.numbers:
-        rest = t[pos:]
-        return Line(Kind.ANCHOR, split_question_text(rest, form.question(number)), question=number, strength=2)
+        rest = split_question_text(t[pos:], form.question(number))
+        if re.fullmatch(r"[^.?!:]{1,40}:?", rest) and len(rest.split()) <= 5:
+            rest = ""  # a renamed heading ("Fråga 2 – Våld"), not an answer
+        return Line(Kind.ANCHOR, rest, question=number, strength=2)
+    heading = _heading_by_words(t, form)
+    if heading is not None:
+        return Line(Kind.ANCHOR, "", question=heading, strength=1)
     return None
+
+
+_STOPWORDS = {"och", "eller", "samt", "med", "for", "till", "av", "om", "som", "den", "det", "har", "kan"}
+
+
+def _stems(text: str) -> set[str]:
+    return {w[:5] for w in re.findall(r"[a-z]{4,}", fold(text)) if w not in _STOPWORDS}
+
+
+@cache
+def _question_stems(form: FormSpec) -> dict[int, frozenset[str]]:
+    return {q.number: frozenset(s for name in q.names for s in _stems(name)) for q in form.questions}
+
+
+def _heading_by_words(text: str, form: FormSpec) -> int | None:
+    """A renamed heading ("Skola och fritid:", "Narkotika och alkohol:") by shared words.
+
+    Only a short line ending in a colon counts, and only when one question
+    shares more of its words than any other.
+    """
+    t = text.strip()
+    if len(t) > 60 or not t.endswith(":") or t.count(" ") > 6:
+        return None
+    stems = _stems(t[:-1])
+    if not stems:
+        return None
+    scores = sorted(((len(stems & qs), n) for n, qs in _question_stems(form).items()), reverse=True)
+    if scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+        return None
+    return scores[0][1]
 
 
 # ---------------------------------------------------------------- labels
@@ -475,8 +510,9 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
             question_cells = [cells[c] for c in range(len(cells)) if c not in role_cols]
         qtext = _cells_text(number_cells + question_cells)
         anchor = match_anchor(qtext, form) if qtext else None
-        if anchor is None and number_cells:
-            n = re.match(r"^\s*(\d{1,2})\s*\.?\s*$", number_cells[0])
+        if anchor is None:
+            # A bare number in the "Nr" (or "Fråga") column names the question.
+            n = re.match(r"^\s*(\d{1,2})\s*\.?\s*$", qtext)
             if n and int(n.group(1)) in form.numbers:
                 anchor = Line(Kind.ANCHOR, "", question=int(n.group(1)), strength=2)
         if anchor is None:
@@ -582,6 +618,20 @@ def _transposed_lines(rows: list[list[str]], form: FormSpec) -> list[Line] | Non
     return None
 
 
+def _continuation(rows: list[list[str]], roles: dict[int, tuple[_Role, int]]) -> list[Line] | None:
+    """A table's next page: its header repeated over rows that only continue a comment."""
+    comment_cols = {c for c, (role, _) in roles.items() if role is _Role.COMMENT}
+    out: list[Line] = []
+    for row in rows:
+        filled = {c for c, cell in enumerate(row) if cell.strip()}
+        if not filled:
+            continue
+        if not comment_cols or not filled <= comment_cols:
+            return None
+        out.extend(Line(Kind.TEXT, clean(row[c])) for c in sorted(filled))
+    return out
+
+
 def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
     """Typed lines for a table or sheet."""
     rows = [list(r) for r in grid.rows]
@@ -591,6 +641,9 @@ def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
         if structured is not None:
             before = [ln for row in rows[: header[0]] for ln in _generic_row(row, form)]
             return before + structured
+        continued = _continuation(rows[header[0] + 1:], header[1])
+        if continued is not None:
+            return [ln for row in rows[: header[0]] for ln in _generic_row(row, form)] + continued
     transposed = _transposed_lines(rows, form)
     if transposed is not None:
         return transposed
@@ -643,6 +696,8 @@ def classify(text: str, form: FormSpec) -> list[Line]:
             out.append(anchor)
             continue
         label = match_label(raw, form)
+        if label is not None:
+            label.raw = raw.strip()
         out.append(label if label else Line(Kind.TEXT, raw.strip()))
     return out
 

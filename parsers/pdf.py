@@ -293,10 +293,8 @@ def _terminal_field(
 
 
 def _field_text(value: Any) -> str:
-    if isinstance(value, StreamObject):  # long or rich text may be stored as a stream
-        text = value.get_data().decode("utf-8", errors="replace")
-    else:
-        text = _to_text(value)
+    # Long or rich text may be stored as a stream.
+    text = value.get_data().decode("utf-8", errors="replace") if isinstance(value, StreamObject) else _to_text(value)
     return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 

@@ -59,12 +59,12 @@ class _SectionRead:
     period_values: list[str]
     title_lines: list[str]
     dates: list[Period] = field(default_factory=list)
+    flattened_table: bool = False
 
     @property
     def answered(self) -> int:
         """Questions with an impact value or a comment: what tells a filled form from a blank one."""
-        return sum(1 for q in self.questions.values()
-                   if q.found and ((q.impact and q.impact.value is not None) or any(c.strip() for c in q.comment_lines)))
+        return sum(1 for q in self.questions.values() if q.found and not _is_empty(q))
 
     @property
     def score(self) -> int:
@@ -89,24 +89,38 @@ def _followed_by_labels(lines: list[Line], i: int) -> bool:
     return False
 
 
-def _choose_anchors(lines: list[Line]) -> dict[int, int]:
-    """question -> line index: the strongest candidate, then the earliest."""
-    best: dict[int, tuple[int, int]] = {}
+def _candidates(lines: list[Line]) -> dict[int, list[int]]:
+    """question -> its anchor lines, the strongest first, then the earliest."""
+    found: dict[int, list[tuple[int, int]]] = {}
     for i, line in enumerate(lines):
         if line.kind is not Kind.ANCHOR or line.question is None:
             continue
         strength = line.strength + (1 if line.from_grid or _followed_by_labels(lines, i) else 0)
-        current = best.get(line.question)
-        if current is None or strength > current[0]:
-            best[line.question] = (strength, i)
-    return {q: i for q, (_, i) in best.items()}
+        found.setdefault(line.question, []).append((-strength, i))
+    return {q: [i for _, i in sorted(c)] for q, c in found.items()}
+
+
+def _is_empty(read: _QuestionRead) -> bool:
+    """Nothing answered: no impact value, and no comment beyond a lead-in line ("Sammanfattning:")."""
+    text = [c for c in read.comment_lines if c.strip()]
+    lead_in = len(text) == 1 and text[0].rstrip().endswith(":")
+    return (read.impact is None or read.impact.value is None) and (not text or lead_in)
+
+
+def _read_questions(lines: list[Line], chosen: dict[int, int], form: FormSpec) -> dict[int, _QuestionRead]:
+    starts = sorted((i, q) for q, i in chosen.items())
+    out: dict[int, _QuestionRead] = {}
+    for n, (start, q) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        out[q] = _read_question(form.question(q), lines[start:end], form)
+    return out
 
 
 def _read_section(section: Section, form: FormSpec) -> _SectionRead:
     lines = section_lines(section, form)
-    anchors = _choose_anchors(lines)
-    starts = sorted((i, q) for q, i in anchors.items())
-    first_anchor = starts[0][0] if starts else len(lines)
+    candidates = _candidates(lines)
+    chosen = {q: c[0] for q, c in candidates.items()}
+    first_anchor = min(chosen.values(), default=len(lines))
     result = _SectionRead({q.number: _QuestionRead() for q in form.questions}, [], [], [])
     for i, line in enumerate(lines):
         if line.kind is Kind.BREAK and fold(line.raw).startswith("datum"):
@@ -123,12 +137,33 @@ def _read_section(section: Section, form: FormSpec) -> _SectionRead:
             value = line.text or _next_value(lines, i)
             if line.text or (value and read_period(value).found):
                 result.period_values.append(value)
+        elif line.kind is Kind.TEXT and _FLAT_HEADER_RE.search(fold(line.text)) and len(line.text) <= 90:
+            result.flattened_table = True
         elif i < first_anchor and line.kind is Kind.TEXT and line.text and len(line.text) <= 120:
             result.title_lines.append(line.text)
-    for n, (start, q) in enumerate(starts):
-        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
-        result.questions[q] = _read_question(form.question(q), lines[start:end], form)
+    read = _read_questions(lines, chosen, form)
+    # The template left blank and the answers given elsewhere (a summary table
+    # at the end): an empty question takes another heading of its own that
+    # has answers under it.
+    for _ in range(2):
+        moved = False
+        for q, options in candidates.items():
+            if not _is_empty(read[q]) or len(options) < 2:
+                continue
+            for other in options[1:]:
+                trial = _read_questions(lines, {**chosen, q: other}, form)
+                if not _is_empty(trial[q]):
+                    chosen[q], read, moved = other, trial, True
+                    break
+        if not moved:
+            break
+    result.questions.update(read)
     return result
+
+
+# A table's header row read as one line of text ("Fråga Påverkan (1-5) Kommentar"):
+# the table had no ruling, so its columns could not be told apart.
+_FLAT_HEADER_RE = re.compile(r"\b(fraga|omrade)\b.*\bpaverkan\b.*\bkommentar")
 
 
 def _next_value(lines: list[Line], i: int) -> str:
@@ -164,6 +199,12 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
             if not question.impact:
                 continue
             reading = read_impact(line.text, form.scale)
+            prose = in_comment and read.impact is not None and read.impact.status is not ImpactStatus.BLANK \
+                and (bool(reading.rest) or reading.status is ImpactStatus.INVALID)
+            if prose and not line.from_grid:
+                # "Bedömning: oroande utveckling i centrum." inside the comment.
+                post.append(line.raw or line.text)
+                continue
             if reading.status is ImpactStatus.INVALID and len(line.text) > 30 and not line.from_grid:
                 # "Bedömning: oroande läge i centrum, …" in prose is comment text.
                 (post if in_comment else pre).append(line.raw or line.text)
@@ -190,8 +231,9 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
         if stopped:
             continue
         text = line.text
-        if line.kind is Kind.ANCHOR and line.question != question.number:
-            # A weaker mention of another question inside this section: plain text.
+        if line.kind is Kind.ANCHOR and (line.question != question.number or seen_content or in_comment):
+            # Another mention of a question inside this section ("1. Hot och våld i
+            # hemmet har ökat" in a list): plain text.
             text = clean(_anchor_source(line))
         if not text:
             continue
@@ -316,11 +358,44 @@ class _FieldValues:
     comments: dict[int, str] = field(default_factory=dict)
 
 
+_ACROBAT_COPY = re.compile(r"^(.*?)(?:_(\d+))?$")
+
+
+def _acrobat_targets(fields: list[NamedField], form: FormSpec) -> dict[str, _FieldTarget]:
+    """Fields Acrobat named by copying: "Kommentar", "Kommentar_2", … "Påverkan 15_6".
+
+    The copies are numbered in the order they were placed, so the n-th copy
+    belongs to the n-th question of its kind.
+    """
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for f in fields:
+        m = _ACROBAT_COPY.match(f.name)
+        assert m is not None
+        if f.checked is not None or field_target(m.group(1), form) is not None:
+            continue  # checkboxes, and names that already say their question ("paverkan3_4")
+        groups.setdefault(m.group(1), []).append((int(m.group(2) or 1), f.name))
+    out: dict[str, _FieldTarget] = {}
+    for base, members in groups.items():
+        if len(members) < 2 or len({i for i, _ in members}) != len(members):
+            continue
+        words = squash(base)
+        kind = "impact" if any(w in words for w in ("paverk", "impact", "niva")) else \
+            "comment" if any(w in words for w in ("kommentar", "comment", "beskrivning")) else ""
+        if not kind:
+            continue
+        numbers = [q.number for q in form.questions if kind == "comment" or q.impact]
+        for index, name in sorted(members):
+            if index <= len(numbers):
+                out[name] = _FieldTarget(kind, numbers[index - 1])
+    return out
+
+
 def _read_fields(fields: list[NamedField], form: FormSpec) -> _FieldValues:
     out = _FieldValues()
     options: dict[int, list[tuple[int, bool]]] = {}
+    copies = _acrobat_targets(fields, form)
     for f in fields:
-        target = field_target(f.name, form)
+        target = copies.get(f.name) or field_target(f.name, form)
         if target is None:
             continue
         value = "" if is_placeholder(f.value) else clean(f.value)
@@ -435,6 +510,10 @@ def _period(values: list[str], titles: list[str], field_value: str | None,
     if periods:
         return periods.pop()
     months = {r.month_only for r in explicit if r.month_only}
+    years = {int(v.strip()) for v, _ in readings if re.fullmatch(r"\s*20\d\d\s*", v)}
+    if len(months) == 1 and len(years) == 1:
+        # "Månad: oktober" and "År: 2026" on lines of their own.
+        return Period(years.pop(), months.pop())
     if months:
         from_name = read_period(_filename_words(filename))
         if from_name.period and from_name.period.month in months:
@@ -478,7 +557,10 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     best = _best_section(sections, [s.name for s in document.sections], issues)
     fields = _read_fields(document.fields, form)
     found = {n for n, q in best.questions.items() if q.found} | set(fields.impacts) | set(fields.comments)
-    if len(found) * 2 < len(form.questions):
+    impact_questions = [q.number for q in form.questions if q.impact]
+    no_impacts = impact_questions and not fields.impacts and all(
+        best.questions[n].impact is None for n in impact_questions)
+    if len(found) * 2 < len(form.questions) or (no_impacts and len(found) < len(form.questions)):
         # Fewer than half of the questions: another form (or none), not this one
         # filled in oddly. Reading its text as answers would be guessing.
         from parsers import blank_result
@@ -494,6 +576,7 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     answers: dict[int, Answer] = {}
     for question in form.questions:
         answers[question.number] = _answer(question, best.questions[question.number], fields, issues)
+    _doubt_layout(form, answers, best, document, issues)
     order = {"file": 0, "municipality": 1, "period": 2}
     issues.sort(key=lambda i: (order.get(i.field, 3), _qnum(i.field)))
     return ParseResult(fmt, municipality, period, answers, tuple(issues), form.id)
@@ -520,16 +603,45 @@ def _best_section(sections: list[_SectionRead], names: list[str], issues: list[I
     if len(tied) <= 1:
         return max(sections, key=lambda s: s.score)
     dated = [(_section_period(s, n), s, n) for s, n in tied]
+    if all(p is None for p, _, _ in dated):
+        # Sheets named after their month ("September", "Oktober"), no year anywhere.
+        months = [read_period(n).month_only for _, _, n in dated]
+        if all(months) and len(set(months)) == len(months):
+            dated = [(Period(2000, m or 1), s, n) for m, (_, s, n) in zip(months, dated, strict=True)]
     known = [(p, s, n) for p, s, n in dated if p is not None]
     if len(known) == len(dated) and len({p for p, _, _ in known}) == len(known):
         period, chosen, name = max(known, key=lambda x: x[0])
-        issues.append(Issue.warning("file", f"Arbetsboken har {len(tied)} ifyllda blad; bladet \"{name}\" "
-                                            f"({period}) lästes som rapporten."))
+        shown = f" ({period})" if period.year != 2000 else ""
+        issues.append(Issue.warning("file", f"Arbetsboken har {len(tied)} ifyllda blad; bladet \"{name}\"{shown} "
+                                            "lästes som rapporten."))
         return chosen
     chosen, name = tied[0]
     issues.append(Issue.warning("file", f"Arbetsboken har {len(tied)} ifyllda blad; bladet \"{name}\" lästes. "
                                         "Skicka bara den aktuella månadens blad."))
     return chosen
+
+
+def _doubt_layout(form: FormSpec, answers: dict[int, Answer], best: _SectionRead, document: Document,
+                  issues: list[Issue]) -> None:
+    """Flag answers whose reading the layout puts in doubt, where nothing else flagged them."""
+    flagged = {i.field for i in issues}
+
+    def flag(field_name: str, message: str) -> None:
+        if field_name not in flagged:
+            issues.append(Issue.warning(field_name, message))
+            flagged.add(field_name)
+
+    for q in form.questions:
+        label = _label(q)
+        if best.flattened_table:
+            message = (f"{label}: tabellen saknar linjer och dess kolumner kunde inte skiljas åt säkert; "
+                       "kontrollera värdet.")
+            if q.impact:
+                flag(f"q{q.number}.impact", message)
+            flag(f"q{q.number}.comment", message)
+        if document.margin_comments and not answers[q.number].comment:
+            flag(f"q{q.number}.comment", f"{label}: ingen kommentar i formuläret, men dokumentet har "
+                                         "kommentarer i marginalen som inte läses; skriv svaret i formuläret.")
 
 
 def _qnum(field_name: str) -> int:
@@ -556,6 +668,8 @@ def _answer(question: Question, read: _QuestionRead, fields: _FieldValues, issue
         return Answer(None, comment)
     if read.impact_conflict and n not in fields.impacts:
         issues.append(Issue.error(f"q{n}.impact", f"{label}: påverkan anges flera gånger med olika värden."))
+        issues.append(Issue.warning(f"q{n}.comment", f"{label}: flera påverkan-rader under samma fråga; "
+                                                     "kontrollera att kommentaren hör till frågan."))
         return Answer(None, comment)
     if impact_reading is None:
         issues.append(Issue.warning(f"q{n}.impact", f"{label}: påverkan saknas."))

@@ -9,8 +9,8 @@ import string
 import zipfile
 from pathlib import Path
 
-from lagesbild.sandbox import parse_isolated
 from lagesbild.samples import sample_answers, template_docx
+from lagesbild.sandbox import parse_isolated
 from parsers.form import default_form
 from parsers.limits import Limits
 from parsers.result import Period

@@ -12,9 +12,6 @@ import docx
 import openpyxl
 import pytest
 from docx.oxml.ns import qn
-
-# tests/outputs has no __init__.py, so pytest puts this folder on sys.path.
-from tests.outputs.fill import fill_docx, fill_xlsx, read_docx_controls, read_xlsx_inputs
 from lxml import etree
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -32,6 +29,9 @@ from outputs.blank_forms import (
 )
 from parsers.form import FormSpec, default_form, form_from_dict
 from parsers.result import Answer, Period
+
+# tests/outputs has no __init__.py, so pytest puts this folder on sys.path.
+from tests.outputs.fill import fill_docx, fill_xlsx, read_docx_controls, read_xlsx_inputs
 
 FORM = default_form()
 OCT = Period(2026, 10)

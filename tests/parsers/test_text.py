@@ -114,7 +114,8 @@ def test_level_columns_with_a_cross() -> None:
 
 def test_named_fields_take_precedence_and_placeholders_are_empty() -> None:
     fields = [NamedField("lagesbild:kommun", "Hedemora"), NamedField("lagesbild:period", "Oktober 2026"),
-              NamedField("lagesbild:q1.impact", "4 – Allvarligt"), NamedField("lagesbild:q2.impact", "Välj påverkan 1–5"),
+              NamedField("lagesbild:q1.impact", "4 – Allvarligt"),
+              NamedField("lagesbild:q2.impact", "Välj påverkan 1–5"),
               NamedField("Kommentar3", "Klotter."), NamedField("Paverkan3", "2")]
     result = read(*template({}, header=["Månad:", "Underlaget inlämnat av kommun:"]), fields=fields)
     assert (result.municipality, str(result.period)) == ("Hedemora", "2026-10")
