@@ -1,0 +1,1 @@
+"""The database: the only code that talks to SQLite or PostgreSQL."""
