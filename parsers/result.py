@@ -120,6 +120,9 @@ class ParseResult:
     answers: dict[int, Answer]
     issues: tuple[Issue, ...] = field(default=())
     form_id: str = ""
+    #: The month the form names when it gives no year ("Juli månad"): not a
+    #: period on its own, but ingest combines it with the received date.
+    month_hint: int | None = None
 
     @property
     def has_errors(self) -> bool:

@@ -474,6 +474,15 @@ def _filename_words(filename: str) -> str:
     return re.sub(r"[_+]", " ", base)
 
 
+def _month_hint(values: list[str], titles: list[str], field_value: str | None) -> int | None:
+    """The one month named without a year, if the form names exactly one."""
+    texts = ([field_value] if field_value else []) + values
+    months = {r.month_only for r in map(read_period, texts) if r.month_only}
+    if not months:
+        months = {r.month_only for r in map(read_period, titles) if r.month_only}
+    return months.pop() if len(months) == 1 else None
+
+
 def _year_from_dates(month: int, dates: list[Period]) -> Period | None:
     """The year of a month-only period from the form's date ("Datum: 2026-11-02").
 
@@ -573,13 +582,14 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     municipality = _municipality(best.municipality_values, best.title_lines, fields.municipality,
                                  filename, issues)
     period = _period(best.period_values, best.title_lines, fields.period, filename, issues, best.dates)
+    month_hint = None if period else _month_hint(best.period_values, best.title_lines, fields.period)
     answers: dict[int, Answer] = {}
     for question in form.questions:
         answers[question.number] = _answer(question, best.questions[question.number], fields, issues)
     _doubt_layout(form, answers, best, document, issues)
     order = {"file": 0, "municipality": 1, "period": 2}
     issues.sort(key=lambda i: (order.get(i.field, 3), _qnum(i.field)))
-    return ParseResult(fmt, municipality, period, answers, tuple(issues), form.id)
+    return ParseResult(fmt, municipality, period, answers, tuple(issues), form.id, month_hint)
 
 
 def _section_period(section: _SectionRead, name: str) -> Period | None:
