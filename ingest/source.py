@@ -24,6 +24,7 @@ class Outcome(enum.StrEnum):
     QUARANTINED = "quarantined"  # unknown or lookalike sender, wrong municipality: staff are told
     REJECTED = "rejected"  # answered with an error reply (unreadable form, no form)
     FAILED = "failed"  # a passing failure: retried, and parked in the error folder when it keeps failing
+    DROPPED = "dropped"  # quarantined, then dropped by staff (kept, never filed)
 
 
 class Folder(enum.StrEnum):
@@ -43,6 +44,7 @@ FOLDER_FOR: dict[Outcome, Folder] = {
     Outcome.IGNORED: Folder.IGNORED,
     Outcome.QUARANTINED: Folder.QUARANTINE,
     Outcome.FAILED: Folder.ERROR,
+    Outcome.DROPPED: Folder.QUARANTINE,
 }
 
 

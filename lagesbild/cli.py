@@ -19,6 +19,7 @@ import click
 
 from lagesbild.config import Config, find_config_path, load_config
 from lagesbild.errors import ConfigError, LagesbildError
+from parsers.result import Period
 
 F = TypeVar("F", bound=Callable[..., Any])
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -142,6 +143,208 @@ def demo_cmd(workspace: Path) -> None:
     from lagesbild.demo import run_demo
 
     run_demo(_ctx().config(), workspace, _ctx().now())
+
+
+def _period_option(value: str) -> Period:
+    from lagesbild.commands import parse_period_option
+
+    period = parse_period_option(value)
+    assert period is not None
+    return period
+
+
+def _print_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=None))
+
+
+@cli.command("poll")
+@common_options
+@click.option("--once", is_flag=True, required=True, help="One cycle, then exit (the worker is `lagesbild run`).")
+@click.option("--json", "as_json", is_flag=True, help="Print the cycle's counts as JSON.")
+def poll_cmd(once: bool, as_json: bool) -> None:
+    """One ingest cycle from the configured mailbox, then send the outbox.
+
+    Quarantined, ignored and answered-with-an-error messages are outcomes (exit
+    0); exit 1 when a message failed and was kept for a retry.
+
+    Example: lagesbild poll --once
+    """
+    from lagesbild.commands import poll_and_send
+
+    ctx = _ctx()
+    result = poll_and_send(ctx.config(), ctx.now())
+    if as_json:
+        _print_json(result.to_json())
+    else:
+        click.echo(result.summary())
+    if result.failed:
+        raise SystemExit(1)
+
+
+@cli.command("status")
+@common_options
+@click.option("--period", "period_text", required=True, metavar="YYYY-MM")
+@click.option("--json", "as_json", is_flag=True)
+def status_cmd(period_text: str, as_json: bool) -> None:
+    """Who has reported for a period, who is late or missing.
+
+    Example: lagesbild status --period 2026-10 --json
+    """
+    from lagesbild.reports import status_for
+    from lagesbild.runtime import open_store
+
+    ctx = _ctx()
+    config = ctx.config()
+    status = status_for(open_store(config), config, _period_option(period_text), ctx.now())
+    if as_json:
+        _print_json(status)
+    else:
+        from outputs.console import print_status
+
+        print_status(status)
+
+
+@cli.command("export")
+@common_options
+@click.option("--period", "period_text", required=True, metavar="YYYY-MM")
+@click.option("--json", "as_json", is_flag=True, required=True)
+def export_cmd(period_text: str, as_json: bool) -> None:
+    """The stored answers for a period, latest version per municipality.
+
+    Example: lagesbild export --period 2026-10 --json
+    """
+    from lagesbild.reports import export_period
+    from lagesbild.runtime import open_store
+
+    config = _ctx().config()
+    _print_json(export_period(open_store(config), config, _period_option(period_text)))
+
+
+@cli.command("import")
+@common_options
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--municipality", required=True)
+@click.option("--period", "period_text", metavar="YYYY-MM", help="Default: the month the form names.")
+def import_cmd(file: Path, municipality: str, period_text: str | None) -> None:
+    """File a form that came another way (handed over, by post) for a municipality.
+
+    Example: lagesbild import Lägesbild.docx --municipality Orsa --period 2026-10
+    """
+    from lagesbild.operations import import_file
+    from lagesbild.runtime import open_store
+
+    ctx = _ctx()
+    config = ctx.config()
+    name = _municipality_option(config, municipality)
+    period = _period_option(period_text) if period_text else None
+    filed, issues = import_file(open_store(config), config, file.read_bytes(), file.name, name, period, ctx.now())
+    click.echo(f"{filed.municipality} {filed.period}: {filed.kind}, version {filed.version}")
+    for message in issues:
+        click.echo(f"  {message}")
+
+
+def _municipality_option(config: Config, text: str) -> str:
+    from parsers.municipality import load_registry
+
+    found = load_registry().resolve(text, config.county.code).municipality
+    if found is None or config.municipality(found.name) is None:
+        raise ConfigError(f"--municipality: '{text}' is not a municipality of {config.county.name}")
+    return found.name
+
+
+@cli.group("quarantine", invoke_without_command=True)
+@common_options
+@click.pass_context
+def quarantine_cmd(click_ctx: click.Context) -> None:
+    """List, release or drop messages in quarantine.
+
+    Example: lagesbild quarantine list
+    """
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(quarantine_list)
+
+
+@quarantine_cmd.command("list")
+@common_options
+@click.option("--json", "as_json", is_flag=True)
+def quarantine_list(as_json: bool = False) -> None:
+    """Messages waiting in quarantine, oldest first."""
+    from lagesbild.runtime import open_store
+    from store import repo
+    from store.db import transaction
+
+    config = _ctx().config()
+    with transaction(open_store(config)) as s:
+        rows = repo.quarantined(s, config.county.code)
+    items = [{"id": r.id, "received_at": r.received_at.isoformat(timespec="seconds"), "sender": r.sender,
+              "subject": r.subject, "reason": r.reason} for r in rows]
+    if as_json:
+        _print_json(items)
+        return
+    from outputs.console import print_rows
+
+    print_rows("Karantän", items, ["id", "received_at", "sender", "subject", "reason"])
+
+
+@quarantine_cmd.command("release")
+@common_options
+@click.argument("message_id", type=int)
+@click.option("--municipality", required=True, help="The municipality to file its forms under.")
+def quarantine_release(message_id: int, municipality: str) -> None:
+    """File a quarantined message's forms under a municipality and answer the sender."""
+    from lagesbild.operations import release_quarantined
+    from lagesbild.runtime import open_store
+
+    ctx = _ctx()
+    config = ctx.config()
+    for filed in release_quarantined(open_store(config), config, message_id,
+                                     _municipality_option(config, municipality), ctx.now()):
+        click.echo(f"{filed.municipality} {filed.period}: {filed.kind}, version {filed.version}")
+
+
+@quarantine_cmd.command("drop")
+@common_options
+@click.argument("message_id", type=int)
+@click.option("--reason", default="", help="Why (kept in the audit trail).")
+def quarantine_drop(message_id: int, reason: str) -> None:
+    """Keep a quarantined message but never file it."""
+    from lagesbild.operations import drop_quarantined
+    from lagesbild.runtime import open_store
+
+    ctx = _ctx()
+    drop_quarantined(open_store(ctx.config()), message_id, ctx.now(), reason)
+    click.echo(f"message {message_id} dropped")
+
+
+@cli.command("reprocess")
+@common_options
+@click.option("--since", metavar="ISO-DATE", help="Only messages received since then.")
+def reprocess_cmd(since: str | None) -> None:
+    """Read stored messages again with today's parsers; what changed becomes a new version.
+
+    Example: lagesbild reprocess --since 2026-01-01
+    """
+    from lagesbild.operations import reprocess
+    from lagesbild.runtime import open_store
+
+    ctx = _ctx()
+    config = ctx.config()
+    start = parse_now(since) if since else None
+    report = reprocess(open_store(config), config, ctx.now(), start)
+    click.echo(f"{report.messages} messages: {report.new_versions} new versions, {report.newly_filed} newly filed, "
+               f"{report.unchanged} unchanged")
+
+
+@cli.command("run")
+@common_options
+def run_cmd() -> None:
+    """The scheduled worker: ingest (IDLE or interval), outbox sending; stops cleanly on SIGTERM.
+
+    Example: lagesbild run
+    """
+    from lagesbild.worker import run_worker
+
+    run_worker(_ctx().config())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,7 +7,10 @@ behaviour is testable without it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from lagesbild.config import Config
 from lagesbild.errors import ConfigError
@@ -80,3 +83,58 @@ def write_blank_forms(config: Config, out_dir: Path, municipality: str | None,
         path.write_bytes(build(form, name, period))
         written.append(path)
     return written
+
+
+@dataclass(slots=True)
+class PollResult:
+    """One `poll --once`: what the ingest cycle and the outbox did."""
+
+    locked_out: bool = False
+    outcomes: dict[str, int] = field(default_factory=dict)
+    moved_only: int = 0
+    waiting: int = 0
+    failed: int = 0
+    failures: list[str] = field(default_factory=list)
+    sent: int = 0
+    deferred: int = 0
+    send_failed: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"locked_out": self.locked_out, "outcomes": self.outcomes, "moved_only": self.moved_only,
+                "waiting": self.waiting, "failed": self.failed, "failures": self.failures,
+                "mail": {"sent": self.sent, "deferred": self.deferred, "failed": self.send_failed}}
+
+    def summary(self) -> str:
+        if self.locked_out:
+            return "another worker is polling this mailbox; nothing done"
+        parts = [f"{n} {k}" for k, n in sorted(self.outcomes.items())] or ["no new messages"]
+        extra = f"; {self.moved_only} moved after an earlier run" if self.moved_only else ""
+        waiting = f"; {self.waiting} waiting for a retry" if self.waiting else ""
+        return (f"{', '.join(parts)}{extra}{waiting}; mail: {self.sent} sent, {self.deferred} deferred, "
+                f"{self.send_failed} failed")
+
+
+def poll_and_send(config: Config, now: datetime) -> PollResult:
+    """`lagesbild poll --once`: one ingest cycle under the mailbox's job lock, then the outbox."""
+    from lagesbild.pipeline import poll_once
+    from lagesbild.runtime import job_lock, open_mailbox, open_outbox, open_store
+    from lagesbild.sending import send_due
+
+    engine = open_store(config)
+    result = PollResult()
+    source = open_mailbox(config)
+    try:
+        with job_lock(engine, f"poll:{source.name}", now) as held:
+            if not held:
+                return PollResult(locked_out=True)
+            report = poll_once(source, engine, config, now)
+    finally:
+        source.close()
+    result.outcomes = dict(report.outcomes)
+    result.moved_only, result.waiting = report.moved_only, report.waiting
+    result.failed, result.failures = report.failed, report.failures
+    with job_lock(engine, "outbox", now) as held:
+        if held:
+            sent = send_due(engine, open_outbox(config), config, now)
+            result.sent, result.deferred, result.send_failed = sent.sent, sent.deferred, sent.failed
+    return result

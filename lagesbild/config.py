@@ -41,6 +41,7 @@ class MunicipalityConfig:
     domains: tuple[str, ...]
     addresses: tuple[str, ...]
     contacts: tuple[str, ...]
+    submits_for: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,7 @@ class MailboxConfig:
     poll_interval_seconds: int
     idle: bool
     batch_size: int
+    max_attempts: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,10 @@ class OutboxConfig:
     username: str
     password: str | None
     replies_per_sender_per_hour: int
+    graph_tenant_id: str = ""
+    graph_client_id: str = ""
+    graph_client_secret: str | None = None
+    graph_mailbox: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +241,7 @@ def _municipalities(items: Any, county_code: str) -> tuple[MunicipalityConfig, .
     if not isinstance(items, list) or not items:
         raise ConfigError("[[municipalities]]: at least one municipality is needed")
     registry = load_registry()
-    keys = {"name": "", "domains": [], "addresses": [], "contacts": []}
+    keys = {"name": "", "domains": [], "addresses": [], "contacts": [], "submits_for": []}
     out: list[MunicipalityConfig] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
@@ -255,10 +261,14 @@ def _municipalities(items: Any, county_code: str) -> tuple[MunicipalityConfig, .
             if not _DOMAIN_RE.fullmatch(d):
                 raise ConfigError(f"[[municipalities]] {name}: domain '{d}' is not a domain name")
         out.append(MunicipalityConfig(name, found.code, domains, tuple(a.lower() for a in t.emails("addresses")),
-                                      t.emails("contacts")))
+                                      t.emails("contacts"), t.strings("submits_for")))
     names = [m.name for m in out]
     if len(set(names)) != len(names):
         raise ConfigError("[[municipalities]]: a municipality is listed twice")
+    for m in out:
+        for other in m.submits_for:
+            if other not in names:
+                raise ConfigError(f"[[municipalities]] {m.name}: submits_for '{other}' is not a listed municipality")
     return tuple(out)
 
 
@@ -303,7 +313,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
         error_folder=m.str("error_folder", allow_empty=False),
         ignored_folder=m.str("ignored_folder", allow_empty=False),
         poll_interval_seconds=m.int("poll_interval_seconds", 1, 86400), idle=m.bool("idle"),
-        batch_size=m.int("batch_size", 1, 10000),
+        batch_size=m.int("batch_size", 1, 10000), max_attempts=m.int("max_attempts", 1, 100),
     )
     s = table("store")
     store_url = _resolve_sqlite(s.str("url"), base)
@@ -312,7 +322,10 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     transport = _resolve_path_url(o.str("transport"), "file", base)
     _check_transport(transport)
     outbox = OutboxConfig(transport, o.str("username"), o.secret("password_env"),
-                          o.int("replies_per_sender_per_hour", 1, 10000))
+                          o.int("replies_per_sender_per_hour", 1, 10000),
+                          graph_tenant_id=o.str("graph_tenant_id"), graph_client_id=o.str("graph_client_id"),
+                          graph_client_secret=o.secret("graph_client_secret_env"),
+                          graph_mailbox=o.str("graph_mailbox"))
     p = table("parsing")
     mb = 1024 * 1024
     limits = Limits(max_file_bytes=p.int("max_file_mb", 1, 1024) * mb,

@@ -55,6 +55,9 @@ def _child(conn: Connection, data: bytes, filename: str, form: FormSpec, limits:
 
 
 warm_up()
+# In the threaded worker children come from a fork server; give it the readers
+# up front so each child does not import them again.
+multiprocessing.set_forkserver_preload(["lagesbild.sandbox"])
 
 
 def _peak_address_space() -> int:

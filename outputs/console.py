@@ -28,3 +28,30 @@ def print_parse_result(name: str, result: ParseResult, form: FormSpec, console: 
         style = "red" if issue.severity is Severity.ERROR else "yellow"
         console.print(f"  {issue.severity.value}: {issue.field}: {issue.message}", style=style, markup=False,
                       highlight=False)
+
+
+def print_rows(title: str, rows: list[dict[str, object]], columns: list[str], console: Console | None = None) -> None:
+    """A list of records as a table (or a line saying there are none)."""
+    console = console or Console()
+    if not rows:
+        console.print(f"{title}: inga", markup=False)
+        return
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table, markup=False)
+
+
+_STATE_SV = {"on_time": "i tid", "late": "sen", "missing": "saknas", "pending": "väntas"}
+
+
+def print_status(status: dict[str, object], console: Console | None = None) -> None:
+    """`lagesbild status` for people: one row per municipality."""
+    rows = [{"kommun": m["name"], "läge": _STATE_SV.get(str(m["state"]), m["state"]),
+             "inkom": m["received_at"] or "", "version": m["version"] or ""}
+            for m in status["municipalities"]]  # type: ignore[union-attr]
+    print_rows(f"Lägesbild {status['period']} – sista dag {status['deadline']}", rows,
+               ["kommun", "läge", "inkom", "version"], console)
+    (console or Console()).print(f"I karantän: {status['quarantined']}", markup=False)

@@ -1,0 +1,450 @@
+"""An IMAP mailbox (Dovecot, Exchange Online, ...) through imapclient.
+
+The connection is opened lazily and kept; any socket or protocol error closes
+it and surfaces as MailboxUnavailable, and the next call reconnects after a
+pause that doubles with each consecutive failure (1, 2, 4 ... 60 s). The
+password never crosses the network in clear text unless the operator allowed
+it for a server on this machine. Bodies are fetched with BODY.PEEK[], so
+nothing is marked read; a message is moved with UID MOVE, or with UID COPY,
+\\Deleted and UID EXPUNGE of that one UID, never a plain EXPUNGE that would
+remove other people's deleted messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import imaplib
+import ipaddress
+import logging
+import ssl
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from urllib.parse import quote, unquote, urlsplit
+
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+from imapclient.imapclient import DELETED, SocketTimeout
+
+from ingest.oauth import TokenProvider, token_provider
+from ingest.open import configured_folders
+from ingest.source import Folder, MessageRef, RawMail
+from lagesbild.config import MailboxConfig
+from lagesbild.errors import ConfigError, MailboxUnavailable
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# imaplib.IMAP4.error is imapclient's IMAPClientError (abort and readonly derive
+# from it); OSError covers refused and reset connections, timeouts and TLS errors.
+_NET_ERRORS: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.error, EOFError)
+_IDLE_RESTART_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE at least every 29 minutes
+
+
+@dataclass(frozen=True, slots=True)
+class ImapUrl:
+    """The parts of "imap://user@host:port/FOLDER" (or "imaps://...")."""
+
+    scheme: str
+    user: str
+    host: str
+    port: int
+    folder: str
+
+    @property
+    def implicit_tls(self) -> bool:
+        """TLS from the first byte: imaps:// or port 993. Otherwise STARTTLS."""
+        return self.scheme == "imaps" or self.port == 993
+
+
+def parse_imap_url(url: str) -> ImapUrl:
+    """Split an imap(s) URL; the user and folder may be percent-encoded ("%40" for "@")."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("imap", "imaps") or not parts.hostname:
+        raise ConfigError(f"[mailbox] source: '{url}' must be imap://user@host:port/FOLDER")
+    try:
+        port = parts.port or (993 if parts.scheme == "imaps" else 143)
+    except ValueError as exc:
+        raise ConfigError(f"[mailbox] source: '{url}' has a bad port") from exc
+    user = unquote(parts.username or "")
+    if not user:
+        raise ConfigError(f"[mailbox] source: '{url}' names no user (imap://user@host:port/FOLDER)")
+    folder = unquote(parts.path.strip("/")) or "INBOX"
+    return ImapUrl(parts.scheme, user, parts.hostname, port, folder)
+
+
+def is_loopback(host: str) -> bool:
+    """True for "localhost", 127.0.0.0/8 and ::1 (literal addresses only: names are not resolved)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def plaintext_permitted(host: str, allow_plaintext_loopback: bool) -> bool:
+    """May we log in without TLS? Only when the operator allowed it AND the server is this machine."""
+    return allow_plaintext_loopback and is_loopback(host)
+
+
+def backoff_delay(failures: int, base: float = 1.0, maximum: float = 60.0) -> float:
+    """The pause before reconnecting after `failures` consecutive failures: 0, 1, 2, 4 ... maximum."""
+    if failures <= 0:
+        return 0.0
+    return float(min(base * 2 ** min(failures - 1, 30), maximum))
+
+
+class ImapSource:
+    """A MailSource over one IMAP folder. UIDs are decimal strings; UIDVALIDITY is the server's."""
+
+    def __init__(self, config: MailboxConfig, *, connect_timeout: float = 30, read_timeout: float = 120,
+                 ssl_context: ssl.SSLContext | None = None, ignore_capabilities: frozenset[str] = frozenset(),
+                 backoff_base: float = 1.0, backoff_max: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep, tokens: TokenProvider | None = None,
+                 probe_after: float = 60.0) -> None:
+        """`ssl_context` replaces the system trust store (tests: a self-signed CA).
+        `ignore_capabilities` ("MOVE", "UIDPLUS", "IDLE") makes the fallbacks testable.
+        `backoff_base`/`backoff_max` shape the reconnect pauses; `sleep` is what pauses.
+        `tokens` replaces the XOAUTH2 token provider the configuration names.
+        A connection unused for `probe_after` seconds is checked with NOOP before use, so
+        a session the server dropped meanwhile is replaced without an error."""
+        self._config = config
+        self._url = parse_imap_url(config.source)
+        if config.auth == "password":
+            if config.password is None:
+                raise ConfigError("[mailbox] password_env: the environment variable it names is not set "
+                                  "(an imap:// source with auth = \"password\" needs it)")
+            self._tokens: TokenProvider | None = None
+        elif config.auth == "xoauth2":
+            self._tokens = tokens if tokens is not None else token_provider(config)
+        else:
+            raise ConfigError(f"[mailbox] auth: must be \"password\" or \"xoauth2\", got '{config.auth}'")
+        self._folders = configured_folders(config)
+        self._timeout = SocketTimeout(connect_timeout, read_timeout)
+        self._ssl_context = ssl_context
+        self._ignore = frozenset(c.upper() for c in ignore_capabilities)
+        self._backoff = (backoff_base, backoff_max)
+        self._sleep = sleep
+        self._probe_after = probe_after
+        self._client: IMAPClient | None = None
+        self._caps: frozenset[str] = frozenset()
+        self._namespace: tuple[str, str | None] | None = None  # (prefix, delimiter) of personal folders
+        self._created: set[str] = set()
+        self._last_used = 0.0
+        self._failures = 0
+        # (UIDVALIDITY, UIDNEXT) when list_refs() last looked, so wait_for_new()
+        # notices mail that arrived between that listing and the wait.
+        self._listed: tuple[int, int | None] | None = None
+
+    # -- the MailSource protocol ------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """ "imap://user@host:port/FOLDER" with the user percent-encoded."""
+        u = self._url
+        return f"{u.scheme}://{quote(u.user, safe='')}@{u.host}:{u.port}/{u.folder}"
+
+    @property
+    def failures(self) -> int:
+        """Consecutive failed operations or connection attempts (0 once connected again)."""
+        return self._failures
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The server's capabilities after login, less the ignored ones (empty before connecting)."""
+        return self._caps
+
+    def list_refs(self) -> list[MessageRef]:
+        """UID SEARCH NOT DELETED in the inbox folder (a \\Deleted message is on its way out)."""
+        def op(c: IMAPClient) -> list[MessageRef]:
+            uidvalidity, uidnext = self._select(c, readonly=True)
+            uids = c.search(["NOT", "DELETED"])
+            self._listed = (uidvalidity, uidnext)
+            return [MessageRef(self.name, uidvalidity, str(uid)) for uid in sorted(uids)]
+
+        return self._run("UID SEARCH", op)
+
+    def fetch(self, refs: Sequence[MessageRef]) -> Iterator[RawMail]:
+        """UID FETCH BODY.PEEK[] and INTERNALDATE, `batch_size` at a time. Refs from an
+        older UIDVALIDITY, and UIDs no longer there, are skipped."""
+        for ref in refs:
+            self._check_ref(ref)
+        size = self._config.batch_size
+        for start in range(0, len(refs), size):
+            batch = refs[start:start + size]
+            yield from self._run("UID FETCH", functools.partial(self._fetch_batch, batch=batch))
+
+    def mark_done(self, ref: MessageRef, folder: Folder) -> None:
+        """Move one message to `folder` (created when missing). Nothing happens when its
+        UIDVALIDITY is no longer current or the UID is gone."""
+        self._check_ref(ref)
+        name = self._folders[folder]
+
+        def op(c: IMAPClient) -> None:
+            uidvalidity, _ = self._select(c, readonly=False)
+            if uidvalidity != ref.uidvalidity:
+                _log.info("not moving %s: UIDVALIDITY is now %d, was %d", ref.uid, uidvalidity, ref.uidvalidity)
+                return
+            target = self._ensure_folder(c, name)
+            uid = [int(ref.uid)]
+            if "MOVE" in self._caps:
+                c.move(uid, target)
+                return
+            c.copy(uid, target)
+            c.add_flags(uid, [DELETED], silent=True)
+            if "UIDPLUS" in self._caps:
+                c.uid_expunge(uid)
+            # Without UIDPLUS the copy stays flagged \Deleted until someone expunges;
+            # list_refs() no longer shows it.
+
+        self._run(f"move to {name}", op)
+
+    def wait_for_new(self, timeout: float) -> bool:
+        """IMAP IDLE until EXISTS/RECENT or `timeout`; without IDLE, sleep `timeout` and say True."""
+        self._connected()  # the capabilities are known once connected
+        if not self._config.idle or "IDLE" not in self._caps:
+            self._sleep(max(timeout, 0.0))
+            return True
+        return self._run("IDLE", lambda c: self._idle(c, timeout))
+
+    def close(self) -> None:
+        """Log out (politely if possible) and forget the connection."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # noqa: BLE001 - closing a broken connection; nothing to report
+            _shutdown(client)
+
+    # -- operations --------------------------------------------------------
+
+    def _select(self, c: IMAPClient, *, readonly: bool) -> tuple[int, int | None]:
+        info = c.select_folder(self._server_name(c, self._url.folder, prefix=False), readonly=readonly)
+        uidnext = info.get(b"UIDNEXT")
+        return int(info[b"UIDVALIDITY"]), int(uidnext) if uidnext is not None else None
+
+    def _fetch_batch(self, c: IMAPClient, batch: Sequence[MessageRef]) -> list[RawMail]:
+        uidvalidity, _ = self._select(c, readonly=True)
+        current = [r for r in batch if r.uidvalidity == uidvalidity]
+        if not current:
+            return []
+        data: dict[int, dict[bytes, Any]] = c.fetch([int(r.uid) for r in current], [b"BODY.PEEK[]", b"INTERNALDATE"])
+        out: list[RawMail] = []
+        for ref in current:
+            item = data.get(int(ref.uid))
+            if item is None or b"BODY[]" not in item:
+                continue  # expunged or moved since listing
+            out.append(RawMail(ref, bytes(item[b"BODY[]"]), _utc(item[b"INTERNALDATE"])))
+        return out
+
+    def _idle(self, c: IMAPClient, timeout: float) -> bool:
+        uidvalidity, uidnext = self._select(c, readonly=True)
+        if self._listed is None or self._listed != (uidvalidity, uidnext):
+            return True  # something changed since the last listing: no need to wait
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while (remaining := deadline - time.monotonic()) > 0:
+            c.idle()
+            try:
+                if self._idle_round(c, min(remaining, _IDLE_RESTART_SECONDS)):
+                    return True
+            finally:
+                c.idle_done()
+        return False
+
+    @staticmethod
+    def _idle_round(c: IMAPClient, seconds: float) -> bool:
+        end = time.monotonic() + seconds
+        early_empty = 0
+        while (left := end - time.monotonic()) > 0:
+            started = time.monotonic()
+            responses = c.idle_check(timeout=left)
+            for resp in responses:
+                if isinstance(resp, tuple) and len(resp) >= 2:
+                    if resp[1] in (b"EXISTS", b"RECENT"):
+                        return True
+                    if resp[0] == b"BYE":
+                        raise ConnectionError("the server said BYE during IDLE")
+            # idle_check() swallows EOF and returns early with nothing; once could be a
+            # partial line, again and again means the server has gone.
+            early_empty = early_empty + 1 if not responses and time.monotonic() - started < left / 2 else 0
+            if early_empty >= 3:
+                raise ConnectionError("the server closed the connection during IDLE")
+        return False
+
+    def _server_name(self, c: IMAPClient, name: str, *, prefix: bool) -> str:
+        """A configured "A/B" folder name in the server's hierarchy ("A.B" on Dovecot's default)."""
+        ns_prefix, delimiter = self._personal_namespace(c)
+        parts = [p for p in name.split("/") if p]
+        joined = (delimiter or "/").join(parts)
+        if prefix and ns_prefix and not joined.upper().startswith(ns_prefix.upper()):
+            joined = ns_prefix + joined
+        return joined
+
+    def _personal_namespace(self, c: IMAPClient) -> tuple[str, str | None]:
+        if self._namespace is None:
+            prefix, delimiter = "", None
+            if "NAMESPACE" in self._caps:
+                personal = c.namespace().personal
+                if personal:
+                    prefix, delim = personal[0]
+                    delimiter = delim if isinstance(delim, str) else None
+            if delimiter is None:
+                listed = c.list_folders("", "")  # LIST "" "" answers with the hierarchy delimiter
+                if listed and listed[0][1]:
+                    raw = listed[0][1]
+                    delimiter = raw.decode("ascii") if isinstance(raw, bytes) else str(raw)
+            self._namespace = (prefix, delimiter)
+        return self._namespace
+
+    def _ensure_folder(self, c: IMAPClient, name: str) -> str:
+        target = self._server_name(c, name, prefix=True)
+        if target in self._created:
+            return target
+        if not c.folder_exists(target):
+            try:
+                c.create_folder(target)
+            except imaplib.IMAP4.abort:
+                raise
+            except imaplib.IMAP4.error:
+                if not c.folder_exists(target):  # not "already exists" from a race: a real refusal
+                    raise
+            try:
+                c.subscribe_folder(target)  # so mail programs show it
+            except imaplib.IMAP4.abort:
+                raise
+            except imaplib.IMAP4.error as exc:
+                _log.info("could not subscribe to %s: %s", target, exc)
+        self._created.add(target)
+        return target
+
+    # -- the connection ----------------------------------------------------
+
+    def _run(self, what: str, op: Callable[[IMAPClient], T]) -> T:
+        """Run `op` on a live connection; translate failures and drop the connection."""
+        client = self._connected()
+        try:
+            result = op(client)
+        except _NET_ERRORS as exc:
+            self._drop()
+            self._failures += 1
+            raise MailboxUnavailable(f"IMAP {what} on {self._where()} failed: {self._scrub(exc)}") from exc
+        self._last_used = time.monotonic()
+        return result
+
+    def _connected(self) -> IMAPClient:
+        if self._client is not None:
+            if time.monotonic() - self._last_used < self._probe_after:
+                return self._client
+            try:
+                self._client.noop()
+                self._last_used = time.monotonic()
+                return self._client
+            except _NET_ERRORS:
+                _log.info("IMAP connection to %s was closed by the server; reconnecting", self._where())
+                self._drop()
+        delay = backoff_delay(self._failures, *self._backoff)
+        if delay > 0:
+            self._sleep(delay)
+        try:
+            self._client = self._connect()
+        except MailboxUnavailable:
+            self._failures += 1
+            raise
+        self._failures = 0
+        self._last_used = time.monotonic()
+        return self._client
+
+    def _connect(self) -> IMAPClient:
+        u = self._url
+        context = self._ssl_context or ssl.create_default_context()
+        try:
+            client = IMAPClient(u.host, u.port, ssl=u.implicit_tls, ssl_context=context, timeout=self._timeout)
+        except _NET_ERRORS as exc:
+            raise MailboxUnavailable(f"cannot connect to IMAP server {self._where()}: {exc}") from exc
+        try:
+            self._secure(client, context)
+            self._login(client)
+            client.normalise_times = False  # INTERNALDATE with its zone, not local naive time
+            caps = {c.decode("ascii", "replace").upper() if isinstance(c, bytes) else str(c).upper()
+                    for c in client.capabilities()}
+        except MailboxUnavailable:
+            _shutdown(client)
+            raise
+        except _NET_ERRORS as exc:
+            _shutdown(client)
+            raise MailboxUnavailable(f"IMAP connection to {self._where()} failed: {self._scrub(exc)}") from exc
+        self._caps = frozenset(caps - self._ignore)
+        self._namespace = None
+        self._created.clear()
+        _log.info("connected to IMAP server %s", self._where())
+        return client
+
+    def _secure(self, client: IMAPClient, context: ssl.SSLContext) -> None:
+        if self._url.implicit_tls:
+            return
+        if b"STARTTLS" in client.capabilities():
+            client.starttls(context)
+            return
+        if not plaintext_permitted(self._url.host, self._config.allow_plaintext_loopback):
+            raise MailboxUnavailable(
+                f"IMAP server {self._where()} does not offer STARTTLS; refusing to log in without encryption. "
+                "Use imaps:// (port 993), enable TLS on the server, or, for a server on this machine only, "
+                "set [mailbox] allow_plaintext_loopback = true")
+
+    def _login(self, client: IMAPClient) -> None:
+        user = self._url.user
+        try:
+            if self._tokens is None:
+                password = self._config.password or ""
+                if (user + password).isascii():
+                    client.login(user, password)
+                elif b"AUTH=PLAIN" in client.capabilities():
+                    client.plain_login(user, password)  # SASL PLAIN carries UTF-8; LOGIN only ASCII
+                else:
+                    raise MailboxUnavailable(f"IMAP server {self._where()} offers no AUTH=PLAIN, and LOGIN "
+                                             "cannot carry a user name or password with non-ASCII characters")
+            else:
+                client.oauth2_login(user, self._tokens.token())
+        except LoginError as exc:
+            method = "XOAUTH2" if self._tokens is not None else "password"
+            raise MailboxUnavailable(f"IMAP login as {user} on {self._where()} ({method}) was refused: "
+                                     f"{self._scrub(exc)}") from exc
+
+    def _drop(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            _shutdown(client)
+
+    def _check_ref(self, ref: MessageRef) -> None:
+        if ref.mailbox != self.name:
+            raise ValueError(f"message {ref.uid} belongs to {ref.mailbox}, not {self.name}")
+        if not ref.uid.isdigit():
+            raise ValueError(f"not an IMAP UID: {ref.uid!r}")
+
+    def _where(self) -> str:
+        return f"{self._url.host}:{self._url.port}"
+
+    def _scrub(self, exc: BaseException) -> str:
+        """The error's text without the password (servers do not echo it, but be sure)."""
+        text = str(exc) or type(exc).__name__
+        if self._config.password:
+            text = text.replace(self._config.password, "***")
+        return text
+
+
+def _utc(value: Any) -> datetime:
+    if not isinstance(value, datetime):
+        raise imaplib.IMAP4.error(f"INTERNALDATE is not a date: {value!r}")
+    if value.tzinfo is None:  # imapclient gives an aware time when normalise_times is off
+        raise imaplib.IMAP4.error("INTERNALDATE without a time zone")
+    return value.astimezone(UTC)
+
+
+def _shutdown(client: IMAPClient) -> None:
+    with contextlib.suppress(Exception):  # the socket may already be gone
+        client.shutdown()

@@ -1,0 +1,36 @@
+"""Choosing the mailbox implementation from the `[mailbox] source` URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.source import Folder, MailSource
+from lagesbild.config import MailboxConfig
+from lagesbild.errors import ConfigError
+
+
+def configured_folders(config: MailboxConfig) -> dict[Folder, str]:
+    """Where handled messages go, by kind, as the configuration names the folders."""
+    return {Folder.PROCESSED: config.processed_folder, Folder.QUARANTINE: config.quarantine_folder,
+            Folder.ERROR: config.error_folder, Folder.IGNORED: config.ignored_folder}
+
+
+def open_source(config: MailboxConfig) -> MailSource:
+    """A MaildirSource for "maildir:PATH", an ImapSource for "imap://..." or "imaps://...".
+
+    Nothing is opened yet: the Maildir is created and the server contacted on first use.
+    Raises ConfigError when the URL or the credentials it needs are missing.
+    """
+    source = config.source
+    if source.startswith("maildir:"):
+        from ingest.maildir import MaildirSource
+
+        path = source[len("maildir:"):]
+        if not path:
+            raise ConfigError("[mailbox] source: 'maildir:' needs a folder, e.g. maildir:/var/mail/lagesbild")
+        return MaildirSource(Path(path).expanduser(), configured_folders(config))
+    if source.startswith(("imap://", "imaps://")):
+        from ingest.imap import ImapSource
+
+        return ImapSource(config)
+    raise ConfigError(f"[mailbox] source: '{source}' must be maildir:PATH or imap://user@host:port/FOLDER")

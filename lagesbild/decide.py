@@ -1,0 +1,102 @@
+"""What a message is and what becomes of it: a pure decision, no I/O.
+
+Given the message as read, the parse result of each attachment (or of the
+body) and the configuration, `decide` returns the outcome, the submissions to
+file, and the reason. The pipeline carries it out in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from ingest.message import MailMessage
+from ingest.route import PeriodChoice, SenderMatch, SenderRule, choose_period, match_sender, may_submit_for
+from ingest.source import Outcome
+from lagesbild.config import Config
+from parsers.result import ParseResult
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFile:
+    """One attachment (or the body) and what the parser read from it."""
+
+    filename: str
+    result: ParseResult
+    from_body: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedSubmission:
+    """A form to file: for whom, for which month, and what it says."""
+
+    municipality: str
+    period_choice: PeriodChoice
+    parsed: ParsedFile
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: Outcome
+    reason: str
+    sender: SenderMatch
+    submissions: tuple[PlannedSubmission, ...] = ()
+    problems: tuple[str, ...] = ()  # Swedish, for an error reply to the sender
+    skipped: tuple[str, ...] = field(default=())  # attachments that were not forms, for the receipt
+
+
+def sender_rules(config: Config) -> tuple[SenderRule, ...]:
+    return tuple(SenderRule(m.name, m.domains, m.addresses, m.submits_for) for m in config.municipalities)
+
+
+def content_hash(result: ParseResult) -> str:
+    """What makes two files the same report: municipality, period and every answer."""
+    payload = {
+        "answers": {str(n): [a.impact, " ".join(a.comment.split())] for n, a in sorted(result.answers.items())},
+    }
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, received_at: datetime,
+           authenticated: bool | None) -> Decision:
+    """The outcome of one message. `authenticated` is None when the server said nothing."""
+    rules = sender_rules(config)
+    sender = match_sender(message.sender, rules)
+    if message.auto:
+        return Decision(Outcome.IGNORED, f"automatiskt meddelande ({message.auto})", sender)
+    if not sender.trusted or sender.municipality is None:
+        return Decision(Outcome.QUARANTINED, sender.detail or "okänd avsändare", sender)
+    if config.security.require_authentication and authenticated is not True:
+        return Decision(Outcome.QUARANTINED, "avsändaren kunde inte verifieras (DMARC/DKIM/SPF)", sender)
+
+    readable = [p for p in parsed if not p.result.unreadable]
+    if not readable:
+        problems = [f"{p.filename}: {i.message}" for p in parsed for i in p.result.issues if i.field == "file"]
+        if not parsed:
+            problems = ["Vi hittade ingen lägesbild i meddelandet. Bifoga det ifyllda formuläret (Word, Excel "
+                        "eller PDF) och skicka igen."]
+        return Decision(Outcome.REJECTED, "inget läsbart formulär", sender, problems=tuple(problems))
+
+    tz = ZoneInfo(config.deadline.timezone)
+    planned: dict[tuple[str, str], PlannedSubmission] = {}
+    for p in readable:
+        municipality = p.result.municipality or sender.municipality
+        if config.municipality(municipality) is None:
+            return Decision(Outcome.QUARANTINED,
+                            f"formuläret gäller {municipality}, som inte hör till {config.county.name}", sender)
+        if not may_submit_for(sender.municipality, municipality, rules):
+            return Decision(Outcome.QUARANTINED,
+                            f"avsändaren hör till {sender.municipality} men formuläret gäller {municipality}",
+                            sender)
+        choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
+                               received_at, tz)
+        key = (municipality, str(choice.period))
+        if key in planned:
+            continue  # the same form twice in one mail (e.g. .docx and .pdf): one submission
+        planned[key] = PlannedSubmission(municipality, choice, p, content_hash(p.result))
+    skipped = tuple(p.filename for p in parsed if p.result.unreadable)
+    return Decision(Outcome.STORED, "", sender, tuple(planned.values()), skipped=skipped)

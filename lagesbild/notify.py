@@ -1,0 +1,107 @@
+"""Which mail a decision queues: receipts, error replies, notices to staff.
+
+Mail is built here (with outputs/replies.py) and queued in the outbox inside
+the same transaction as the message it answers, under a dedupe key, so it is
+queued exactly once; `lagesbild.sending` sends it later. Replies to one sender
+are rate-limited; automatic messages are never answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from ingest.message import MailMessage
+from ingest.source import Outcome, RawMail
+from lagesbild.config import Config
+from lagesbild.decide import Decision, PlannedSubmission
+from outputs.blank_forms import blank_form_filename, build_blank_docx
+from outputs.mail import envelope, to_bytes
+from outputs.replies import (
+    ReplyContext,
+    build_duplicate_notice,
+    build_error_reply,
+    build_receipt,
+    build_staff_notice,
+)
+from store import repo
+
+REPLY_KINDS = ("receipt", "error_reply", "duplicate_notice")
+
+
+def reply_context(config: Config) -> ReplyContext:
+    return ReplyContext(config.county.name, config.county.sender_name, config.county.mailbox_address,
+                        config.county.form)
+
+
+def _queue(s: Any, kind: str, dedupe_key: str, msg: Any, related_raw_id: int | None, now: datetime) -> bool:
+    sender, recipients = envelope(msg)
+    cc = [a.lower() for a in msg.get_all("Cc", [])] if msg.get("Cc") else []
+    to = [r for r in recipients if r not in cc]
+    row = repo.queue_mail(s, kind=kind, dedupe_key=dedupe_key, to=to, cc=cc, subject=str(msg["Subject"]),
+                          raw=to_bytes(msg), related_raw_id=related_raw_id, now=now)
+    return row is not None
+
+
+def _reply_allowed(s: Any, config: Config, to: str, raw_id: int, now: datetime) -> bool:
+    sent = repo.sent_count_since(s, to, REPLY_KINDS, now - timedelta(hours=1))
+    if sent >= config.outbox.replies_per_sender_per_hour:
+        repo.audit(s, raw_id, "reply_rate_limited", f"{sent} svar till {to} den senaste timmen", now)
+        return False
+    return True
+
+
+def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessage, decision: Decision,
+                        filed: Sequence[tuple[PlannedSubmission, Any]], now: datetime) -> None:
+    """Queue what the decision calls for. `filed` pairs each planned submission with its store result."""
+    ctx = reply_context(config)
+    to = (message.reply_to or message.sender or "").lower()
+    original = dict(original_message_id=message.message_id, original_references=message.references,
+                    original_subject=message.subject)
+    if decision.outcome is Outcome.IGNORED:
+        return
+    if decision.outcome is Outcome.QUARANTINED:
+        lines = [f"Ett meddelande har lagts i karantän: {decision.reason}.",
+                 f"Avsändare: {message.sender or '(saknas)'}", f"Ämne: {message.subject}",
+                 "Granska det med `lagesbild quarantine` och släpp det (med kommun) eller ta bort det."]
+        notice = build_staff_notice(ctx, to=list(config.county.staff), subject=f"Karantän: {message.subject}"[:150],
+                                    lines=lines, now=now)
+        _queue(s, "quarantine_notice", f"quarantine:{raw_id}", notice, raw_id, now)
+        return
+    if not to or not _reply_allowed(s, config, to, raw_id, now):
+        return
+    if decision.outcome is Outcome.REJECTED:
+        municipality = decision.sender.municipality
+        blank = (blank_form_filename(config.county.form, "docx", municipality, None),
+                 build_blank_docx(config.county.form, municipality, None))
+        reply = build_error_reply(ctx, to=to, problems=list(decision.problems), blank_form=blank, now=now, **original)
+        _queue(s, "error_reply", f"error:{raw_id}", reply, raw_id, now)
+        return
+    for plan, result in filed:
+        key = f"{raw_id}:{plan.municipality}:{plan.period_choice.period}"
+        if result.kind == "identical":
+            notice = build_duplicate_notice(ctx, to=to, municipality=plan.municipality,
+                                            period=plan.period_choice.period, version=result.submission.version, now=now,
+                                            **original)
+            _queue(s, "duplicate_notice", f"duplicate:{key}", notice, raw_id, now)
+            continue
+        parsed = plan.parsed.result
+        receipt = build_receipt(
+            ctx, to=to, municipality=plan.municipality, period=plan.period_choice.period,
+            version=result.submission.version,
+            answers=parsed.answers, issues=parsed.issues, period_inferred=plan.period_choice.inferred,
+            late=result.submission.on_time is False, held_for_review=False, filename=plan.parsed.filename, now=now,
+            **original)
+        _queue(s, "receipt", f"receipt:{key}", receipt, raw_id, now)
+
+
+def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attempts: int, now: datetime) -> None:
+    """Tell staff that a message kept failing and was parked in the error folder."""
+    lines = [f"Ett meddelande kunde inte behandlas efter {attempts} försök och har flyttats till "
+             f"mappen {config.mailbox.error_folder}.", f"Orsak: {reason}",
+             "Inget har tagits bort. Åtgärda orsaken och kör `lagesbild reprocess`."]
+    notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
+                                subject="Lägesbild: meddelande kunde inte behandlas", lines=lines,
+                                attachments=[("meddelande.eml", raw.raw)], now=now)
+    _queue(s, "staff_notice", f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{raw.ref.uid}", notice, None, now)

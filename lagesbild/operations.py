@@ -1,0 +1,167 @@
+"""What staff do by hand: import a form that came another way, release or drop a
+quarantined message, re-read stored messages with today's parsers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from ingest.message import read_message
+from ingest.route import PeriodChoice
+from ingest.source import MessageRef, Outcome, RawMail
+from lagesbild.calendar import deadline_end
+from lagesbild.config import Config
+from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, content_hash, decide
+from lagesbild.errors import ConfigError
+from lagesbild.notify import queue_decision_mail
+from lagesbild.pipeline import Parse, _file, parse_message
+from lagesbild.sandbox import parse_isolated
+from parsers.result import Period
+from store import repo
+from store.db import transaction
+from store.views import SubmissionResult
+
+IMPORT_MAILBOX = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    municipality: str
+    period: Period
+    kind: str
+    version: int
+
+
+def import_file(engine: Engine, config: Config, data: bytes, filename: str, municipality: str,
+                period: Period | None, now: datetime, parse: Parse = parse_isolated) -> tuple[Filed, tuple[str, ...]]:
+    """File a form that came another way (handed over, posted) under `municipality`.
+
+    The file is kept like a received message (mailbox "import") so the audit
+    trail is complete. Returns what was filed and the parser's issue messages.
+    """
+    if config.municipality(municipality) is None:
+        raise ConfigError(f"--municipality: '{municipality}' is not a municipality of {config.county.name}")
+    result = parse(data, filename, config.county.form, config.limits)
+    if result.unreadable:
+        raise ConfigError(f"{filename}: {result.issues[0].message}")
+    chosen = period or result.period
+    if chosen is None:
+        raise ConfigError(f"{filename}: the file names no month; give --period YYYY-MM")
+    sha = hashlib.sha256(data).hexdigest()
+    ref = MessageRef(IMPORT_MAILBOX, 0, f"{sha[:32]}-{int(now.timestamp())}")
+    plan = PlannedSubmission(municipality, PeriodChoice(chosen, "form" if period is None else "form"),
+                             ParsedFile(filename, result), content_hash(result))
+    with transaction(engine) as s:
+        row = repo.insert_raw(s, ref, message_id=f"<import-{sha[:24]}@lagesbild.invalid>", sha256=sha,
+                              sender="", subject=f"Import: {filename}", received_at=now, raw=data,
+                              county=config.county.code)
+        filed = _file(s, row.id, RawMail(ref, data, now), plan, config, ZoneInfo(config.deadline.timezone),
+                      timedelta(minutes=config.deadline.grace_minutes))
+        outcome = Outcome.CORRECTION if filed.kind == "correction" else Outcome.DUPLICATE \
+            if filed.kind == "identical" else Outcome.STORED
+        repo.set_outcome(s, row.id, outcome, f"importerad för {municipality}", municipality=municipality)
+        repo.mark_moved(s, row.id)
+        repo.audit(s, row.id, "imported", f"{filename} för {municipality} {chosen}", now)
+    return Filed(municipality, chosen, str(filed.kind), filed.submission.version), tuple(i.message for i in result.issues)
+
+
+def release_quarantined(engine: Engine, config: Config, raw_id: int, municipality: str, now: datetime,
+                        parse: Parse = parse_isolated) -> list[Filed]:
+    """File a quarantined message's forms under `municipality` and answer its sender."""
+    if config.municipality(municipality) is None:
+        raise ConfigError(f"--municipality: '{municipality}' is not a municipality of {config.county.name}")
+    with transaction(engine) as s:
+        view = repo.get_message(s, raw_id)
+        raw = repo.get_raw(s, raw_id)
+    if view.outcome != Outcome.QUARANTINED:
+        raise ConfigError(f"message {raw_id} is not in quarantine (it is {view.outcome})")
+    message = read_message(raw)
+    parsed = [p for p in parse_message(message, config, parse) if not p.result.unreadable]
+    if not parsed:
+        raise ConfigError(f"message {raw_id} holds no readable form")
+    tz = ZoneInfo(config.deadline.timezone)
+    grace = timedelta(minutes=config.deadline.grace_minutes)
+    filed: list[tuple[PlannedSubmission, SubmissionResult]] = []
+    out: list[Filed] = []
+    ref = MessageRef(view.mailbox, view.uidvalidity, view.uid)
+    from ingest.route import choose_period
+
+    with transaction(engine) as s:
+        for p in parsed:
+            choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
+                                   view.received_at, tz)
+            plan = PlannedSubmission(municipality, choice, p, content_hash(p.result))
+            result = _file(s, raw_id, RawMail(ref, raw, view.received_at), plan, config, tz, grace)
+            filed.append((plan, result))
+            out.append(Filed(municipality, choice.period, str(result.kind), result.submission.version))
+        decision = decide(message, parsed, config, view.received_at, None)
+        decision = Decision(Outcome.STORED, "", decision.sender, tuple(p for p, _ in filed))
+        queue_decision_mail(s, config, raw_id, message, decision, filed, now)
+        repo.set_outcome(s, raw_id, Outcome.STORED, f"släppt ur karantän för {municipality}",
+                         municipality=municipality)
+        repo.audit(s, raw_id, "released", f"för {municipality}", now)
+    return out
+
+
+def drop_quarantined(engine: Engine, raw_id: int, now: datetime, reason: str = "") -> None:
+    """Keep a quarantined message but never file it (spam, a wrong address)."""
+    with transaction(engine) as s:
+        view = repo.get_message(s, raw_id)
+        if view.outcome != Outcome.QUARANTINED:
+            raise ConfigError(f"message {raw_id} is not in quarantine (it is {view.outcome})")
+        repo.set_outcome(s, raw_id, Outcome.DROPPED, reason or "borttagen ur karantän")
+        repo.audit(s, raw_id, "dropped", reason, now)
+
+
+@dataclass(slots=True)
+class ReprocessReport:
+    messages: int = 0
+    unchanged: int = 0
+    new_versions: int = 0
+    newly_filed: int = 0
+
+
+def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | None = None,
+              parse: Parse = parse_isolated) -> ReprocessReport:
+    """Read every stored message again with today's parsers and file what changed.
+
+    Nobody is mailed: a changed reading becomes a new version (flagged
+    "reprocessed"), a message that was rejected as unreadable and now reads
+    is filed. Quarantined, ignored and dropped messages stay as they are.
+    """
+    report = ReprocessReport()
+    tz = ZoneInfo(config.deadline.timezone)
+    grace = timedelta(minutes=config.deadline.grace_minutes)
+    with transaction(engine) as s:
+        stored = [(v, raw) for v, raw in repo.raw_messages(s, since)
+                  if v.outcome in (Outcome.STORED, Outcome.CORRECTION, Outcome.DUPLICATE, Outcome.REJECTED)
+                  and v.county == config.county.code and v.mailbox != IMPORT_MAILBOX]
+    for view, raw in stored:
+        report.messages += 1
+        message = read_message(raw)
+        parsed = parse_message(message, config, parse)
+        decision = decide(message, parsed, config, view.received_at, None)
+        if decision.outcome is not Outcome.STORED:
+            report.unchanged += 1
+            continue
+        ref = MessageRef(view.mailbox, view.uidvalidity, view.uid)
+        with transaction(engine) as s:
+            kinds = []
+            for plan in decision.submissions:
+                result = _file(s, view.id, RawMail(ref, raw, view.received_at), plan, config, tz, grace)
+                kinds.append(str(result.kind))
+            if view.outcome == Outcome.REJECTED:
+                repo.set_outcome(s, view.id, Outcome.STORED, "läst vid ny behandling",
+                                 municipality=decision.sender.municipality)
+            repo.audit(s, view.id, "reprocessed", ", ".join(kinds), now)
+        if view.outcome == Outcome.REJECTED:
+            report.newly_filed += 1
+        elif any(k in ("correction", "new") for k in kinds):
+            report.new_versions += 1
+        else:
+            report.unchanged += 1
+    return report

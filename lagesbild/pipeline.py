@@ -1,0 +1,213 @@
+"""One ingest cycle: list the mailbox, handle each new message exactly once.
+
+For each message: read it, parse its forms (in capped child processes), decide
+what it is, and record everything in ONE transaction keyed by (mailbox,
+UIDVALIDITY, UID): the raw bytes, the submissions, the replies to send (the
+outbox), and the audit trail. Only after the commit is the message moved in
+the mailbox; a restart finds messages stored but not moved, and only moves
+them. A crash at any point therefore loses nothing and duplicates nothing.
+
+A message that fails for a passing reason (the database or mailbox briefly
+away) is retried with growing pauses and parked in the error folder when it
+keeps failing; the worker never stops on one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+
+from ingest.classify import passes
+from ingest.message import MailMessage, read_message
+from ingest.source import FOLDER_FOR, Folder, MailSource, MessageRef, Outcome, RawMail
+from lagesbild.calendar import deadline_end
+from lagesbild.config import Config
+from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, decide
+from lagesbild.errors import LagesbildError, MailboxUnavailable, StoreUnavailable
+from lagesbild.notify import queue_decision_mail, queue_parked_notice
+from lagesbild.sandbox import parse_isolated
+from parsers.form import FormSpec
+from parsers.limits import Limits
+from parsers.result import ParseResult
+from store import repo
+from store.db import transaction
+from store.errors import AlreadyClaimed
+
+_log = logging.getLogger(__name__)
+
+Parse = Callable[[bytes, str, FormSpec, Limits], ParseResult]
+
+
+@dataclass(slots=True)
+class PollReport:
+    """What one cycle did, for the command line and the logs."""
+
+    outcomes: Counter[str] = field(default_factory=Counter)
+    moved_only: int = 0
+    waiting: int = 0  # failed earlier, not yet due for a retry
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return self.outcomes[Outcome.FAILED.value]
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 6 * 60))
+
+
+def parse_message(message: MailMessage, config: Config, parse: Parse = parse_isolated) -> list[ParsedFile]:
+    """Parse every attachment; when there is none, the body (a form pasted into the mail)."""
+    form, limits = config.county.form, config.limits
+    parsed = [ParsedFile(a.filename, parse(a.content, a.filename, form, limits)) for a in message.attachments]
+    if not parsed and message.body_text.strip():
+        body = parse(message.body_text.encode("utf-8"), "meddelandetext.txt", form, limits)
+        if not body.unreadable:
+            parsed.append(ParsedFile("meddelandetext", body, from_body=True))
+    return parsed
+
+
+def _authenticated(message: MailMessage) -> bool | None:
+    if message.auth is None:
+        return None
+    domain = message.sender.rsplit("@", 1)[-1]
+    return passes(message.auth, domain)
+
+
+def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
+              parse: Parse = parse_isolated) -> PollReport:
+    """Handle every message waiting in the mailbox once. Raises MailboxUnavailable or
+    StoreUnavailable only when nothing could be done at all."""
+    report = PollReport()
+    refs = source.list_refs()
+    if not refs:
+        return report
+    with transaction(engine) as s:
+        known = {}
+        for (mailbox, uidvalidity), group in _grouped(refs).items():
+            known.update({(mailbox, uidvalidity, uid): k for uid, k in
+                          repo.known_refs(s, mailbox, uidvalidity, [r.uid for r in group]).items()})
+    to_fetch: list[MessageRef] = []
+    for ref in refs:
+        k = known.get((ref.mailbox, ref.uidvalidity, ref.uid))
+        if k is None:
+            to_fetch.append(ref)
+        elif k.outcome is not None and k.outcome != Outcome.FAILED:
+            _move(source, engine, ref, FOLDER_FOR[Outcome(k.outcome)], k.id)
+            report.moved_only += 1
+        elif k.next_attempt_at is not None and k.next_attempt_at > now:
+            report.waiting += 1
+        else:
+            to_fetch.append(ref)
+    for raw in source.fetch(to_fetch):
+        outcome = _handle_with_trap(raw, source, engine, config, now, parse, report)
+        report.outcomes[outcome.value] += 1
+    return report
+
+
+def _grouped(refs: list[MessageRef]) -> dict[tuple[str, int], list[MessageRef]]:
+    out: dict[tuple[str, int], list[MessageRef]] = {}
+    for ref in refs:
+        out.setdefault((ref.mailbox, ref.uidvalidity), []).append(ref)
+    return out
+
+
+def _move(source: MailSource, engine: Engine, ref: MessageRef, folder: Folder, raw_id: int) -> None:
+    source.mark_done(ref, folder)
+    with transaction(engine) as s:
+        repo.mark_moved(s, raw_id)
+
+
+def _handle_with_trap(raw: RawMail, source: MailSource, engine: Engine, config: Config, now: datetime,
+                      parse: Parse, report: PollReport) -> Outcome:
+    """The one place that catches everything: a message never stops the worker."""
+    try:
+        outcome, raw_id = handle_message(raw, engine, config, now, parse)
+    except AlreadyClaimed:
+        return Outcome.DUPLICATE  # another worker holds it; it moves it
+    except Exception as exc:  # noqa: BLE001 - the per-message trap (see module docstring)
+        reason = f"{type(exc).__name__}: {exc}"
+        report.failures.append(f"{raw.ref.uid}: {reason}")
+        _log.warning("message %s failed: %s", raw.ref.uid, reason)
+        _record_failure(raw, engine, config, now, reason, source)
+        return Outcome.FAILED
+    try:
+        _move(source, engine, raw.ref, FOLDER_FOR[outcome], raw_id)
+    except (MailboxUnavailable, StoreUnavailable) as exc:
+        # Stored safely; the next cycle finds it stored-but-not-moved and moves it.
+        _log.warning("message %s stored but not moved yet: %s", raw.ref.uid, exc)
+    return outcome
+
+
+def _record_failure(raw: RawMail, engine: Engine, config: Config, now: datetime, reason: str,
+                    source: MailSource) -> None:
+    try:
+        with transaction(engine) as s:
+            message = read_message(raw.raw)
+            attempts, parked, raw_id = repo.record_failure(
+                s, raw.ref, raw.raw, raw.received_at, reason, now, config.mailbox.max_attempts,
+                _retry_delay, county=config.county.code, message_id=message.message_id, sender=message.sender,
+                subject=message.subject)
+            if parked:
+                queue_parked_notice(s, config, raw, reason, attempts, now)
+        if parked:
+            _move(source, engine, raw.ref, Folder.ERROR, raw_id)
+    except LagesbildError as exc:
+        # The store itself is away: the message stays in the inbox and is tried next cycle.
+        _log.warning("could not record the failure of %s: %s", raw.ref.uid, exc)
+
+
+def handle_message(raw: RawMail, engine: Engine, config: Config, now: datetime,
+                   parse: Parse = parse_isolated) -> tuple[Outcome, int]:
+    """Read, parse, decide and record one message in one transaction. Returns its outcome and row id."""
+    message = read_message(raw.raw)
+    parsed = parse_message(message, config, parse)
+    decision = decide(message, parsed, config, raw.received_at, _authenticated(message))
+    sha = hashlib.sha256(raw.raw).hexdigest()
+    with transaction(engine) as s:
+        row = repo.insert_raw(s, raw.ref, message_id=message.message_id, sha256=sha, sender=message.sender,
+                              subject=message.subject, received_at=raw.received_at, raw=raw.raw,
+                              county=config.county.code)
+        repo.audit(s, row.id, "received", f"från {message.sender or 'okänd'}: {message.subject[:120]}", now)
+        outcome = _record(s, row.id, raw, message, decision, config, now)
+        repo.set_outcome(s, row.id, outcome, decision.reason or outcome.value,
+                         municipality=decision.sender.municipality)
+        repo.audit(s, row.id, outcome.value, decision.reason, now)
+    return outcome, row.id
+
+
+def _record(s: object, raw_id: int, raw: RawMail, message: MailMessage, decision: Decision, config: Config,
+            now: datetime) -> Outcome:
+    """File the submissions (versions), queue the replies; the outcome of the message."""
+    if decision.outcome is not Outcome.STORED:
+        queue_decision_mail(s, config, raw_id, message, decision, [], now)
+        return decision.outcome
+    tz = ZoneInfo(config.deadline.timezone)
+    grace = timedelta(minutes=config.deadline.grace_minutes)
+    filed = []
+    for plan in decision.submissions:
+        filed.append((plan, _file(s, raw_id, raw, plan, config, tz, grace)))
+    kinds = {result.kind for _, result in filed}
+    outcome = Outcome.CORRECTION if "correction" in kinds else Outcome.STORED if "new" in kinds \
+        else Outcome.DUPLICATE
+    queue_decision_mail(s, config, raw_id, message, decision, filed, now)
+    return outcome
+
+
+def _file(s: object, raw_id: int, raw: RawMail, plan: PlannedSubmission, config: Config, tz: ZoneInfo,
+          grace: timedelta) -> repo.SubmissionResult:
+    result = plan.parsed.result
+    flags = ["period_inferred"] if plan.period_choice.inferred else []
+    return repo.record_submission(
+        s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
+        received_at=raw.received_at, raw_id=raw_id, filename=plan.parsed.filename, format=result.format.value,
+        answers=result.answers, issues=result.issues, flags=flags, content_hash=plan.content_hash,
+        deadline_end=deadline_end(plan.period_choice.period, tz, grace),
+    )

@@ -1,0 +1,103 @@
+"""`lagesbild run`: the scheduled worker.
+
+APScheduler (in the configured time zone) runs the jobs; each job takes a
+database lock first, so two workers on one database never run the same job
+at once, and a job never overlaps itself (max_instances=1). When the mailbox
+supports IMAP IDLE, a watcher thread wakes the ingest job as soon as mail
+arrives; otherwise ingest runs every `poll_interval_seconds`. SIGTERM and
+SIGINT stop the worker cleanly: running jobs finish, nothing is cut off.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from lagesbild.config import Config
+from lagesbild.errors import LagesbildError
+
+_log = logging.getLogger(__name__)
+
+OUTBOX_INTERVAL_SECONDS = 30
+
+
+def _ingest(config: Config) -> None:
+    from lagesbild.commands import poll_and_send
+
+    try:
+        result = poll_and_send(config, datetime.now(ZoneInfo(config.deadline.timezone)))
+        _log.info("ingest: %s", result.summary())
+    except LagesbildError as exc:
+        # The mailbox or the database is away: the next run tries again.
+        _log.warning("ingest could not run: %s", exc)
+
+
+def _outbox(config: Config) -> None:
+    from lagesbild.runtime import job_lock, open_outbox, open_store
+    from lagesbild.sending import send_due
+
+    now = datetime.now(ZoneInfo(config.deadline.timezone))
+    try:
+        engine = open_store(config)
+        with job_lock(engine, "outbox", now) as held:
+            if held:
+                report = send_due(engine, open_outbox(config), config, now)
+                if report.sent or report.deferred or report.failed:
+                    _log.info("outbox: %s sent, %s deferred, %s failed", report.sent, report.deferred, report.failed)
+    except LagesbildError as exc:
+        _log.warning("outbox could not run: %s", exc)
+
+
+def _watch_mailbox(config: Config, scheduler: BlockingScheduler, stop: threading.Event) -> None:
+    """Wake the ingest job when mail arrives (IMAP IDLE); quiet between arrivals."""
+    from lagesbild.runtime import open_mailbox
+
+    while not stop.is_set():
+        try:
+            source = open_mailbox(config)
+            try:
+                while not stop.is_set():
+                    if source.wait_for_new(min(config.mailbox.poll_interval_seconds, 300)):
+                        scheduler.modify_job("ingest", next_run_time=datetime.now(scheduler.timezone))
+            finally:
+                source.close()
+        except LagesbildError as exc:
+            _log.warning("mailbox watcher: %s; retrying", exc)
+            stop.wait(30)
+
+
+def build_scheduler(config: Config) -> BlockingScheduler:
+    """The worker's jobs, not yet started."""
+    tz = ZoneInfo(config.deadline.timezone)
+    scheduler = BlockingScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
+                                                             "misfire_grace_time": 300})
+    scheduler.add_job(_ingest, "interval", seconds=config.mailbox.poll_interval_seconds, args=[config],
+                      id="ingest", next_run_time=datetime.now(tz))
+    scheduler.add_job(_outbox, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[config], id="outbox")
+    return scheduler
+
+
+def run_worker(config: Config) -> None:
+    """Run until SIGTERM or SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scheduler = build_scheduler(config)
+    stop = threading.Event()
+
+    def shutdown(signum: int, _frame: FrameType | None) -> None:
+        _log.info("signal %s: stopping after the running jobs", signum)
+        stop.set()
+        scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    if config.mailbox.idle and config.mailbox.source.startswith("imap"):
+        threading.Thread(target=_watch_mailbox, args=(config, scheduler, stop), name="mailbox-watcher",
+                         daemon=True).start()
+    _log.info("worker started for %s", config.county.name)
+    scheduler.start()

@@ -1,0 +1,282 @@
+"""The mail the worker writes: receipts, error replies, duplicate and staff notices.
+
+Each builder returns an `EmailMessage`; nothing is sent here (sending is
+`outputs/outbox.py`). The wording lives in jinja2 templates in
+`outputs/templates/` (plain text always, HTML as an alternative for
+receipts), written in clear, friendly Swedish for a municipal coordinator.
+
+What a municipality wrote (subject, comments, file name) is only ever passed
+to the templates as data: it is never compiled as template code, and it is
+HTML-escaped in the HTML part. Headers follow `outputs/mail.py`: replies to a
+sender carry In-Reply-To, References and ``Auto-Submitted: auto-replied``;
+staff notices ``Auto-Submitted: auto-generated``; all of them
+``X-Auto-Response-Suppress: All``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from outputs.blank_forms import SWEDISH_MONTHS, level_label
+from outputs.mail import (
+    AUTO_GENERATED,
+    AUTO_REPLIED,
+    attach,
+    clean_header_text,
+    new_message,
+    reference_chain,
+    set_body,
+)
+from parsers.form import FormSpec
+from parsers.result import Answer, Issue, Period, Severity
+
+# Comments are quoted back this long at most: enough to recognise, short
+# enough that a receipt stays a receipt.
+EXCERPT_CHARS = 100
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """Who writes: the county, the sender name, the mailbox address, and the form."""
+
+    county_name: str
+    sender_name: str
+    mailbox_address: str
+    form: FormSpec
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    """One question as the receipt shows it: "Fråga 1 Ordningsstörningar …: 3 – Oroande. «…»"."""
+
+    label: str
+    parts: tuple[str, ...]
+
+
+def _autoescape(name: str | None) -> bool:
+    # Only the HTML templates escape; the .txt ones are plain text, where
+    # escaping would show "&lt;" to the reader.
+    return name is not None and name.endswith(".html.j2")
+
+
+@cache
+def environment() -> Environment:
+    """The jinja2 environment for outputs/templates (StrictUndefined, HTML autoescaped)."""
+    return Environment(
+        loader=PackageLoader("outputs", "templates"),
+        undefined=StrictUndefined,
+        autoescape=_autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render(template: str, **context: Any) -> str:
+    """Render one template by name with `context` as data."""
+    return environment().get_template(template).render(**context)
+
+
+def month_text(period: Period) -> str:
+    """The month in running text: "oktober 2026"."""
+    return f"{SWEDISH_MONTHS[period.month - 1]} {period.year}"
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """`text` on one line, cut at a word boundary near `limit` with "…"."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit]
+    if " " in cut[limit // 2:]:
+        cut = cut[: cut.rfind(" ")]
+    return cut.rstrip(" ,.;:–-") + "…"
+
+
+def answer_lines(form: FormSpec, answers: dict[int, Answer], *, quote_comments: bool) -> list[AnswerLine]:
+    """What was read, one line per question of the form, in Swedish."""
+    lines = []
+    for q in form.questions:
+        label = f"Fråga {q.number} {q.short}"
+        answer = answers.get(q.number)
+        if answer is None:
+            lines.append(AnswerLine(label, ("inget svar kunde läsas.",)))
+            continue
+        parts: list[str] = []
+        if q.impact:
+            if answer.impact is None:
+                parts.append("påverkan saknas.")
+            else:
+                try:
+                    parts.append(level_label(form.scale, answer.impact) + ".")
+                except KeyError:
+                    parts.append(f"{answer.impact}.")
+        if not answer.comment.strip():
+            parts.append("Ingen kommentar." if parts else "ingen kommentar.")
+        elif quote_comments:
+            parts.append(f"«{excerpt(answer.comment)}»")
+        else:
+            parts.append("(Kommentaren återges inte här.)" if parts else "kommentaren återges inte här.")
+        lines.append(AnswerLine(label, tuple(parts)))
+    return lines
+
+
+def _unique_messages(issues: Sequence[Issue], severity: Severity) -> list[str]:
+    out: list[str] = []
+    for issue in issues:
+        if issue.severity is severity and issue.message not in out:
+            out.append(issue.message)
+    return out
+
+
+def _common(ctx: ReplyContext) -> dict[str, Any]:
+    return {"county_name": ctx.county_name, "sender_name": ctx.sender_name, "mailbox": ctx.mailbox_address}
+
+
+def _reply(ctx: ReplyContext, *, to: str, subject: str, original_message_id: str,
+           original_references: Sequence[str], now: datetime | None) -> EmailMessage:
+    in_reply_to, references = reference_chain(original_references, original_message_id)
+    return new_message(
+        sender_name=ctx.sender_name, sender_address=ctx.mailbox_address, to=[to], subject=subject,
+        now=now or datetime.now(UTC), auto_submitted=AUTO_REPLIED, in_reply_to=in_reply_to, references=references,
+    )
+
+
+def receipt_subject(municipality: str, period: Period, version: int) -> str:
+    """ "Kvittens: lägesbild oktober 2026, Ludvika" (+ " (rättelse, version 2)")."""
+    subject = f"Kvittens: lägesbild {month_text(period)}, {clean_header_text(municipality, 80)}"
+    return subject + (f" (rättelse, version {version})" if version > 1 else "")
+
+
+def build_receipt(
+    ctx: ReplyContext,
+    *,
+    to: str,
+    original_message_id: str,
+    original_references: tuple[str, ...],
+    original_subject: str,
+    municipality: str,
+    period: Period,
+    version: int,
+    answers: dict[int, Answer],
+    issues: tuple[Issue, ...],
+    period_inferred: bool,
+    late: bool,
+    held_for_review: bool,
+    filename: str,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The receipt for a stored report (or a correction, `version` > 1).
+
+    Lists what was read per question, errors and warnings in plain words,
+    and notes for an inferred month, a late report and a report held because
+    it seems to contain personal data. A held report's comments are not
+    quoted back, so the receipt does not spread the personal data further.
+    """
+    data = {
+        **_common(ctx),
+        "municipality": municipality,
+        "month": month_text(period),
+        "version": version,
+        "filename": filename,
+        "original_subject": clean_header_text(original_subject),
+        "lines": answer_lines(ctx.form, answers, quote_comments=not held_for_review),
+        "errors": _unique_messages(issues, Severity.ERROR),
+        "warnings": _unique_messages(issues, Severity.WARNING),
+        "period_inferred": period_inferred,
+        "late": late,
+        "held": held_for_review,
+    }
+    msg = _reply(ctx, to=to, subject=receipt_subject(municipality, period, version),
+                 original_message_id=original_message_id, original_references=original_references, now=now)
+    set_body(msg, render("receipt.txt.j2", **data), render("receipt.html.j2", **data))
+    return msg
+
+
+def build_error_reply(
+    ctx: ReplyContext,
+    *,
+    to: str,
+    original_message_id: str,
+    original_references: tuple[str, ...],
+    original_subject: str,
+    problems: list[str],
+    blank_form: tuple[str, bytes] | None,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The answer to a message from which no report could be read.
+
+    Says exactly what is wrong (`problems`, the Swedish issue messages) and
+    how to fix it; attaches `blank_form` (file name, bytes) when given.
+    """
+    original = clean_header_text(original_subject)
+    subject = f"Lägesbilden kunde inte läsas: {original}" if original else "Lägesbilden kunde inte läsas"
+    data = {
+        **_common(ctx),
+        "problems": list(dict.fromkeys(p.strip() for p in problems if p.strip())),
+        "original_subject": original,
+        "blank_form": blank_form[0] if blank_form else None,
+    }
+    msg = _reply(ctx, to=to, subject=subject, original_message_id=original_message_id,
+                 original_references=original_references, now=now)
+    set_body(msg, render("error_reply.txt.j2", **data))
+    if blank_form is not None:
+        attach(msg, blank_form[0], blank_form[1])
+    return msg
+
+
+def build_duplicate_notice(
+    ctx: ReplyContext,
+    *,
+    to: str,
+    original_message_id: str,
+    original_references: tuple[str, ...],
+    original_subject: str,
+    municipality: str,
+    period: Period,
+    version: int,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The answer to a report that was already received with exactly this content."""
+    subject = f"Redan mottagen: lägesbild {month_text(period)}, {clean_header_text(municipality, 80)}"
+    data = {
+        **_common(ctx),
+        "municipality": municipality,
+        "month": month_text(period),
+        "version": version,
+        "original_subject": clean_header_text(original_subject),
+    }
+    msg = _reply(ctx, to=to, subject=subject, original_message_id=original_message_id,
+                 original_references=original_references, now=now)
+    set_body(msg, render("duplicate_notice.txt.j2", **data))
+    return msg
+
+
+def build_staff_notice(
+    ctx: ReplyContext,
+    *,
+    to: list[str],
+    subject: str,
+    lines: list[str],
+    attachments: Sequence[tuple[str, bytes]] = (),
+    now: datetime | None = None,
+) -> EmailMessage:
+    """A notice to county staff (quarantine, errors): `lines` one per line, files attached.
+
+    Marked ``Auto-Submitted: auto-generated`` (not a reply to anyone).
+    """
+    msg = new_message(
+        sender_name=ctx.sender_name, sender_address=ctx.mailbox_address, to=to, subject=subject,
+        now=now or datetime.now(UTC), auto_submitted=AUTO_GENERATED,
+    )
+    set_body(msg, render("staff_notice.txt.j2", **_common(ctx), lines=list(lines)))
+    for filename, data in attachments:
+        attach(msg, filename, data)
+    return msg

@@ -1,0 +1,26 @@
+"""The store's exceptions.
+
+`StoreUnavailable` (from lagesbild.errors) is raised for every database that
+cannot be reached or stays locked; `store.db.transaction` and `store.db.migrate`
+translate SQLAlchemy's OperationalError into it. The others are expected
+conditions a caller acts on.
+"""
+
+from __future__ import annotations
+
+from ingest.source import MessageRef
+from lagesbild.errors import LagesbildError, StoreUnavailable
+
+__all__ = ["AlreadyClaimed", "NotFound", "StoreUnavailable"]
+
+
+class AlreadyClaimed(LagesbildError):
+    """Another worker (or an earlier run) already holds this message: skip it."""
+
+    def __init__(self, ref: MessageRef) -> None:
+        super().__init__(f"message {ref.mailbox} {ref.uidvalidity}/{ref.uid} is already claimed")
+        self.ref = ref
+
+
+class NotFound(LagesbildError, LookupError):
+    """A row named by id does not exist."""

@@ -1,0 +1,237 @@
+"""Verbs on received messages: claiming exactly once, outcomes, failures and retries, the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import InstrumentedAttribute, defer
+from sqlmodel import Session, col, select
+
+from ingest.source import MessageRef, Outcome
+from store._sql import chunks, clock, insert_or_conflict
+from store.errors import AlreadyClaimed, NotFound
+from store.models import AuditEvent, RawMessage
+from store.views import AuditView, FailureRecord, KnownRef, RawMessageView
+
+_RAW_BYTES = cast("InstrumentedAttribute[bytes | None]", RawMessage.raw)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The pause before retry number `attempts` + 1: 5 minutes, doubling, at most 6 hours."""
+    doublings = min(max(attempts - 1, 0), 16)
+    return min(timedelta(minutes=5) * (1 << doublings), timedelta(hours=6))
+
+
+def _raw_view(row: RawMessage) -> RawMessageView:
+    assert row.id is not None
+    return RawMessageView(
+        id=row.id, mailbox=row.mailbox, uidvalidity=row.uidvalidity, uid=row.uid, message_id=row.message_id,
+        sha256=row.sha256, sender=row.sender, subject=row.subject, received_at=row.received_at, size=row.size,
+        outcome=row.outcome, reason=row.reason, county=row.county, municipality=row.municipality,
+        moved=row.moved, attempts=row.attempts, next_attempt_at=row.next_attempt_at,
+        created_at=row.created_at, updated_at=row.updated_at,
+    )
+
+
+def _ref_clause(ref: MessageRef) -> Any:
+    return (col(RawMessage.mailbox) == ref.mailbox) & (col(RawMessage.uidvalidity) == ref.uidvalidity) & (
+        col(RawMessage.uid) == ref.uid)
+
+
+def _row_for(s: Session, ref: MessageRef, *, for_update: bool = False) -> RawMessage | None:
+    query = select(RawMessage).options(defer(_RAW_BYTES)).where(_ref_clause(ref))
+    if for_update:
+        query = query.with_for_update()
+    return s.exec(query).first()
+
+
+def known_refs(s: Session, mailbox: str, uidvalidity: int, uids: Iterable[str]) -> dict[str, KnownRef]:
+    """What the store knows of these UIDs (missing from the result: never seen)."""
+    wanted = list(dict.fromkeys(uids))
+    out: dict[str, KnownRef] = {}
+    for chunk in chunks(wanted):
+        query = select(RawMessage).options(defer(_RAW_BYTES)).where(
+            col(RawMessage.mailbox) == mailbox, col(RawMessage.uidvalidity) == uidvalidity,
+            col(RawMessage.uid).in_(chunk))
+        for row in s.exec(query):
+            assert row.id is not None
+            out[row.uid] = KnownRef(row.id, row.outcome, row.moved, row.attempts, row.next_attempt_at)
+    return out
+
+
+def insert_raw(s: Session, ref: MessageRef, *, message_id: str | None, sha256: str, sender: str, subject: str,
+               received_at: datetime, raw: bytes, county: str = "") -> RawMessageView:
+    """Claim `ref` by storing the message; raises AlreadyClaimed when another worker or run has it.
+
+    The insert is flushed at once, so a concurrent claim is detected here (it
+    waits for the other transaction, then fails) and the caller's transaction
+    stays usable. A message left FAILED by `record_failure` is claimed again
+    for its retry (its attempts are kept), unless someone else retried it first.
+    """
+    now = clock()
+    existing = _row_for(s, ref)
+    if existing is None:
+        row = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid, county=county,
+                         message_id=message_id, sha256=sha256, sender=sender, subject=subject,
+                         received_at=received_at, raw=raw, size=len(raw), created_at=now, updated_at=now)
+        if not insert_or_conflict(s, row):
+            raise AlreadyClaimed(ref)
+        return _raw_view(row)
+    if existing.outcome is not Outcome.FAILED:
+        raise AlreadyClaimed(ref)
+    # The attempts we saw must still be there: a retry another worker recorded meanwhile means it is theirs.
+    claimed = s.exec(update(RawMessage).where(
+        col(RawMessage.id) == existing.id, col(RawMessage.outcome) == Outcome.FAILED,
+        col(RawMessage.attempts) == existing.attempts,
+    ).values(outcome=None, reason=None, county=county or existing.county, message_id=message_id, sha256=sha256,
+             sender=sender, subject=subject, received_at=received_at, raw=raw, size=len(raw), updated_at=now)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise AlreadyClaimed(ref)
+    s.expire(existing)
+    refreshed = _row_for(s, ref)
+    assert refreshed is not None
+    return _raw_view(refreshed)
+
+
+def find_same_content(s: Session, message_id: str | None, sha256: str, *,
+                      exclude_id: int | None = None) -> RawMessageView | None:
+    """The earliest handled copy of this exact mail (same Message-ID and bytes) in any folder, or None.
+
+    Copies still undecided or FAILED do not count: they were never answered.
+    """
+    id_match = col(RawMessage.message_id).is_(None) if message_id is None else (
+        col(RawMessage.message_id) == message_id)
+    query = select(RawMessage).options(defer(_RAW_BYTES)).where(
+        id_match, col(RawMessage.sha256) == sha256, col(RawMessage.outcome).is_not(None),
+        col(RawMessage.outcome) != Outcome.FAILED).order_by(col(RawMessage.id))
+    if exclude_id is not None:
+        query = query.where(col(RawMessage.id) != exclude_id)
+    row = s.exec(query).first()
+    return None if row is None else _raw_view(row)
+
+
+def set_outcome(s: Session, raw_id: int, outcome: Outcome, reason: str | None,
+                municipality: str | None = None) -> None:
+    """Record what became of a message (use `record_failure` for FAILED)."""
+    if outcome is Outcome.FAILED:
+        raise ValueError("a failure is recorded with record_failure (it counts attempts)")
+    values: dict[str, Any] = {"outcome": outcome, "reason": reason, "next_attempt_at": None, "updated_at": clock()}
+    if municipality is not None:
+        values["municipality"] = municipality
+    _update_raw(s, raw_id, values)
+
+
+def mark_moved(s: Session, raw_id: int) -> None:
+    """The message has been moved out of the inbox (after its transaction committed)."""
+    _update_raw(s, raw_id, {"moved": True, "updated_at": clock()})
+
+
+def _update_raw(s: Session, raw_id: int, values: Mapping[str, Any]) -> None:
+    result = s.exec(update(RawMessage).where(col(RawMessage.id) == raw_id)
+                    .values(**values).execution_options(synchronize_session="fetch"))
+    if result.rowcount != 1:
+        raise NotFound(f"no raw_message with id {raw_id}")
+
+
+def record_failure(s: Session, ref: MessageRef, raw: bytes | None, received_at: datetime | None, reason: str,
+                   now: datetime, max_attempts: int, retry_delay: Callable[[int], timedelta] = backoff, *,
+                   county: str = "", message_id: str | None = None, sender: str = "",
+                   subject: str = "") -> FailureRecord:
+    """Count a passing failure of `ref` (in a fresh transaction, after the failed one rolled back).
+
+    The row is inserted if missing, keeping the raw bytes when given; the next
+    try is due at now + retry_delay(attempts) (default `backoff`). When attempts reach `max_attempts`
+    the message is parked: no next try (the caller moves it to the error
+    folder). A row another worker has meanwhile decided is left untouched.
+    """
+    if max_attempts < 1:
+        raise ValueError("max_attempts must be at least 1")
+    row = _row_for(s, ref, for_update=True)
+    if row is None:
+        stamp = clock()
+        fresh = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid, county=county,
+                           message_id=message_id, sender=sender, subject=subject, received_at=received_at,
+                           raw=raw, size=len(raw or b""), sha256=hashlib.sha256(raw).hexdigest() if raw else None,
+                           created_at=stamp, updated_at=stamp)
+        if insert_or_conflict(s, fresh):
+            row = fresh
+        else:  # a concurrent claim or failure committed first: count on its row
+            row = _row_for(s, ref, for_update=True)
+            assert row is not None
+    assert row.id is not None
+    if row.outcome is not None and row.outcome is not Outcome.FAILED:
+        return FailureRecord(row.attempts, False, row.id)
+    attempts = row.attempts + 1
+    parked = attempts >= max_attempts
+    values: dict[str, Any] = {"outcome": Outcome.FAILED, "reason": reason, "attempts": attempts,
+                              "next_attempt_at": None if parked else now + retry_delay(attempts),
+                              "updated_at": clock()}
+    if raw is not None:
+        values.update(raw=raw, size=len(raw), sha256=hashlib.sha256(raw).hexdigest())
+    if received_at is not None:
+        values["received_at"] = received_at
+    _update_raw(s, row.id, values)
+    return FailureRecord(attempts, parked, row.id)
+
+
+def get_message(s: Session, raw_id: int) -> RawMessageView | None:
+    """One message's metadata by id."""
+    row = s.exec(select(RawMessage).options(defer(_RAW_BYTES)).where(col(RawMessage.id) == raw_id)).first()
+    return None if row is None else _raw_view(row)
+
+
+def get_raw(s: Session, raw_id: int) -> bytes | None:
+    """One message's bytes by id (None: no such message, or its bytes were never kept)."""
+    return s.exec(select(RawMessage.raw).where(col(RawMessage.id) == raw_id)).first()
+
+
+def raw_messages(s: Session, since: datetime | None = None) -> Iterator[tuple[RawMessageView, bytes]]:
+    """Every kept message (received at or after `since`), oldest first, with its bytes; for reprocessing.
+
+    Streams in batches; consume it inside the transaction.
+    """
+    query = select(RawMessage).where(col(RawMessage.raw).is_not(None)).order_by(
+        col(RawMessage.received_at), col(RawMessage.id)).execution_options(yield_per=50)
+    if since is not None:
+        query = query.where(col(RawMessage.received_at) >= since)
+    for row in s.exec(query):
+        assert row.raw is not None
+        yield _raw_view(row), row.raw
+        s.expunge(row)  # keep memory flat over a long history
+
+
+def quarantined(s: Session, county: str) -> list[RawMessageView]:
+    """Messages for `county` waiting in quarantine, oldest first."""
+    query = select(RawMessage).options(defer(_RAW_BYTES)).where(
+        col(RawMessage.county) == county, col(RawMessage.outcome) == Outcome.QUARANTINED,
+    ).order_by(col(RawMessage.received_at), col(RawMessage.id))
+    return [_raw_view(row) for row in s.exec(query)]
+
+
+def count_quarantined(s: Session, county: str) -> int:
+    """How many messages for `county` wait in quarantine."""
+    query = select(func.count()).select_from(RawMessage).where(
+        col(RawMessage.county) == county, col(RawMessage.outcome) == Outcome.QUARANTINED)
+    return int(s.exec(query).one())
+
+
+def audit(s: Session, raw_id: int | None, event: str, detail: str, now: datetime) -> None:
+    """Append a line to the audit trail (raw_id None: about the worker, not one message)."""
+    s.add(AuditEvent(raw_message_id=raw_id, at=now, event=event, detail=detail))
+
+
+def audit_trail(s: Session, raw_id: int | None = None) -> list[AuditView]:
+    """The audit trail, oldest first; only one message's lines when `raw_id` is given."""
+    query = select(AuditEvent).order_by(col(AuditEvent.at), col(AuditEvent.id))
+    if raw_id is not None:
+        query = query.where(col(AuditEvent.raw_message_id) == raw_id)
+    out = []
+    for row in s.exec(query):
+        assert row.id is not None
+        out.append(AuditView(row.id, row.raw_message_id, row.at, row.event, row.detail))
+    return out

@@ -1,0 +1,64 @@
+"""The store's verbs. Callers never write queries; they call these inside one transaction:
+
+    with transaction(engine) as s:
+        row = repo.insert_raw(s, ref, ...)      # AlreadyClaimed: another worker has it
+        repo.record_submission(s, ...)
+        repo.queue_mail(s, ...)
+        repo.set_outcome(s, row.id, Outcome.STORED, "...")
+
+The verbs live in small modules by subject (messages, submissions, outbox,
+locks); this module is the one place callers import them from. No verb
+commits; `store.db.transaction` does. Every verb returns plain values from
+store.views. `now` is always passed in (the clock is the caller's, so
+`--now` replays work); only created_at/updated_at bookkeeping reads the wall clock.
+
+Concurrency. Claiming a message relies on the unique key (mailbox,
+uidvalidity, uid): a concurrent insert blocks on the key and then fails, so
+exactly one worker wins. Versioning a submission takes a per-(county,
+municipality, period) advisory lock on PostgreSQL (BEGIN IMMEDIATE already
+serialises writers on SQLite), so two corrections never get the same number.
+"""
+
+from __future__ import annotations
+
+from store.locks import release_lock, try_lock
+from store.messages import (
+    audit,
+    audit_trail,
+    backoff,
+    count_quarantined,
+    find_same_content,
+    get_message,
+    get_raw,
+    insert_raw,
+    known_refs,
+    mark_moved,
+    quarantined,
+    raw_messages,
+    record_failure,
+    set_outcome,
+)
+from store.outbox import due_mail, get_mail, mark_send_failed, mark_sent, queue_mail, sent_count_since
+from store.submissions import answers_hash, latest_submissions, record_submission, submissions_for_year
+from store.views import (
+    AuditView,
+    FailureRecord,
+    KnownRef,
+    MailKind,
+    MailStatus,
+    OutboxView,
+    RawMessageView,
+    SubmissionKind,
+    SubmissionResult,
+    SubmissionStatus,
+    SubmissionView,
+)
+
+__all__ = [
+    "AuditView", "FailureRecord", "KnownRef", "MailKind", "MailStatus", "OutboxView", "RawMessageView",
+    "SubmissionKind", "SubmissionResult", "SubmissionStatus", "SubmissionView",
+    "answers_hash", "audit", "audit_trail", "backoff", "count_quarantined", "due_mail", "find_same_content",
+    "get_mail", "get_message", "get_raw", "insert_raw", "known_refs", "latest_submissions", "mark_moved",
+    "mark_send_failed", "mark_sent", "queue_mail", "quarantined", "raw_messages", "record_failure",
+    "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
+]

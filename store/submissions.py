@@ -1,0 +1,148 @@
+"""Verbs on submissions: versions, identical resends, on-time from the first version, the latest per municipality."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from parsers.result import Answer, Format, Issue, Period
+from store._sql import chunks, clock, pg_xact_lock
+from store.models import AnswerRow, RawMessage, Submission, SubmissionIssue
+from store.views import SubmissionKind, SubmissionResult, SubmissionStatus, SubmissionView
+
+
+def answers_hash(answers: Mapping[int, Answer]) -> str:
+    """A fingerprint of the answers: equal exactly when every impact and comment is equal."""
+    canonical = {str(q): [a.impact, a.comment] for q, a in sorted(answers.items())}
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def record_submission(s: Session, *, county: str, municipality: str, period: Period | str, received_at: datetime,
+                      raw_id: int, filename: str, format: Format | str, answers: Mapping[int, Answer],
+                      issues: Iterable[Issue], flags: Iterable[str], deadline_end: datetime | None,
+                      content_hash: str | None = None) -> SubmissionResult:
+    """File a report as a new submission, a correction (next version), or nothing (identical resend).
+
+    IDENTICAL: same content hash as the latest version; nothing is written.
+    CORRECTION: version + 1, and the previous version is marked superseded.
+    on_time is decided by the FIRST version's arrival against `deadline_end`
+    (None: undecided), so a correction never makes a report late; when it is
+    False the flag "late" is added. The flag "held" stores the version as held.
+    `content_hash` defaults to `answers_hash(answers)`.
+    """
+    period_text = str(period if isinstance(period, Period) else Period.parse(period))
+    fmt = Format(format)
+    digest = content_hash if content_hash is not None else answers_hash(answers)
+    pg_xact_lock(s, f"submission:{county}:{municipality}:{period_text}")
+    versions = list(s.exec(select(Submission).where(
+        col(Submission.county) == county, col(Submission.municipality) == municipality,
+        col(Submission.period) == period_text).order_by(col(Submission.version))))
+    first, latest = (versions[0], versions[-1]) if versions else (None, None)
+    if latest is not None and latest.content_hash == digest:
+        assert first is not None
+        return SubmissionResult(_submission_views(s, [latest], {_key(latest): first})[0], SubmissionKind.IDENTICAL,
+                                latest.version)
+    first_received = first.received_at if first is not None else received_at
+    if deadline_end is not None:
+        on_time: bool | None = first_received <= deadline_end
+    else:
+        on_time = first.on_time if first is not None else None
+    flag_set = set(flags)
+    if on_time is False:
+        flag_set.add("late")
+    row = Submission(
+        county=county, municipality=municipality, period=period_text,
+        version=latest.version + 1 if latest is not None else 1, raw_message_id=raw_id, received_at=received_at,
+        filename=filename, format=fmt, content_hash=digest, on_time=on_time, flags=sorted(flag_set),
+        status=SubmissionStatus.HELD if "held" in flag_set else SubmissionStatus.ACTIVE, created_at=clock())
+    if latest is not None:
+        latest.status = SubmissionStatus.SUPERSEDED
+    s.add(row)
+    s.flush()
+    assert row.id is not None
+    for question, answer in sorted(answers.items()):
+        s.add(AnswerRow(submission_id=row.id, question=question, impact=answer.impact, comment=answer.comment))
+    for issue in issues:
+        s.add(SubmissionIssue(submission_id=row.id, field=issue.field, severity=issue.severity,
+                              message=issue.message))
+    s.flush()
+    view = _submission_views(s, [row], {_key(row): first or row})[0]
+    if latest is None:
+        return SubmissionResult(view, SubmissionKind.NEW, None)
+    return SubmissionResult(view, SubmissionKind.CORRECTION, latest.version)
+
+
+def _key(row: Submission) -> tuple[str, str, str]:
+    return row.county, row.municipality, row.period
+
+
+def _latest_views(s: Session, rows: Iterable[Submission]) -> list[SubmissionView]:
+    """From all versions: the latest per (county, municipality, period), with version 1's arrival."""
+    first: dict[tuple[str, str, str], Submission] = {}
+    latest: dict[tuple[str, str, str], Submission] = {}
+    for row in rows:
+        key = _key(row)
+        if key not in first or row.version < first[key].version:
+            first[key] = row
+        if key not in latest or row.version > latest[key].version:
+            latest[key] = row
+    return _submission_views(s, list(latest.values()), first)
+
+
+def _submission_views(s: Session, rows: list[Submission],
+                      first: Mapping[tuple[str, str, str], Submission]) -> list[SubmissionView]:
+    ids = [row.id for row in rows if row.id is not None]
+    answers: dict[int, dict[int, Answer]] = {i: {} for i in ids}
+    issues: dict[int, list[Issue]] = {i: [] for i in ids}
+    senders: dict[int, tuple[str, str | None]] = {}
+    for chunk in chunks(ids):
+        for a in s.exec(select(AnswerRow).where(col(AnswerRow.submission_id).in_(chunk))):
+            answers[a.submission_id][a.question] = Answer(a.impact, a.comment)
+        for i in s.exec(select(SubmissionIssue).where(col(SubmissionIssue.submission_id).in_(chunk))
+                        .order_by(col(SubmissionIssue.id))):
+            issues[i.submission_id].append(Issue(i.field, i.severity, i.message))
+    raw_ids = sorted({row.raw_message_id for row in rows})
+    for chunk in chunks(raw_ids):
+        query = select(RawMessage.id, RawMessage.sender, RawMessage.message_id).where(col(RawMessage.id).in_(chunk))
+        for raw_id, sender, message_id in s.exec(query):
+            assert raw_id is not None
+            senders[raw_id] = (sender, message_id)
+    views = []
+    for row in rows:
+        assert row.id is not None
+        sender, message_id = senders.get(row.raw_message_id, ("", None))
+        views.append(SubmissionView(
+            id=row.id, county=row.county, municipality=row.municipality, period=Period.parse(row.period),
+            version=row.version, status=row.status, received_at=row.received_at,
+            first_received_at=first[_key(row)].received_at, on_time=row.on_time, filename=row.filename,
+            format=row.format, content_hash=row.content_hash, flags=tuple(row.flags),
+            answers=dict(sorted(answers[row.id].items())), issues=tuple(issues[row.id]),
+            raw_message_id=row.raw_message_id, sender=sender, message_id=message_id))
+    return sorted(views, key=lambda v: (_swedish(v.municipality), v.period))
+
+
+_SWEDISH_ORDER = str.maketrans({"å": "{", "ä": "|", "ö": "}", "Å": "{", "Ä": "|", "Ö": "}"})
+
+
+def _swedish(name: str) -> str:
+    """Sort key putting Å, Ä, Ö after Z, as Swedish lists do."""
+    return name.lower().translate(_SWEDISH_ORDER)
+
+
+def latest_submissions(s: Session, county: str, period: Period | str) -> list[SubmissionView]:
+    """The latest version per municipality for one period, by municipality (Swedish order)."""
+    period_text = str(period if isinstance(period, Period) else Period.parse(period))
+    rows = s.exec(select(Submission).where(col(Submission.county) == county, col(Submission.period) == period_text))
+    return _latest_views(s, rows)
+
+
+def submissions_for_year(s: Session, county: str, year: int) -> list[SubmissionView]:
+    """The latest version per municipality and month of `year`, by municipality then month."""
+    rows = s.exec(select(Submission).where(
+        col(Submission.county) == county, col(Submission.period) >= f"{year:04d}-01",
+        col(Submission.period) <= f"{year:04d}-12"))
+    return _latest_views(s, rows)
