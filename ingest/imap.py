@@ -194,6 +194,8 @@ class ImapSource:
             if "MOVE" in self._caps:
                 c.move(uid, target)
                 return
+            if not c.search(["UID", uid[0], "NOT", "DELETED"]):
+                return  # gone, or already copied and flagged: a second COPY would duplicate it
             c.copy(uid, target)
             c.add_flags(uid, [DELETED], silent=True)
             if "UIDPLUS" in self._caps:
@@ -372,12 +374,12 @@ class ImapSource:
             client.normalise_times = False  # INTERNALDATE with its zone, not local naive time
             caps = {c.decode("ascii", "replace").upper() if isinstance(c, bytes) else str(c).upper()
                     for c in client.capabilities()}
-        except MailboxUnavailable:
-            _shutdown(client)
-            raise
         except _NET_ERRORS as exc:
             _shutdown(client)
             raise MailboxUnavailable(f"IMAP connection to {self._where()} failed: {self._scrub(exc)}") from exc
+        except BaseException:  # MailboxUnavailable, or ConfigError from the token command
+            _shutdown(client)
+            raise
         self._caps = frozenset(caps - self._ignore)
         self._namespace = None
         self._created.clear()
@@ -398,6 +400,7 @@ class ImapSource:
 
     def _login(self, client: IMAPClient) -> None:
         user = self._url.user
+        token = ""
         try:
             if self._tokens is None:
                 password = self._config.password or ""
@@ -409,11 +412,13 @@ class ImapSource:
                     raise MailboxUnavailable(f"IMAP server {self._where()} offers no AUTH=PLAIN, and LOGIN "
                                              "cannot carry a user name or password with non-ASCII characters")
             else:
-                client.oauth2_login(user, self._tokens.token())
+                token = self._tokens.token()
+                client.oauth2_login(user, token)
         except LoginError as exc:
             method = "XOAUTH2" if self._tokens is not None else "password"
+            reason = self._scrub(exc).replace(token, "***") if token else self._scrub(exc)
             raise MailboxUnavailable(f"IMAP login as {user} on {self._where()} ({method}) was refused: "
-                                     f"{self._scrub(exc)}") from exc
+                                     f"{reason}") from exc
 
     def _drop(self) -> None:
         client, self._client = self._client, None

@@ -256,9 +256,11 @@ def _codec(charset: str) -> str | None:
     if not name or name in ("unknown-8bit", "x-unknown", "unknown"):
         return None
     try:
-        return codecs.lookup(name).name
-    except LookupError:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         return None
+    # "base64", "rot13", "zlib" and the like are codecs but not text encodings.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def _decode_bytes(data: bytes, charset: str | None, problems: _Problems, where: str) -> str:
@@ -275,10 +277,8 @@ def _decode_bytes(data: bytes, charset: str | None, problems: _Problems, where: 
         else:
             try:
                 return data.decode(codec)
-            except UnicodeDecodeError:
+            except UnicodeError:  # UnicodeDecodeError, or the "undefined" codec refusing everything
                 problems.add(f"{where} is not valid {charset[:40]}; read as UTF-8 or Windows-1252")
-            except LookupError:  # a codec that exists but cannot decode bytes (e.g. "rot13")
-                problems.add(f"charset {charset[:40]!r} in {where} cannot be used; read as UTF-8 or Windows-1252")
     return _guess_decode(data)
 
 

@@ -177,7 +177,8 @@ def test_bare_delivery_status_message() -> None:
 
 GMAIL_AR = ("mx.google.com;\r\n       dkim=pass header.i=@ludvika.se header.s=selector1 header.b=AbCdEf12;\r\n"
             "       spf=pass (google.com: domain of samordnare@ludvika.se designates 192.0.2.10 as permitted sender)"
-            " smtp.mailfrom=samordnare@ludvika.se;\r\n       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=ludvika.se")
+            " smtp.mailfrom=samordnare@ludvika.se;\r\n"
+            "       dmarc=pass (p=REJECT sp=REJECT dis=NONE) header.from=ludvika.se")
 EXO_AR = ("spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=ludvika.se; dkim=pass (signature was verified) "
           "header.d=ludvika.se;dmarc=pass action=none header.from=ludvika.se;compauth=pass reason=100")
 

@@ -177,6 +177,22 @@ def test_mark_done_moves_and_creates_swedish_folders(make_source: Callable[..., 
     assert src.list_refs() == []
 
 
+def test_folders_follow_the_servers_namespace() -> None:
+    """A server whose folders live under "INBOX/" with "/" between levels (like Courier or Exchange's "/")."""
+    namespace = "namespace inbox {\n  inbox = yes\n  separator = /\n  prefix = INBOX/\n}\n"
+    with dovecot.running_dovecot(tls=False, extra_config=namespace) as srv:
+        c = srv.client()
+        c.append("INBOX", mail("ns"))
+        src = ImapSource(mailbox_config(srv.url(), password=srv.password, allow_plaintext_loopback=True))
+        [ref] = src.list_refs()
+        src.mark_done(ref, Folder.PROCESSED)
+        src.close()
+        names = {name for _flags, _delim, name in c.list_folders()}
+        assert "INBOX/Lägesbild/Behandlade" in names
+        assert len(uids_in(c, "INBOX/Lägesbild/Behandlade", "ns")) == 1
+        c.logout()
+
+
 def test_copy_expunge_fallback_removes_only_that_message(make_source: Callable[..., ImapSource],
                                                          admin: IMAPClient, folder: str) -> None:
     admin.append(folder, mail("fb-move"))
@@ -201,6 +217,7 @@ def test_without_uidplus_the_original_is_flagged_deleted(make_source: Callable[.
     src = make_source(folder, ignore_capabilities=frozenset({"MOVE", "UIDPLUS"}))
     [ref] = src.list_refs()
     src.mark_done(ref, Folder.IGNORED)
+    src.mark_done(ref, Folder.IGNORED)  # still in the folder, flagged: not copied twice
     assert len(uids_in(admin, "Lägesbild.Ignorerade", "nouidplus")) == 1
     [uid] = uids_in(admin, folder, "nouidplus")  # still there, but on its way out
     assert b"\\Deleted" in admin.get_flags([uid])[uid]

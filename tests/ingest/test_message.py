@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -50,8 +49,7 @@ def test_filenames_decoded_for_every_client(client: str, encoding: str) -> None:
 
 def test_apple_mail_decomposed_name_is_nfc() -> None:
     eml = M.build_mail(SENDER, "Lägesbild", "Hej", [("Älvdalen å.docx", DOCX, M.DOCX_TYPE)], client="apple")
-    assert unicodedata.normalize("NFD", "Älvdalen å.docx").encode() in eml.replace(b"%CC%88", "\u0308".encode()) \
-        or b"A%CC%88" in eml  # the builder really sent it decomposed
+    assert b"A%CC%88lvdalen%20a%CC%8A.docx" in eml  # the builder really sent it decomposed, as Apple Mail does
     assert read_message(eml).attachments[0].filename == "Älvdalen å.docx"
 
 
@@ -83,7 +81,8 @@ def test_headers() -> None:
 
 def test_received_at_is_the_newest_received_header() -> None:
     eml = M.add_headers(M.build_mail(SENDER, "Lägesbild", "x", date="Thu, 1 Jan 2026 00:00:00 +0000"), [
-        ("Received", "from mx1 (mx1 [192.0.2.1])\r\n\tby imap.lansstyrelsen.se with LMTP; Fri, 30 Oct 2026 23:59:58 +0100"),
+        ("Received", "from mx1 (mx1 [192.0.2.1])\r\n\tby imap.lansstyrelsen.se with LMTP;\r\n"
+                     "\tFri, 30 Oct 2026 23:59:58 +0100"),
         ("Received", "from mail.ludvika.se by mx1 with ESMTPS; Fri, 30 Oct 2026 23:59:50 +0100"),
     ])
     msg = read_message(eml)

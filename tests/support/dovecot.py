@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import grp
 import ipaddress
 import os
 import pwd
@@ -227,7 +228,9 @@ def _config(server: DovecotServer, uid: int, gid: int, run_as: str | None) -> st
     rootless = ""
     if run_as is not None:
         # Without root: every process runs as the invoking user and nothing chroots.
-        rootless = (f"default_internal_user = {run_as}\ndefault_login_user = {run_as}\n"
+        group = grp.getgrgid(gid).gr_name
+        rootless = (f"default_internal_user = {run_as}\ndefault_internal_group = {group}\n"
+                    f"default_login_user = {run_as}\n"
                     "service anvil {\n  chroot =\n}\nservice imap-login {\n  chroot =\n}\n")
     return f"""# Written by tests/support/dovecot.py; reads nothing from /etc/dovecot.
 base_dir = {root / 'base'}
@@ -267,8 +270,11 @@ def _passwd_line(user: str, password: str, uid: int, gid: int, home: Path) -> st
 
 
 @contextlib.contextmanager
-def running_dovecot(*, tls: bool = True) -> Iterator[DovecotServer]:
-    """A started Dovecot, stopped and deleted afterwards (use in a fixture)."""
+def running_dovecot(*, tls: bool = True, extra_config: str = "") -> Iterator[DovecotServer]:
+    """A started Dovecot, stopped and deleted afterwards (use in a fixture).
+
+    `extra_config` is appended to dovecot.conf (e.g. a namespace with another separator).
+    """
     # Not under pytest's tmp_path: its parents are 0700 root, and the mail
     # processes run as "nobody" and must reach their Maildirs.
     root = Path(tempfile.mkdtemp(prefix="lagesbild-dovecot-"))
@@ -287,7 +293,7 @@ def running_dovecot(*, tls: bool = True) -> Iterator[DovecotServer]:
                                      + _passwd_line(OAUTH_USER, server.oauth_token, uid, gid, homes[OAUTH_USER]))
         if tls:
             _write_certificates(root)
-        server.conf.write_text(_config(server, uid, gid, run_as))
+        server.conf.write_text(_config(server, uid, gid, run_as) + extra_config)
         server.start()
         yield server
     finally:
