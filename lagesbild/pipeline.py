@@ -52,6 +52,7 @@ class PollReport:
     outcomes: Counter[str] = field(default_factory=Counter)
     moved_only: int = 0
     waiting: int = 0  # failed earlier, not yet due for a retry
+    claimed_elsewhere: int = 0  # another worker was handling it at the same moment
     failures: list[str] = field(default_factory=list)
 
     @property
@@ -108,7 +109,10 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
             to_fetch.append(ref)
     for raw in source.fetch(to_fetch):
         outcome = _handle_with_trap(raw, source, engine, config, now, parse, report)
-        report.outcomes[outcome.value] += 1
+        if outcome is None:
+            report.claimed_elsewhere += 1
+        else:
+            report.outcomes[outcome.value] += 1
     return report
 
 
@@ -126,12 +130,14 @@ def _move(source: MailSource, engine: Engine, ref: MessageRef, folder: Folder, r
 
 
 def _handle_with_trap(raw: RawMail, source: MailSource, engine: Engine, config: Config, now: datetime,
-                      parse: Parse, report: PollReport) -> Outcome:
-    """The one place that catches everything: a message never stops the worker."""
+                      parse: Parse, report: PollReport) -> Outcome | None:
+    """The one place that catches everything: a message never stops the worker.
+
+    None means another worker claimed the message first (it files and moves it)."""
     try:
         outcome, raw_id = handle_message(raw, engine, config, now, parse)
     except AlreadyClaimed:
-        return Outcome.DUPLICATE  # another worker holds it; it moves it
+        return None  # another worker holds it, and moves it
     except Exception as exc:  # noqa: BLE001 - the per-message trap (see module docstring)
         reason = f"{type(exc).__name__}: {exc}"
         report.failures.append(f"{raw.ref.uid}: {reason}")
