@@ -82,8 +82,8 @@ def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessag
         key = f"{raw_id}:{plan.municipality}:{plan.period_choice.period}"
         if result.kind == "identical":
             notice = build_duplicate_notice(ctx, to=to, municipality=plan.municipality,
-                                            period=plan.period_choice.period, version=result.submission.version, now=now,
-                                            **original)
+                                            period=plan.period_choice.period, version=result.submission.version,
+                                            now=now, **original)
             _queue(s, "duplicate_notice", f"duplicate:{key}", notice, raw_id, now)
             continue
         parsed = plan.parsed.result

@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 from ingest.message import read_message
 from ingest.route import PeriodChoice
 from ingest.source import MessageRef, Outcome, RawMail
-from lagesbild.calendar import deadline_end
 from lagesbild.config import Config
 from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, content_hash, decide
 from lagesbild.errors import ConfigError
@@ -66,7 +65,8 @@ def import_file(engine: Engine, config: Config, data: bytes, filename: str, muni
         repo.set_outcome(s, row.id, outcome, f"importerad för {municipality}", municipality=municipality)
         repo.mark_moved(s, row.id)
         repo.audit(s, row.id, "imported", f"{filename} för {municipality} {chosen}", now)
-    return Filed(municipality, chosen, str(filed.kind), filed.submission.version), tuple(i.message for i in result.issues)
+    issues = tuple(i.message for i in result.issues)
+    return Filed(municipality, chosen, str(filed.kind), filed.submission.version), issues
 
 
 def release_quarantined(engine: Engine, config: Config, raw_id: int, municipality: str, now: datetime,

@@ -42,8 +42,8 @@ def send_due(engine: Engine, transport: Transport, config: Config, now: datetime
             report.failed += 1
             with transaction(engine) as s:
                 repo.mark_send_failed(s, mail.id, now, str(exc), None)
-                repo.audit(s, mail.related_raw_message_id, "send_failed", f"{mail.kind} till {', '.join(mail.to_addrs)}: {exc}",
-                           now)
+                detail = f"{mail.kind} till {', '.join(mail.to_addrs)}: {exc}"
+                repo.audit(s, mail.related_raw_message_id, "send_failed", detail, now)
             continue
         except OutboxUnavailable as exc:
             report.deferred += 1

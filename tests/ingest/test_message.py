@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -291,6 +292,19 @@ def test_empty_attachment_is_reported() -> None:
     assert "attachment 'tom.docx' is empty; skipped" in msg.problems
 
 
+def test_multipart_without_boundary_keeps_its_text() -> None:
+    msg = read_message(b"From: a@ludvika.se\r\nContent-Type: multipart/mixed\r\n\r\nP\xc3\xa5verkan: 3\r\n")
+    assert msg.body_text == "Påverkan: 3\n"
+    assert "MIME defect: NoBoundaryInMultipartDefect" in msg.problems
+
+
+def test_winmail_name_on_something_else_is_an_ordinary_attachment() -> None:
+    msg = read_message(M.build_mail(SENDER, "x", "x", [("winmail.dat", b"not tnef", "application/octet-stream"),
+                                                       ("w.dat", b"not tnef", "application/ms-tnef")]))
+    assert files(msg) == [("winmail.dat", False)]
+    assert "a winmail.dat part is not a TNEF stream; skipped" in msg.problems
+
+
 @pytest.mark.parametrize(("data", "ctype", "name"), [
     (DOCX, "application/octet-stream", "bilaga-1.docx"),
     (XLSX, "application/octet-stream", "bilaga-1.xlsx"),
@@ -398,6 +412,34 @@ def test_malformed_from() -> None:
     assert "no usable From address" in msg.problems
 
 
+@pytest.mark.parametrize(("value", "sender"), [
+    ('"boss@ludvika.se" <attacker@evil.example>', "attacker@evil.example"),  # a display name is not the sender
+    ("attacker@evil.example <boss@ludvika.se>", ""),
+    ("boss@ludvika.se <attacker@evil.example>", ""),
+    ("alice@evil.example)<boss@ludvika.se>", ""),
+    ("Chef <boss@ludvika.se> <x@evil.example>", ""),
+    ("boss@ludvika.se, attacker@evil.example", ""),
+    ('"Chef" boss@ludvika.se', ""),
+    ("boss@ludvika.se (Chef)", "boss@ludvika.se"),
+    ("Anna B. Berg <Anna.Berg@Ludvika.se>", "anna.berg@ludvika.se"),
+])
+def test_ambiguous_from_gives_no_sender(value: str, sender: str) -> None:
+    msg = read_message(f"From: {value}\r\nSubject: x\r\n\r\nx".encode())
+    assert msg.sender == sender
+    if not sender:
+        assert "no usable From address" in msg.problems
+
+
+@pytest.mark.parametrize("header", ["From", "To", "Content-Type", "Content-Disposition", "Subject",
+                                    "Authentication-Results", "Auto-Submitted", "Received", "Date"])
+@pytest.mark.parametrize("junk", ['"' * 6000, "(" * 6000, "(a" * 3000 + ")" * 3000, "\\" * 6000, "a" * 6000])
+def test_crafted_long_headers_are_read_quickly(header: str, junk: str) -> None:
+    start = time.perf_counter()
+    msg = read_message(f"{header}: {junk}\r\nFrom: a@ludvika.se\r\n\r\nx".encode())
+    assert time.perf_counter() - start < 1.0
+    assert isinstance(msg, MailMessage)
+
+
 def test_broken_charset_names() -> None:
     msg = read_message(M.broken_charset(attachment=("Lägesbild Älvdalen.docx", DOCX, M.DOCX_TYPE)))
     assert msg.subject == "Lägesbild oktober"
@@ -415,7 +457,7 @@ def test_wrong_declared_charset() -> None:
 
 
 @pytest.mark.parametrize("raw", [b"", b"\x00\x00\x00", b"garbage without headers", b"From:\r\n\r\n",
-                                 b"Content-Type: multipart/mixed\r\n\r\nno boundary"])
+                                 b"Content-Type: multipart/mixed; boundary=\"x\"\r\n\r\nno parts"])
 def test_junk(raw: bytes) -> None:
     msg = read_message(raw)
     assert msg.message_id.endswith("@lagesbild.invalid>")

@@ -16,7 +16,7 @@ import pytest
 from ingest.maildir import MaildirSource
 from ingest.open import configured_folders
 from ingest.source import Folder, MailSource, Outcome
-from lagesbild.config import Config, MunicipalityConfig, load_config
+from lagesbild.config import Config, load_config
 from lagesbild.pipeline import poll_once
 from lagesbild.reports import export_period, status_for
 from lagesbild.samples import sample_answers, template_docx
@@ -124,7 +124,8 @@ def test_a_form_from_a_municipality_is_stored_and_receipted(box: Box) -> None:
     assert receipt["Subject"] == "Kvittens: lägesbild oktober 2026, Ludvika"
     assert receipt["Auto-Submitted"] == "auto-replied"
     exported = export_period(box.engine, box.config, OCT)
-    assert [(e["municipality"], e["version"], e["sender"]) for e in exported] == [("Ludvika", 1, "samordnare@ludvika.se")]
+    assert [(e["municipality"], e["version"], e["sender"]) for e in exported] == [
+        ("Ludvika", 1, "samordnare@ludvika.se")]
     expected = sample_answers(FORM, "Ludvika", OCT)
     assert exported[0]["answers"] == {str(n): a.to_json() for n, a in expected.items()}
     assert exported[0]["received_at"] == "2026-10-29T14:03:00+01:00"

@@ -1,0 +1,128 @@
+"""Staff operations through the command line: import, quarantine, reprocess, status; and the worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from lagesbild.cli import main
+from lagesbild.samples import sample_answers, template_docx
+from parsers.form import default_form
+from parsers.result import Period
+from tests.builders import mail as mails
+
+FORM = default_form()
+OCT = Period(2026, 10)
+
+
+def docx(municipality: str, seed: int = 0) -> bytes:
+    return template_docx(FORM, municipality, OCT, sample_answers(FORM, municipality, OCT, seed))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for sub in ("new", "cur", "tmp"):
+        (tmp_path / "Maildir" / sub).mkdir(parents=True)
+    (tmp_path / "config.toml").write_text(
+        '[mailbox]\nsource = "maildir:Maildir"\n[store]\nurl = "sqlite:///lb.db"\n[outbox]\n'
+        'transport = "file:outbox"\nreplies_per_sender_per_hour = 2\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def deliver(root: Path, raw: bytes, name: str, when: str = "2026-10-28T09:00:00+01:00") -> None:
+    """Deliver as an MTA would; the file's time is the delivery time."""
+    tmp = root / "Maildir" / "tmp" / name
+    tmp.write_bytes(raw)
+    stamp = datetime.fromisoformat(when).timestamp()
+    os.utime(tmp, (stamp, stamp))
+    tmp.rename(root / "Maildir" / "new" / name)
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_files_a_form_that_came_another_way(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workspace / "Orsa.docx").write_bytes(docx("Orsa"))
+    code, out, _ = run(["import", "Orsa.docx", "--municipality", "orsa kommun", "--now", "2026-10-20T10:00"], capsys)
+    assert code == 0
+    assert out.startswith("Orsa 2026-10: new, version 1")
+    code, out, _ = run(["export", "--period", "2026-10", "--json"], capsys)
+    [entry] = json.loads(out)
+    assert (entry["municipality"], entry["file"]) == ("Orsa", "Orsa.docx")
+    code, _, err = run(["import", "Orsa.docx", "--municipality", "Karlstad"], capsys)
+    assert code == 2 and "Karlstad" in err
+
+
+def test_quarantine_list_release_and_drop(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deliver(workspace, mails.build_mail("privat@example.org", "Lägesbild Rättvik", "Hej från Rättvik",
+                                        [("r.docx", docx("Rättvik"), mails.DOCX_TYPE)]), "1.M1P1.mx")
+    deliver(workspace, mails.build_mail("spam@example.net", "Köp nu", "Erbjudande"), "2.M2P1.mx")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    code, out, _ = run(["quarantine", "list", "--json"], capsys)
+    items = {i["sender"]: i["id"] for i in json.loads(out)}
+    assert set(items) == {"privat@example.org", "spam@example.net"}
+    code, out, _ = run(["quarantine", "release", str(items["privat@example.org"]), "--municipality", "Rättvik",
+                        "--now", "2026-10-29T11:00"], capsys)
+    assert code == 0 and "Rättvik 2026-10: new, version 1" in out
+    assert run(["quarantine", "drop", str(items["spam@example.net"]), "--reason", "skräppost"], capsys)[0] == 0
+    assert json.loads(run(["quarantine", "list", "--json"], capsys)[1]) == []
+    code, out, _ = run(["status", "--period", "2026-10", "--json", "--now", "2026-10-29T12:00"], capsys)
+    status = json.loads(out)
+    assert status["quarantined"] == 0
+    assert next(m for m in status["municipalities"] if m["name"] == "Rättvik")["state"] == "on_time"
+    code, _, err = run(["quarantine", "drop", str(items["spam@example.net"])], capsys)
+    assert code == 2 and "not in quarantine" in err
+
+
+def test_replies_to_one_sender_are_rate_limited(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for i in range(4):
+        deliver(workspace, mails.build_mail("samordnare@orsa.se", f"Lägesbild {i}", "Hej",
+                                            [("o.docx", docx("Orsa", seed=i), mails.DOCX_TYPE)],
+                                            message_id=f"<r{i}@orsa.se>"), f"{i}.M{i}P1.mx")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    assert len(list((workspace / "outbox").glob("*.eml"))) == 2  # replies_per_sender_per_hour = 2
+    code, out, _ = run(["export", "--period", "2026-10", "--json"], capsys)
+    assert json.loads(out)[0]["version"] == 4  # every version is still filed
+
+
+def test_reprocess_files_what_todays_parser_reads(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deliver(workspace, mails.build_mail("samordnare@mora.se", "Lägesbild", "Hej",
+                                        [("m.docx", docx("Mora"), mails.DOCX_TYPE)]), "1.M1P1.mx")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    code, out, _ = run(["reprocess", "--now", "2026-11-01T10:00"], capsys)
+    assert code == 0
+    assert out.startswith("1 messages: 0 new versions, 0 newly filed, 1 unchanged")
+
+
+def test_the_worker_handles_mail_and_stops_cleanly_on_sigterm(workspace: Path) -> None:
+    (workspace / "config.toml").write_text(
+        '[mailbox]\nsource = "maildir:Maildir"\npoll_interval_seconds = 1\n[store]\nurl = "sqlite:///lb.db"\n'
+        '[outbox]\ntransport = "file:outbox"\n', encoding="utf-8")
+    env = {**os.environ, "LAGESBILD_CONFIG": str(workspace / "config.toml")}
+    proc = subprocess.Popen([sys.executable, "-m", "lagesbild", "run"], cwd=workspace, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(2)
+        deliver(workspace, mails.build_mail("samordnare@mora.se", "Lägesbild", "Hej",
+                                            [("m.docx", docx("Mora"), mails.DOCX_TYPE)]), "1.M1P1.mx")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not list((workspace / "outbox").glob("*.eml")):
+            time.sleep(0.5)
+        assert list((workspace / "outbox").glob("*.eml")), "the worker did not answer within a minute"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 0, output
+    assert "stopping" in output
