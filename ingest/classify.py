@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.errors import MessageError
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message
 
 # ---------------------------------------------------------------------------
@@ -111,13 +112,12 @@ def automatic_reason(msg: Message, subject: str | None = None) -> str | None:
 
 
 def _decoded_subject(msg: Message) -> str:
-    """The subject as the message's policy decodes it; the raw value if that fails."""
+    """The Subject header decoded (encoded-words); the raw value if that fails."""
+    raw = _raw(msg, "Subject") or ""
     try:
-        value = msg.get("Subject")
-        return "" if value is None else str(value)
-    except (MessageError, ValueError, TypeError, IndexError, AttributeError, LookupError):
-        # The structured header code has crashed on crafted values before.
-        return _raw(msg, "Subject") or ""
+        return str(make_header(decode_header(raw)))
+    except (HeaderParseError, LookupError, UnicodeError, ValueError):
+        return raw  # an unknown charset or a broken encoded-word: match on what is there
 
 
 def _report_reason(msg: Message) -> str | None:
@@ -176,16 +176,20 @@ def _token(value: str | None) -> str:
     """The first token of a structured value ("auto-replied; owner=..." -> "auto-replied")."""
     if value is None:
         return ""
-    value = re.sub(r"\([^)]*\)", " ", value)  # comments
+    value = re.sub(r"\([^)]*\)", " ", value[:256])  # comments; a token is short, a crafted value need not be
     return value.split(";", 1)[0].strip().strip('"').lower()
 
 
 def _from_localpart(value: str | None) -> str:
+    """The local part of the From address, roughly ("MAILER-DAEMON@mx (Mail Delivery System)")."""
     if not value:
         return ""
-    m = re.search(r"<\s*([^<>@\s]+)@", value) or re.search(r"([^<>@\s\"]+)@", value)
-    if m:
-        return m.group(1).lower()
+    at = value.find("<")
+    angle = value[at + 1:] if at >= 0 and "@" in value[at + 1:] else value
+    if "@" in angle:
+        # Split rather than search with a regex: linear even on a crafted header.
+        local = re.split(r'[\s<>"(),;:]', angle[:angle.index("@")])[-1]
+        return local.lower()
     bare = value.strip().strip("<>").lower()  # "MAILER-DAEMON" without a domain
     return bare if bare in _BOUNCE_LOCALPARTS else ""
 

@@ -45,6 +45,14 @@ class MunicipalityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupConfig:
+    """Municipalities shown together as a roll-up (cooperating municipalities, a police area)."""
+
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class MailboxConfig:
     source: str
     password: str | None
@@ -106,6 +114,7 @@ class Config:
     limits: Limits
     deadline: DeadlineConfig
     security: SecurityConfig
+    groups: tuple[GroupConfig, ...] = ()
 
     def municipality(self, name: str) -> MunicipalityConfig | None:
         for m in self.municipalities:
@@ -280,7 +289,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     if unknown:
         raise ConfigError(f"unknown table [{unknown[0]}] (known: {', '.join(sorted(known))})")
     for key, value in data.items():
-        if key != "municipalities" and not isinstance(value, dict):
+        if key not in ("municipalities", "groups") and not isinstance(value, dict):
             raise ConfigError(f"[{key}] must be a table")
 
     def table(name: str) -> _Table:
@@ -342,8 +351,29 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
         raise ConfigError(f"[deadline] timezone: unknown time zone '{tz}'") from exc
     deadline = DeadlineConfig(d.int("grace_minutes", 0, 60 * 24 * 31), tz)
     sec = table("security")
+    groups = _groups(data.get("groups", defaults.get("groups", [])), municipalities)
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
-                  outbox, limits, deadline, SecurityConfig(sec.bool("require_authentication")))
+                  outbox, limits, deadline, SecurityConfig(sec.bool("require_authentication")), groups)
+
+
+def _groups(items: Any, municipalities: tuple[MunicipalityConfig, ...]) -> tuple[GroupConfig, ...]:
+    if not isinstance(items, list):
+        raise ConfigError("[[groups]]: must be a list of tables")
+    names = {m.name for m in municipalities}
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ConfigError(f"[[groups]] #{i + 1}: must be a table")
+        t = _Table(f"groups #{i + 1}", item, {"name": "", "members": []})
+        name = t.str("name", allow_empty=False)
+        members = t.strings("members")
+        unknown = [m for m in members if m not in names]
+        if unknown:
+            raise ConfigError(f"[[groups]] {name}: '{unknown[0]}' is not a listed municipality")
+        if len(members) < 2:
+            raise ConfigError(f"[[groups]] {name}: a group needs at least two members")
+        out.append(GroupConfig(name, members))
+    return tuple(out)
 
 
 def _one_email(t: _Table, key: str) -> str:

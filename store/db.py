@@ -135,6 +135,17 @@ def _alembic_config(connection: Connection) -> AlembicConfig:
     return cfg
 
 
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    from alembic.script import ScriptDirectory
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    return head
+
+
 def migrate(engine: Engine) -> None:
     """Bring the schema up to the newest migration (a no-op when it is there already).
 

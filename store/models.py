@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
+    false,
     JSON,
     BigInteger,
     Boolean,
@@ -157,6 +158,7 @@ class AnswerRow(SQLModel, table=True):
     question: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     impact: int | None = Field(default=None, sa_column=Column(Integer))
     comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    withheld: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class SubmissionIssue(SQLModel, table=True):

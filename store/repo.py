@@ -39,7 +39,14 @@ from store.messages import (
     set_outcome,
 )
 from store.outbox import due_mail, get_mail, mark_send_failed, mark_sent, queue_mail, sent_count_since
-from store.submissions import answers_hash, latest_submissions, record_submission, submissions_for_year
+from store.submissions import (
+    answers_hash,
+    held_submissions,
+    latest_submissions,
+    record_submission,
+    release_withheld,
+    submissions_for_year,
+)
 from store.views import (
     AuditView,
     FailureRecord,
@@ -58,7 +65,8 @@ __all__ = [
     "AuditView", "FailureRecord", "KnownRef", "MailKind", "MailStatus", "OutboxView", "RawMessageView",
     "SubmissionKind", "SubmissionResult", "SubmissionStatus", "SubmissionView",
     "answers_hash", "audit", "audit_trail", "backoff", "count_quarantined", "due_mail", "find_same_content",
-    "get_mail", "get_message", "get_raw", "insert_raw", "known_refs", "latest_submissions", "mark_moved",
+    "get_mail", "get_message", "get_raw", "held_submissions", "insert_raw", "known_refs", "latest_submissions",
+    "mark_moved", "release_withheld",
     "mark_send_failed", "mark_sent", "queue_mail", "quarantined", "raw_messages", "record_failure",
     "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
 ]

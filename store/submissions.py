@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from parsers.result import Answer, Format, Issue, Period
 from store._sql import chunks, clock, pg_xact_lock
+from store.errors import NotFound
 from store.models import AnswerRow, RawMessage, Submission, SubmissionIssue
 from store.views import SubmissionKind, SubmissionResult, SubmissionStatus, SubmissionView
 
@@ -24,7 +25,7 @@ def answers_hash(answers: Mapping[int, Answer]) -> str:
 def record_submission(s: Session, *, county: str, municipality: str, period: Period | str, received_at: datetime,
                       raw_id: int, filename: str, format: Format | str, answers: Mapping[int, Answer],
                       issues: Iterable[Issue], flags: Iterable[str], deadline_end: datetime | None,
-                      content_hash: str | None = None) -> SubmissionResult:
+                      content_hash: str | None = None, withheld: Iterable[int] = ()) -> SubmissionResult:
     """File a report as a new submission, a correction (next version), or nothing (identical resend).
 
     IDENTICAL: same content hash as the latest version; nothing is written.
@@ -32,7 +33,9 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
     on_time is decided by the FIRST version's arrival against `deadline_end`
     (None: undecided), so a correction never makes a report late; when it is
     False the flag "late" is added. The flag "held" stores the version as held.
-    `content_hash` defaults to `answers_hash(answers)`.
+    `content_hash` defaults to `answers_hash(answers)`. `withheld` names the
+    questions held for a confidentiality review: the version is stored as held
+    with the flag "personal_data" until `release_withheld`.
     """
     period_text = str(period if isinstance(period, Period) else Period.parse(period))
     fmt = Format(format)
@@ -52,6 +55,9 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
     else:
         on_time = first.on_time if first is not None else None
     flag_set = set(flags)
+    held_questions = set(withheld)
+    if held_questions:
+        flag_set |= {"personal_data", "held"}
     if on_time is False:
         flag_set.add("late")
     row = Submission(
@@ -65,7 +71,8 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
     s.flush()
     assert row.id is not None
     for question, answer in sorted(answers.items()):
-        s.add(AnswerRow(submission_id=row.id, question=question, impact=answer.impact, comment=answer.comment))
+        s.add(AnswerRow(submission_id=row.id, question=question, impact=answer.impact, comment=answer.comment,
+                        withheld=question in held_questions))
     for issue in issues:
         s.add(SubmissionIssue(submission_id=row.id, field=issue.field, severity=issue.severity,
                               message=issue.message))
@@ -97,11 +104,14 @@ def _submission_views(s: Session, rows: list[Submission],
                       first: Mapping[tuple[str, str, str], Submission]) -> list[SubmissionView]:
     ids = [row.id for row in rows if row.id is not None]
     answers: dict[int, dict[int, Answer]] = {i: {} for i in ids}
+    withheld: dict[int, set[int]] = {i: set() for i in ids}
     issues: dict[int, list[Issue]] = {i: [] for i in ids}
     senders: dict[int, tuple[str, str | None]] = {}
     for chunk in chunks(ids):
         for a in s.exec(select(AnswerRow).where(col(AnswerRow.submission_id).in_(chunk))):
             answers[a.submission_id][a.question] = Answer(a.impact, a.comment)
+            if a.withheld:
+                withheld[a.submission_id].add(a.question)
         for i in s.exec(select(SubmissionIssue).where(col(SubmissionIssue.submission_id).in_(chunk))
                         .order_by(col(SubmissionIssue.id))):
             issues[i.submission_id].append(Issue(i.field, i.severity, i.message))
@@ -121,7 +131,8 @@ def _submission_views(s: Session, rows: list[Submission],
             first_received_at=first[_key(row)].received_at, on_time=row.on_time, filename=row.filename,
             format=row.format, content_hash=row.content_hash, flags=tuple(row.flags),
             answers=dict(sorted(answers[row.id].items())), issues=tuple(issues[row.id]),
-            raw_message_id=row.raw_message_id, sender=sender, message_id=message_id))
+            raw_message_id=row.raw_message_id, sender=sender, message_id=message_id,
+            withheld=frozenset(withheld[row.id])))
     return sorted(views, key=lambda v: (_swedish(v.municipality), v.period))
 
 
@@ -146,3 +157,39 @@ def submissions_for_year(s: Session, county: str, year: int) -> list[SubmissionV
         col(Submission.county) == county, col(Submission.period) >= f"{year:04d}-01",
         col(Submission.period) <= f"{year:04d}-12"))
     return _latest_views(s, rows)
+
+
+def held_submissions(s: Session, county: str) -> list[SubmissionView]:
+    """Versions held for a confidentiality review (the latest of their period only)."""
+    rows = s.exec(select(Submission).where(col(Submission.county) == county,
+                                           col(Submission.status) == SubmissionStatus.HELD))
+    return _held_views(s, list(rows))
+
+
+def _held_views(s: Session, rows: list[Submission]) -> list[SubmissionView]:
+    firsts: dict[tuple[str, str, str], Submission] = {}
+    for row in rows:
+        first = s.exec(select(Submission).where(
+            col(Submission.county) == row.county, col(Submission.municipality) == row.municipality,
+            col(Submission.period) == row.period, col(Submission.version) == 1)).one()
+        firsts[_key(row)] = first
+    return _submission_views(s, rows, firsts)
+
+
+def release_withheld(s: Session, submission_id: int) -> SubmissionView:
+    """Staff have reviewed a held version: its answers are shown again and it becomes active
+    (unless a later version already superseded it). The flag "personal_data" stays as a record."""
+    row = s.get(Submission, submission_id)
+    if row is None:
+        raise NotFound(f"no submission {submission_id}")
+    for answer in s.exec(select(AnswerRow).where(col(AnswerRow.submission_id) == submission_id)):
+        answer.withheld = False
+        s.add(answer)
+    newer = s.exec(select(Submission).where(
+        col(Submission.county) == row.county, col(Submission.municipality) == row.municipality,
+        col(Submission.period) == row.period, col(Submission.version) > row.version)).first()
+    row.status = SubmissionStatus.SUPERSEDED if newer is not None else SubmissionStatus.ACTIVE
+    row.flags = sorted((set(row.flags) - {"held"}) | {"released"})
+    s.add(row)
+    s.flush()
+    return _held_views(s, [row])[0]

@@ -128,6 +128,7 @@ class SubmissionView:
     raw_message_id: int
     sender: str
     message_id: str | None
+    withheld: frozenset[int] = frozenset()  # questions held for a confidentiality review
 
 
 @dataclass(frozen=True, slots=True)

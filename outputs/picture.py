@@ -1,0 +1,75 @@
+"""The county's regional picture as plain data: what the workbook and the digest render.
+
+Built from the database by `lagesbild.picture.build_picture`; the renderers in
+outputs/ take it as it is and never query anything. Answers held for a
+confidentiality review are already withheld here (impact and comment
+removed, `withheld` says which questions), so no renderer can leak them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from parsers.form import FormSpec
+from parsers.result import Answer, Period
+
+
+class MonthState(enum.StrEnum):
+    """A municipality's reporting state for one month."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"  # the deadline has passed and nothing came
+    PENDING = "pending"  # not in yet, the deadline has not passed
+    NOT_DUE = "not_due"  # a month still to come
+
+
+@dataclass(frozen=True, slots=True)
+class MonthReport:
+    """One municipality's report for one month (the latest version), or its absence."""
+
+    municipality: str
+    period: Period
+    state: MonthState
+    answers: dict[int, Answer] = field(default_factory=dict)  # empty when nothing came
+    received_at: datetime | None = None  # first arrival (decides on time)
+    latest_at: datetime | None = None  # when the latest version arrived
+    version: int | None = None
+    flags: tuple[str, ...] = ()
+    withheld: frozenset[int] = frozenset()  # questions held for confidentiality review
+
+    @property
+    def reported(self) -> bool:
+        return self.version is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Municipalities shown together as a roll-up (cooperating municipalities, a police area)."""
+
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CountyPicture:
+    """Every municipality × month of one year for one county."""
+
+    county_name: str
+    county_code: str
+    year: int
+    form: FormSpec
+    municipalities: tuple[str, ...]  # in the county's order
+    groups: tuple[Group, ...]
+    reports: dict[tuple[str, int], MonthReport]  # (municipality, month 1..12)
+
+    def report(self, municipality: str, month: int) -> MonthReport:
+        """The report for a cell; a NOT_DUE placeholder when the picture holds none."""
+        return self.reports.get((municipality, month)) or MonthReport(
+            municipality, Period(self.year, month), MonthState.NOT_DUE)
+
+    def impact(self, municipality: str, month: int, question: int) -> int | None:
+        answer = self.report(municipality, month).answers.get(question)
+        return answer.impact if answer else None
