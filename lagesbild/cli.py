@@ -316,6 +316,95 @@ def quarantine_drop(message_id: int, reason: str) -> None:
     click.echo(f"message {message_id} dropped")
 
 
+@cli.command("digest")
+@common_options
+@click.option("--period", "period_text", required=True, metavar="YYYY-MM")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the digest as an HTML file to look at.")
+@click.option("--send", is_flag=True, help="Queue it for the county leadership (once per period) and send it.")
+def digest_cmd(period_text: str, out_file: Path | None, send: bool) -> None:
+    """The monthly digest for the county leadership: write it to a file, or send it.
+
+    Example: lagesbild digest --period 2026-10 --out digest.html
+    """
+    from lagesbild.jobs import make_digest, queue_digest
+    from lagesbild.runtime import job_lock, open_outbox, open_store
+    from lagesbild.sending import send_due
+    from outputs.digest import digest_file_html
+
+    if out_file is None and not send:
+        raise ConfigError("digest: give --out FILE.html, --send, or both")
+    ctx = _ctx()
+    config = ctx.config()
+    period = _period_option(period_text)
+    engine = open_store(config)
+    if out_file is not None:
+        out_file.write_text(digest_file_html(make_digest(engine, config, period, ctx.now())), encoding="utf-8")
+        click.echo(str(out_file))
+    if send:
+        queued = queue_digest(engine, config, period, ctx.now())
+        with job_lock(engine, "outbox", ctx.now()) as held:
+            sent = send_due(engine, open_outbox(config), config, ctx.now()) if held else None
+        state = "queued" if queued else "already queued earlier"
+        click.echo(f"digest {period}: {state}; {sent.sent if sent else 0} mail sent")
+
+
+@cli.group("review", invoke_without_command=True)
+@common_options
+@click.pass_context
+def review_cmd(click_ctx: click.Context) -> None:
+    """Reports held for a confidentiality review: list them, release one.
+
+    A comment that seems to hold data about an individual (a personal identity
+    number, a phone number) is kept out of the workbook, the digest and the
+    signals until released here.
+
+    Example: lagesbild review list
+    """
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(review_list)
+
+
+@review_cmd.command("list")
+@common_options
+@click.option("--json", "as_json", is_flag=True)
+def review_list(as_json: bool = False) -> None:
+    """Held reports with the questions withheld (the comments themselves are not shown)."""
+    from lagesbild.runtime import open_store
+    from store import repo
+    from store.db import transaction
+
+    config = _ctx().config()
+    with transaction(open_store(config)) as s:
+        held = repo.held_submissions(s, config.county.code)
+    items = [{"id": v.id, "municipality": v.municipality, "period": str(v.period), "version": v.version,
+              "questions": sorted(v.withheld), "reasons": [i.message for i in v.issues if "personuppgift" in i.message]}
+             for v in held]
+    if as_json:
+        _print_json(items)
+        return
+    from outputs.console import print_rows
+
+    print_rows("Granskas", items, ["id", "municipality", "period", "version", "questions"])
+
+
+@review_cmd.command("release")
+@common_options
+@click.argument("submission_id", type=int)
+def review_release(submission_id: int) -> None:
+    """Release a held report after review: its answers are shown again."""
+    from lagesbild.runtime import open_store
+    from store import repo
+    from store.db import transaction
+
+    ctx = _ctx()
+    config = ctx.config()
+    with transaction(open_store(config)) as s:
+        view = repo.release_withheld(s, submission_id)
+        repo.audit(s, view.raw_message_id, "released_after_review", f"{view.municipality} {view.period}", ctx.now())
+    click.echo(f"{view.municipality} {view.period} version {view.version}: released")
+
+
 @cli.command("reprocess")
 @common_options
 @click.option("--since", metavar="ISO-DATE", help="Only messages received since then.")

@@ -20,6 +20,8 @@ from typing import Any
 
 from lagesbild.errors import ConfigError
 from parsers.form import FormError, FormSpec, builtin_form_path, load_form
+from lagesbild.reminders import DEFAULT_STAGES, Stage, stages_from_config
+from lagesbild.signals import SignalRule, rules_from_config
 from parsers.limits import Limits
 
 
@@ -102,6 +104,16 @@ class SecurityConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduleConfig:
+    """When the county's outputs go out (reminders are in `reminder_stages`)."""
+
+    compilation_interval_hours: int = 4
+    compilation_deadline_hour: int = 16
+    digest_working_days_after_deadline: int = 3
+    digest_hour: int = 9
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration. `path` is the file it came from (None: built-in)."""
 
@@ -115,6 +127,9 @@ class Config:
     deadline: DeadlineConfig
     security: SecurityConfig
     groups: tuple[GroupConfig, ...] = ()
+    reminder_stages: tuple[Stage, ...] = DEFAULT_STAGES
+    signals: tuple[SignalRule, ...] = ()
+    schedule: ScheduleConfig = ScheduleConfig()
 
     def municipality(self, name: str) -> MunicipalityConfig | None:
         for m in self.municipalities:
@@ -289,7 +304,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     if unknown:
         raise ConfigError(f"unknown table [{unknown[0]}] (known: {', '.join(sorted(known))})")
     for key, value in data.items():
-        if key not in ("municipalities", "groups") and not isinstance(value, dict):
+        if key not in ("municipalities", "groups", "signals") and not isinstance(value, dict):
             raise ConfigError(f"[{key}] must be a table")
 
     def table(name: str) -> _Table:
@@ -352,8 +367,23 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     deadline = DeadlineConfig(d.int("grace_minutes", 0, 60 * 24 * 31), tz)
     sec = table("security")
     groups = _groups(data.get("groups", defaults.get("groups", [])), municipalities)
+    r = table("reminders")
+    try:
+        stages = stages_from_config(r._get("stages"))
+        form = county.form
+        # The built-in signal rules name the built-in form's questions; a county
+        # with a form of its own gets none unless it writes its own.
+        default_rules = defaults.get("signals", []) if c.data["form"] == defaults["county"]["form"] else []
+        signals = rules_from_config(data.get("signals", default_rules),
+                                    questions=form.numbers, levels=tuple(range(form.scale.min, form.scale.max + 1)))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
+    c_t, d_t = table("compilation"), table("digest")
+    schedule = ScheduleConfig(c_t.int("interval_hours", 1, 24 * 31), c_t.int("deadline_hour", 0, 23),
+                              d_t.int("working_days_after_deadline", 0, 20), d_t.int("hour", 0, 23))
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
-                  outbox, limits, deadline, SecurityConfig(sec.bool("require_authentication")), groups)
+                  outbox, limits, deadline, SecurityConfig(sec.bool("require_authentication")), groups,
+                  stages, signals, schedule)
 
 
 def _groups(items: Any, municipalities: tuple[MunicipalityConfig, ...]) -> tuple[GroupConfig, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from email.utils import getaddresses
 from typing import Any
 
 from ingest.message import MailMessage
@@ -35,13 +36,19 @@ def reply_context(config: Config) -> ReplyContext:
                         config.county.form)
 
 
-def _queue(s: Any, kind: str, dedupe_key: str, msg: Any, related_raw_id: int | None, now: datetime) -> bool:
-    sender, recipients = envelope(msg)
-    cc = [a.lower() for a in msg.get_all("Cc", [])] if msg.get("Cc") else []
-    to = [r for r in recipients if r not in cc]
+def queue_mail_once(s: Any, kind: str, dedupe_key: str, msg: Any, now: datetime,
+                    related_raw_id: int | None = None) -> bool:
+    """Queue `msg` unless a mail with the same dedupe key was ever queued; True when queued now."""
+    _, recipients = envelope(msg)
+    cc = [addr.lower() for _, addr in getaddresses(msg.get_all("Cc", [])) if addr]
+    to = [r for r in recipients if r.lower() not in cc]
     row = repo.queue_mail(s, kind=kind, dedupe_key=dedupe_key, to=to, cc=cc, subject=str(msg["Subject"]),
                           raw=to_bytes(msg), related_raw_id=related_raw_id, now=now)
     return row is not None
+
+
+def _queue(s: Any, kind: str, dedupe_key: str, msg: Any, related_raw_id: int | None, now: datetime) -> bool:
+    return queue_mail_once(s, kind, dedupe_key, msg, now, related_raw_id)
 
 
 def _reply_allowed(s: Any, config: Config, to: str, raw_id: int, now: datetime) -> bool:
@@ -90,8 +97,9 @@ def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessag
         receipt = build_receipt(
             ctx, to=to, municipality=plan.municipality, period=plan.period_choice.period,
             version=result.submission.version,
-            answers=parsed.answers, issues=parsed.issues, period_inferred=plan.period_choice.inferred,
-            late=result.submission.on_time is False, held_for_review=False, filename=plan.parsed.filename, now=now,
+            answers=parsed.answers, issues=result.submission.issues, period_inferred=plan.period_choice.inferred,
+            late=result.submission.on_time is False, held_for_review=bool(result.submission.withheld),
+            filename=plan.parsed.filename, now=now,
             **original)
         _queue(s, "receipt", f"receipt:{key}", receipt, raw_id, now)
 

@@ -35,7 +35,8 @@ from lagesbild.notify import queue_decision_mail, queue_parked_notice
 from lagesbild.sandbox import parse_isolated
 from parsers.form import FormSpec
 from parsers.limits import Limits
-from parsers.result import ParseResult
+from parsers.personal import find_personal_data
+from parsers.result import Answer, Issue, ParseResult
 from store import repo
 from store.db import transaction
 from store.errors import AlreadyClaimed
@@ -211,9 +212,32 @@ def _file(s: object, raw_id: int, raw: RawMail, plan: PlannedSubmission, config:
           grace: timedelta) -> repo.SubmissionResult:
     result = plan.parsed.result
     flags = ["period_inferred"] if plan.period_choice.inferred else []
+    withheld, screening = screen_answers(result.answers, config.county.form)
     return repo.record_submission(
         s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
         received_at=raw.received_at, raw_id=raw_id, filename=plan.parsed.filename, format=result.format.value,
-        answers=result.answers, issues=result.issues, flags=flags, content_hash=plan.content_hash,
-        deadline_end=deadline_end(plan.period_choice.period, tz, grace),
+        answers=result.answers, issues=(*result.issues, *screening), flags=flags, content_hash=plan.content_hash,
+        deadline_end=deadline_end(plan.period_choice.period, tz, grace), withheld=withheld,
     )
+
+
+def screen_answers(answers: dict[int, Answer], form: FormSpec) -> tuple[frozenset[int], tuple[Issue, ...]]:
+    """The questions whose comments seem to hold data about individuals, and an issue for each.
+
+    Such an answer is kept but withheld from the workbook, the digest and the
+    signals until county staff release it (`lagesbild review`).
+    """
+    held: set[int] = set()
+    issues: list[Issue] = []
+    for number, answer in sorted(answers.items()):
+        findings = find_personal_data(answer.comment)
+        if not findings:
+            continue
+        held.add(number)
+        kinds = sorted({f.kind for f in findings})
+        label = f"Fråga {number} ({form.question(number).short})"
+        issues.append(Issue.warning(
+            f"q{number}.comment",
+            f"{label}: kommentaren verkar innehålla personuppgifter ({', '.join(kinds)}). Den visas inte i "
+            "länets sammanställning förrän länsstyrelsen granskat den. Skicka gärna en ny version utan dem."))
+    return frozenset(held), tuple(issues)
