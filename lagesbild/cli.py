@@ -316,6 +316,56 @@ def quarantine_drop(message_id: int, reason: str) -> None:
     click.echo(f"message {message_id} dropped")
 
 
+@cli.command("remind")
+@common_options
+@click.option("--dry-run", is_flag=True, help="Only list the reminders due now; send nothing.")
+@click.option("--json", "as_json", is_flag=True)
+def remind_cmd(dry_run: bool, as_json: bool) -> None:
+    """Send the reminders due at --now to municipalities that have not reported (or only list them).
+
+    Example: lagesbild remind --dry-run --json --now 2026-10-27T08:00
+    """
+    from lagesbild.jobs import plan_reminders, queue_reminders
+    from lagesbild.runtime import job_lock, open_outbox, open_store
+    from lagesbild.sending import send_due
+
+    ctx = _ctx()
+    config = ctx.config()
+    engine = open_store(config)
+    now = ctx.now()
+    plan = plan_reminders(engine, config, now) if dry_run else queue_reminders(engine, config, now)
+    if not dry_run:
+        with job_lock(engine, "outbox", now) as held:
+            if held:
+                send_due(engine, open_outbox(config), config, now)
+    if as_json:
+        _print_json(plan.to_json())
+        return
+    for item in plan.to_json():
+        click.echo(f"{item['municipality']} {item['period']} {item['stage']}: {', '.join(item['to'])}")
+    for r in plan.no_address:
+        click.echo(f"{r.municipality} {r.period} {r.stage}: (ingen adress – personalen meddelas)")
+
+
+@cli.command("compile")
+@common_options
+@click.option("--year", "year", required=True, type=click.IntRange(2000, 2999))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def compile_cmd(year: int, out_file: Path) -> None:
+    """Write the county's consolidated workbook for a year (a sheet per question, as the county's own table).
+
+    Example: lagesbild compile --year 2026 --out lagesbild-2026.xlsx
+    """
+    from lagesbild.jobs import workbook_file
+    from lagesbild.runtime import open_store
+
+    ctx = _ctx()
+    config = ctx.config()
+    _, data = workbook_file(open_store(config), config, year, ctx.now())
+    out_file.write_bytes(data)
+    click.echo(str(out_file))
+
+
 @cli.command("digest")
 @common_options
 @click.option("--period", "period_text", required=True, metavar="YYYY-MM")
@@ -399,9 +449,12 @@ def review_release(submission_id: int) -> None:
 
     ctx = _ctx()
     config = ctx.config()
+    from lagesbild.notify import queue_signals
+
     with transaction(open_store(config)) as s:
         view = repo.release_withheld(s, submission_id)
         repo.audit(s, view.raw_message_id, "released_after_review", f"{view.municipality} {view.period}", ctx.now())
+        queue_signals(s, config, view, ctx.now())
     click.echo(f"{view.municipality} {view.period} version {view.version}: released")
 
 

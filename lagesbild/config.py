@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from lagesbild.errors import ConfigError
-from parsers.form import FormError, FormSpec, builtin_form_path, load_form
 from lagesbild.reminders import DEFAULT_STAGES, Stage, stages_from_config
 from lagesbild.signals import SignalRule, rules_from_config
+from parsers.form import FormError, FormSpec, builtin_form_path, load_form
 from parsers.limits import Limits
+from parsers.result import Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class CountyConfig:
     name: str
     code: str
     form: FormSpec
+    first_period: Period | None
     mailbox_address: str
     sender_name: str
     staff: tuple[str, ...]
@@ -130,6 +132,10 @@ class Config:
     reminder_stages: tuple[Stage, ...] = DEFAULT_STAGES
     signals: tuple[SignalRule, ...] = ()
     schedule: ScheduleConfig = ScheduleConfig()
+
+    def collects(self, period: Period) -> bool:
+        """Whether the county collects reports for `period` (none before `first_period`)."""
+        return self.county.first_period is None or period >= self.county.first_period
 
     def municipality(self, name: str) -> MunicipalityConfig | None:
         for m in self.municipalities:
@@ -316,6 +322,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
         raise ConfigError(f"[county] code: must be the two-digit county code, got '{code}'")
     county = CountyConfig(
         name=c.str("name", allow_empty=False), code=code, form=_load_form(c.str("form"), base),
+        first_period=_first_period(c),
         mailbox_address=_one_email(c, "mailbox_address"),
         sender_name=c.str("sender_name"), staff=c.emails("staff"), leadership=c.emails("leadership"),
     )
@@ -404,6 +411,16 @@ def _groups(items: Any, municipalities: tuple[MunicipalityConfig, ...]) -> tuple
             raise ConfigError(f"[[groups]] {name}: a group needs at least two members")
         out.append(GroupConfig(name, members))
     return tuple(out)
+
+
+def _first_period(t: _Table) -> Period | None:
+    text = t.str("first_period")
+    if not text:
+        return None
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise ConfigError(f"[county] first_period: '{text}' must be YYYY-MM, e.g. 2026-01") from exc
 
 
 def _one_email(t: _Table, key: str) -> str:

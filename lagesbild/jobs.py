@@ -7,15 +7,26 @@ a crash, queues nothing twice; `lagesbild.sending` sends what is queued.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from ingest.route import received_period
+from lagesbild.calendar import add_working_days, deadline
 from lagesbild.config import Config
-from lagesbild.notify import queue_mail_once
+from lagesbild.notify import queue_mail_once, reply_context
 from lagesbild.picture import build_picture
+from lagesbild.reminders import ReminderPlan, due_reminders, periods_to_check
+from lagesbild.reports import status_for
+from outputs.blank_forms import blank_form_filename, build_blank_docx
 from outputs.digest import Digest, build_digest, digest_message
+from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder
+from outputs.replies import build_staff_notice
+from outputs.workbook import build_county_workbook
 from parsers.result import Period
+from store import repo
 from store.db import transaction
 
 
@@ -33,3 +44,136 @@ def queue_digest(engine: Engine, config: Config, period: Period, now: datetime) 
                          mailbox_address=config.county.mailbox_address, to=list(config.county.leadership), now=now)
     with transaction(engine) as s:
         return queue_mail_once(s, "digest", f"digest:{config.county.code}:{period}", msg, now)
+
+
+def _reminder_key(county: str, municipality: str, period: str, stage: str) -> str:
+    return f"reminder:{county}:{municipality}:{period}:{stage}"
+
+
+def plan_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPlan:
+    """The reminders due at `now` and not yet queued (the contract's `remind --dry-run`)."""
+    tz = ZoneInfo(config.deadline.timezone)
+    periods = [p for p in periods_to_check(now, tz, config.reminder_stages) if config.collects(p)]
+    prefix = f"reminder:{config.county.code}:"
+    with transaction(engine) as s:
+        first = repo.first_arrivals(s, config.county.code, periods)
+        keys = repo.queued_keys(s, prefix)
+        fallback = repo.last_senders(s, config.county.code)
+    sent = {tuple(k[len(prefix):].rsplit(":", 2)) for k in keys}
+    return due_reminders(periods=periods, municipalities=list(config.municipalities), first_received=first,
+                         sent=sent, stages=config.reminder_stages, staff=config.county.staff,  # type: ignore[arg-type]
+                         fallback_contacts=fallback, now=now, tz=tz,
+                         grace=timedelta(minutes=config.deadline.grace_minutes))
+
+
+def queue_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPlan:
+    """Queue every due reminder once, with the pre-filled blank form; staff hear of
+    municipalities that have no address to remind."""
+    plan = plan_reminders(engine, config, now)
+    ctx = reply_context(config)
+    form = config.county.form
+    with transaction(engine) as s:
+        for r in plan.reminders:
+            blank = (blank_form_filename(form, "docx", r.municipality, r.period),
+                     build_blank_docx(form, r.municipality, r.period))
+            msg = build_reminder(ctx, to=list(r.to), cc=list(r.cc), municipality=r.municipality, period=r.period,
+                                 stage=r.stage, deadline=deadline(r.period), blank_form=blank, now=now)
+            queue_mail_once(s, "reminder",
+                            _reminder_key(config.county.code, r.municipality, str(r.period), r.stage), msg, now)
+        if plan.no_address and config.county.staff:
+            lines = [f"{r.municipality} ska påminnas om lägesbilden för {r.period} ({r.stage}) men har ingen "
+                     "e-postadress. Lägg till `contacts` för kommunen i konfigurationen." for r in plan.no_address]
+            notice = build_staff_notice(ctx, to=list(config.county.staff), subject="Lägesbild: påminnelser utan "
+                                        "mottagare", lines=lines, now=now)
+            keys = ",".join(sorted(f"{r.municipality}:{r.period}:{r.stage}" for r in plan.no_address))
+            queue_mail_once(s, "staff_notice", f"no-address:{config.county.code}:{keys}"[:250], notice, now)
+    return plan
+
+
+def workbook_file(engine: Engine, config: Config, year: int, now: datetime) -> tuple[str, bytes]:
+    """The county workbook for `year` (name and bytes), rebuilt from the database."""
+    picture = build_picture(engine, config, year, now)
+    return f"Lägesbild {config.county.name} {year}.xlsx", build_county_workbook(picture)
+
+
+def queue_compilation(engine: Engine, config: Config, now: datetime) -> list[str]:
+    """The compilation to county staff, with the workbook attached; the keys queued now.
+
+    After new or corrected reports, at most once per `interval_hours` (the
+    arrivals since the last compilation are gathered into one mail), and once
+    on each deadline day at `deadline_hour` whatever came in.
+    """
+    tz = ZoneInfo(config.deadline.timezone)
+    local = now.astimezone(tz)
+    prefix = f"compilation:{config.county.code}:"
+    interval = timedelta(hours=config.schedule.compilation_interval_hours)
+    with transaction(engine) as s:
+        last = repo.latest_queued_at(s, prefix)
+        arrivals = [v for v in repo.versions_since(s, config.county.code, last) if v.received_at <= now]
+        quarantined = repo.count_quarantined(s, config.county.code)
+    due: list[tuple[Period, str]] = []
+    if arrivals and (last is None or now - last >= interval):
+        slot = int(now.timestamp() // interval.total_seconds())
+        for period in sorted({v.period for v in arrivals}):
+            due.append((period, f"{prefix}{period}:arrivals:{slot}"))
+    current = received_period(now, tz)
+    for period in {current, current.next()}:
+        if config.collects(period) and deadline(period) == local.date() and local.hour >= config.schedule.compilation_deadline_hour:
+            due.append((period, f"{prefix}{period}:deadline"))
+    queued: list[str] = []
+    for period, key in due:
+        summary = _summary(engine, config, period, now, [v for v in arrivals if v.period == period], quarantined)
+        msg = build_compilation(reply_context(config), to=list(config.county.staff), period=period,
+                                summary=summary, workbook=workbook_file(engine, config, period.year, now), now=now)
+        with transaction(engine) as s:
+            if queue_mail_once(s, "compilation", key, msg, now):
+                queued.append(key)
+    return queued
+
+
+def _summary(engine: Engine, config: Config, period: Period, now: datetime, arrivals: list[Any],
+             quarantined: int) -> CompilationSummary:
+    status = status_for(engine, config, period, now)
+    states = {m["name"]: m["state"] for m in status["municipalities"]}
+    with transaction(engine) as s:
+        latest = {v.municipality: v for v in repo.latest_submissions(s, config.county.code, period)}
+    held = tuple(sorted(m for m, v in latest.items() if v.withheld))
+    return CompilationSummary(
+        deadline=deadline(period), expected=len(states),
+        reported=sum(1 for v in states.values() if v in ("on_time", "late")),
+        on_time=sum(1 for v in states.values() if v == "on_time"),
+        arrivals=tuple(Arrival(v.municipality, v.version, v.received_at, v.on_time is False, v.flags)
+                       for v in sorted(arrivals, key=lambda v: v.received_at)),
+        missing=tuple(m for m, v in states.items() if v == "missing"),
+        pending=tuple(m for m, v in states.items() if v == "pending"),
+        held=held, quarantined=quarantined)
+
+
+#: A digest not sent on its day (the worker was down) still goes out within this many days.
+DIGEST_CATCH_UP_DAYS = 10
+
+
+def queue_digest_if_due(engine: Engine, config: Config, now: datetime) -> list[Period]:
+    """Queue the digest of each period whose digest day has come (once per period)."""
+    tz = ZoneInfo(config.deadline.timezone)
+    local = now.astimezone(tz)
+    queued = []
+    current = Period(local.year, local.month)
+    for period in (current.previous(), current):
+        day = add_working_days(deadline(period), config.schedule.digest_working_days_after_deadline)
+        start = datetime(day.year, day.month, day.day, config.schedule.digest_hour, tzinfo=tz)
+        if not start <= now < start + timedelta(days=DIGEST_CATCH_UP_DAYS) or not config.collects(period):
+            continue
+        with transaction(engine) as s:
+            done = bool(repo.queued_keys(s, f"digest:{config.county.code}:{period}"))
+        if not done and queue_digest(engine, config, period, now):  # building a digest is not free
+            queued.append(period)
+    return queued
+
+
+def run_output_jobs(engine: Engine, config: Config, now: datetime) -> dict[str, int]:
+    """Every output that is due at `now`: reminders, compilations, digests. Safe to run any number of times."""
+    plan = queue_reminders(engine, config, now)
+    compilations = queue_compilation(engine, config, now)
+    digests = queue_digest_if_due(engine, config, now)
+    return {"reminders": len(plan.reminders), "compilations": len(compilations), "digests": len(digests)}

@@ -17,8 +17,10 @@ from ingest.message import MailMessage
 from ingest.source import Outcome, RawMail
 from lagesbild.config import Config
 from lagesbild.decide import Decision, PlannedSubmission
-from outputs.blank_forms import blank_form_filename, build_blank_docx
+from lagesbild.signals import match_signals
+from outputs.blank_forms import blank_form_filename, build_blank_docx, level_label
 from outputs.mail import envelope, to_bytes
+from outputs.notices import build_signal_notice
 from outputs.replies import (
     ReplyContext,
     build_duplicate_notice,
@@ -113,3 +115,27 @@ def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attem
                                 subject="Lägesbild: meddelande kunde inte behandlas", lines=lines,
                                 attachments=[("meddelande.eml", raw.raw)], now=now)
     _queue(s, "staff_notice", f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{raw.ref.uid}", notice, None, now)
+
+
+def queue_signals(s: Any, config: Config, submission: Any, now: datetime) -> int:
+    """Notices to other county missions for one stored version; once per version and rule.
+
+    Answers held for a confidentiality review never fire; they are matched
+    again when staff release them.
+    """
+    queued = 0
+    ctx = reply_context(config)
+    form = config.county.form
+    for match in match_signals(submission.answers, config.signals, submission.withheld):
+        answer = submission.answers.get(match.question)
+        impact = answer.impact if answer else None
+        question = form.question(match.question)
+        notice = build_signal_notice(
+            ctx, to=list(match.rule.to), rule_name=match.rule.name, municipality=submission.municipality,
+            period=submission.period, question_label=f"Fråga {question.number} {question.short}",
+            level_name=level_label(form.scale, impact) if impact else "ingen nivå angiven", excerpt=match.excerpt,
+            reason=match.reason, received_at=submission.received_at, reply_to=tuple(config.county.staff), now=now)
+        if queue_mail_once(s, "signal", f"signal:{submission.id}:{match.rule.name}", notice, now,
+                           submission.raw_message_id):
+            queued += 1
+    return queued

@@ -32,7 +32,7 @@ def build_picture(engine: Engine, config: Config, year: int, now: datetime) -> C
             period = Period(year, month)
             view = latest.get((name, month))
             if view is None:
-                if now < datetime(year, month, 1, tzinfo=tz):
+                if now < datetime(year, month, 1, tzinfo=tz) or not config.collects(period):
                     continue  # not due: the picture's placeholder
                 state = _STATE[report_state(period, None, now, tz, grace)]
                 reports[(name, month)] = MonthReport(name, period, state)

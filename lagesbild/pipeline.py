@@ -31,7 +31,7 @@ from lagesbild.calendar import deadline_end
 from lagesbild.config import Config
 from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, decide
 from lagesbild.errors import LagesbildError, MailboxUnavailable, StoreUnavailable
-from lagesbild.notify import queue_decision_mail, queue_parked_notice
+from lagesbild.notify import queue_decision_mail, queue_parked_notice, queue_signals
 from lagesbild.sandbox import parse_isolated
 from parsers.form import FormSpec
 from parsers.limits import Limits
@@ -205,6 +205,9 @@ def _record(s: object, raw_id: int, raw: RawMail, message: MailMessage, decision
     outcome = Outcome.CORRECTION if "correction" in kinds else Outcome.STORED if "new" in kinds \
         else Outcome.DUPLICATE
     queue_decision_mail(s, config, raw_id, message, decision, filed, now)
+    for _, result in filed:
+        if result.kind != "identical":
+            queue_signals(s, config, result.submission, now)
     return outcome
 
 

@@ -54,6 +54,22 @@ def _outbox(config: Config) -> None:
         _log.warning("outbox could not run: %s", exc)
 
 
+def _outputs(config: Config) -> None:
+    from lagesbild.jobs import run_output_jobs
+    from lagesbild.runtime import job_lock, open_store
+
+    now = datetime.now(ZoneInfo(config.deadline.timezone))
+    try:
+        engine = open_store(config)
+        with job_lock(engine, f"outputs:{config.county.code}", now) as held:
+            if held:
+                done = run_output_jobs(engine, config, now)
+                if any(done.values()):
+                    _log.info("outputs queued: %s", done)
+    except LagesbildError as exc:
+        _log.warning("outputs could not run: %s", exc)
+
+
 def _watch_mailbox(config: Config, scheduler: BlockingScheduler, stop: threading.Event) -> None:
     """Wake the ingest job when mail arrives (IMAP IDLE); quiet between arrivals."""
     from lagesbild.runtime import open_mailbox
@@ -80,6 +96,9 @@ def build_scheduler(config: Config) -> BlockingScheduler:
     scheduler.add_job(_ingest, "interval", seconds=config.mailbox.poll_interval_seconds, args=[config],
                       id="ingest", next_run_time=datetime.now(tz))
     scheduler.add_job(_outbox, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[config], id="outbox")
+    # Reminders, compilations and digests: every quarter of an hour on the clock
+    # (reminder stages fall due at whole hours); each is queued once however often this runs.
+    scheduler.add_job(_outputs, "cron", minute="*/15", args=[config], id="outputs")
     return scheduler
 
 

@@ -87,3 +87,16 @@ def sent_count_since(s: Session, to_addr: str, kinds: Iterable[MailKind], since:
     query = select(OutboxRow.to_addrs).where(
         col(OutboxRow.kind).in_([MailKind(k) for k in kinds]), col(OutboxRow.created_at) >= since)
     return sum(1 for addrs in s.exec(query) if wanted in (a.strip().lower() for a in addrs))
+
+
+def queued_keys(s: Session, prefix: str) -> set[str]:
+    """The dedupe keys ever queued that start with `prefix` (sent, queued or failed)."""
+    rows = s.exec(select(OutboxRow.dedupe_key).where(col(OutboxRow.dedupe_key).startswith(prefix)))
+    return set(rows)
+
+
+def latest_queued_at(s: Session, prefix: str) -> datetime | None:
+    """When the newest mail whose dedupe key starts with `prefix` was queued."""
+    rows = s.exec(select(OutboxRow.created_at).where(col(OutboxRow.dedupe_key).startswith(prefix))
+                  .order_by(col(OutboxRow.created_at).desc()).limit(1))
+    return rows.first()

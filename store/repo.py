@@ -38,14 +38,26 @@ from store.messages import (
     record_failure,
     set_outcome,
 )
-from store.outbox import due_mail, get_mail, mark_send_failed, mark_sent, queue_mail, sent_count_since
+from store.outbox import (
+    due_mail,
+    get_mail,
+    latest_queued_at,
+    mark_send_failed,
+    mark_sent,
+    queue_mail,
+    queued_keys,
+    sent_count_since,
+)
 from store.submissions import (
     answers_hash,
+    first_arrivals,
     held_submissions,
+    last_senders,
     latest_submissions,
     record_submission,
     release_withheld,
     submissions_for_year,
+    versions_since,
 )
 from store.views import (
     AuditView,
@@ -66,7 +78,7 @@ __all__ = [
     "SubmissionKind", "SubmissionResult", "SubmissionStatus", "SubmissionView",
     "answers_hash", "audit", "audit_trail", "backoff", "count_quarantined", "due_mail", "find_same_content",
     "get_mail", "get_message", "get_raw", "held_submissions", "insert_raw", "known_refs", "latest_submissions",
-    "mark_moved", "release_withheld",
+    "mark_moved", "release_withheld", "first_arrivals", "last_senders", "queued_keys", "latest_queued_at", "versions_since",
     "mark_send_failed", "mark_sent", "queue_mail", "quarantined", "raw_messages", "record_failure",
     "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
 ]

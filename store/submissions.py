@@ -193,3 +193,38 @@ def release_withheld(s: Session, submission_id: int) -> SubmissionView:
     s.add(row)
     s.flush()
     return _held_views(s, [row])[0]
+
+
+def last_senders(s: Session, county: str) -> dict[str, str]:
+    """Each municipality's most recent sender address (the fallback for reminders)."""
+    query = (select(Submission.municipality, RawMessage.sender, Submission.received_at)
+             .join(RawMessage, col(RawMessage.id) == col(Submission.raw_message_id))
+             .where(col(Submission.county) == county).order_by(col(Submission.received_at)))
+    out: dict[str, str] = {}
+    for municipality, sender, _ in s.exec(query):
+        if sender:
+            out[municipality] = sender
+    return out
+
+
+def first_arrivals(s: Session, county: str, periods: Iterable[Period]) -> dict[tuple[str, Period], datetime]:
+    """When each municipality's first version for each period arrived."""
+    texts = [str(p) for p in periods]
+    query = select(Submission.municipality, Submission.period, Submission.received_at).where(
+        col(Submission.county) == county, col(Submission.period).in_(texts), col(Submission.version) == 1)
+    return {(m, Period.parse(p)): at for m, p, at in s.exec(query)}
+
+
+def versions_since(s: Session, county: str, since: datetime | None) -> list[SubmissionView]:
+    """Every version received after `since` (all of them when None), with version 1's arrival."""
+    query = select(Submission).where(col(Submission.county) == county)
+    if since is not None:
+        query = query.where(col(Submission.received_at) > since)
+    rows = list(s.exec(query))
+    firsts: dict[tuple[str, str, str], Submission] = {}
+    for row in rows:
+        if _key(row) not in firsts:
+            firsts[_key(row)] = s.exec(select(Submission).where(
+                col(Submission.county) == row.county, col(Submission.municipality) == row.municipality,
+                col(Submission.period) == row.period, col(Submission.version) == 1)).one()
+    return _submission_views(s, rows, firsts)

@@ -107,7 +107,7 @@ def _check(root: Path, count: int, kills: int) -> None:
 
 def _workspace(tmp_path: Path, count: int) -> Path:
     (tmp_path / "config.toml").write_text(
-        '[mailbox]\nsource = "maildir:Maildir"\n[store]\nurl = "sqlite:///lb.db"\n[outbox]\n'
+        'signals = []\n[mailbox]\nsource = "maildir:Maildir"\n[store]\nurl = "sqlite:///lb.db"\n[outbox]\n'
         'transport = "file:outbox"\nreplies_per_sender_per_hour = 10000\n', encoding="utf-8")
     _deliver(tmp_path / "Maildir", count)
     return tmp_path

@@ -32,7 +32,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for sub in ("new", "cur", "tmp"):
         (tmp_path / "Maildir" / sub).mkdir(parents=True)
     (tmp_path / "config.toml").write_text(
-        '[mailbox]\nsource = "maildir:Maildir"\n[store]\nurl = "sqlite:///lb.db"\n[outbox]\n'
+        'signals = []\n[mailbox]\nsource = "maildir:Maildir"\n[store]\nurl = "sqlite:///lb.db"\n[outbox]\n'
         'transport = "file:outbox"\nreplies_per_sender_per_hour = 2\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path

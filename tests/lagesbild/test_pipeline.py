@@ -107,7 +107,7 @@ def box(tmp_path: Path) -> Box:
     config = load_config(None)
     municipalities = tuple(replace(m, submits_for=("Orsa",)) if m.name == "Mora" else m
                            for m in config.municipalities)
-    return Box(tmp_path, replace(config, municipalities=municipalities))
+    return Box(tmp_path, replace(config, municipalities=municipalities, signals=()))
 
 
 def test_a_form_from_a_municipality_is_stored_and_receipted(box: Box) -> None:
@@ -323,3 +323,25 @@ def test_status_counts_on_time_late_missing_and_quarantine(box: Box) -> None:
     assert status["late"] == ["Falun"]
     assert len(status["missing"]) == 13
     assert status["quarantined"] == 1
+
+
+def test_signals_go_to_other_missions_once_per_version_and_never_for_withheld_answers(box: Box) -> None:
+    from dataclasses import replace as dc_replace
+
+    box.config = dc_replace(box.config, signals=load_config(None).signals)
+    answers = dict(sample_answers(FORM, "Borlänge", OCT))
+    answers[5] = Answer(4, "Tydlig narkotikahandel vid resecentrum enligt polisen.")
+    answers[6] = Answer(2, "Misstänkt prostitution, tips från boende på Storgatan 1, tel 070-123 45 67.")
+    box.deliver(mails.build_mail("samordnare@borlange.se", "Lägesbild", "Hej",
+                                 [("b.docx", docx("Borlänge", answers=answers), DOCX)]))
+    assert box.poll("2026-10-29T11:00") == {"stored": 1}
+    mail = box.outbox()
+    signals = [m for k, m in mail if k == "signal"]
+    assert [str(m["To"]) for m in signals] == ["andt@lansstyrelsen-dalarna.example"]
+    assert "narkotikahandel" in signals[0].get_body(("plain",)).get_content()
+    # Question 6 holds a phone number: withheld, so the prostitution rule does not fire.
+    [entry] = export_period(box.engine, box.config, OCT)
+    assert "personal_data" in entry["flags"]
+    [(_, receipt)] = [(k, m) for k, m in mail if k == "receipt"]
+    assert "personuppgifter" in receipt.get_body(("plain",)).get_content()
+    assert "070-123 45 67" not in receipt.get_body(("plain",)).get_content()

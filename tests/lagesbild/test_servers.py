@@ -59,6 +59,7 @@ def test_poll_once_over_imap_replies_over_smtp(imap: DovecotServer, tmp_path: Pa
     with start_smtp() as smtp:
         config = tmp_path / "config.toml"
         config.write_text(f"""
+signals = []
 [mailbox]
 source = "{imap.url('Inkorg1')}"
 password_env = "TEST_IMAP_PASSWORD"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
+import os
 import re
-import time
+import subprocess
+import sys
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -34,7 +38,6 @@ from tests.support import libreoffice
 FORM = default_form()
 SECRET = "Pojken född 120312 som bor på Storgatan"  # a withheld comment: must appear nowhere
 INJECTION = '=HYPERLINK("http://example.invalid/x","Klicka")'
-UTC = timezone.utc
 
 
 def _level_sheets() -> list[str]:
@@ -307,7 +310,7 @@ def test_withheld_comment_and_level_appear_nowhere(small: Workbook, small_bytes:
     assert SECRET not in _all_text(small)
     with zipfile.ZipFile(io.BytesIO(small_bytes)) as zf:
         for name in zf.namelist():
-            assert "120312".encode() not in zf.read(name), name
+            assert b"120312" not in zf.read(name), name
     data = small[DATA_SHEET]
     rows = [r for r in data.iter_rows(min_row=2, values_only=True)
             if r[3] == "Avesta" and r[1] == 3 and r[4] == 4]
@@ -348,6 +351,21 @@ def test_illegal_characters_and_huge_comments_do_not_break_the_file() -> None:
     texts = [str(r[4]) for r in ws.iter_rows(min_row=4, values_only=True) if r[0] == "Falun" and r[4]]
     assert "Föreefter <b>&amp;</b>\nny rad" in texts
     assert max(len(t) for t in texts) == 32767
+    # Wrapped comments get a row tall enough to read them (capped at Excel's 409 points).
+    tall = [r for r in range(4, ws.max_row + 1) if len(str(ws.cell(row=r, column=5).value)) > 30000]
+    assert len(tall) == 1 and ws.row_dimensions[tall[0]].height == 409
+    assert ws.row_dimensions[4].height is None
+
+
+def test_names_from_the_configuration_are_text_too() -> None:
+    picture = small_picture()
+    picture = CountyPicture("=Län", "20", 2026, FORM, picture.municipalities,
+                            (Group("=1+1", ("Avesta",)),), picture.reports)
+    book = _open(build_county_workbook(picture))
+    ws = book["1 Ordningsstörningar-otrygghet"]
+    cell = ws.cell(row=_row_of(ws, "=1+1"), column=1)
+    assert cell.data_type == "s" and cell.quotePrefix
+    assert ws.oddHeader.left.text == "=Län"
 
 
 # --------------------------------------------------------------------------
@@ -524,6 +542,14 @@ def test_same_picture_gives_the_same_bytes(dalarna_bytes: bytes) -> None:
     assert book.properties.created == book.properties.modified == datetime(2026, 1, 1)
     with zipfile.ZipFile(io.BytesIO(dalarna_bytes)) as zf:
         assert {info.date_time for info in zf.infolist()} == {(2026, 1, 1, 0, 0, 0)}
+    # Another process, another hash seed, another day: still the same bytes.
+    script = ("import hashlib, sys; from tests.builders.picture import make_picture; "
+              "from outputs.workbook import build_county_workbook; "
+              "sys.stdout.write(hashlib.sha256(build_county_workbook(make_picture())).hexdigest())")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout == hashlib.sha256(dalarna_bytes).hexdigest()
 
 
 def test_an_empty_year_still_builds() -> None:
@@ -537,14 +563,11 @@ def test_an_empty_year_still_builds() -> None:
     assert reporting.cell(row=_row_of(reporting, "Hela länet"), column=14).value == 0
 
 
-def test_all_290_municipalities_build_in_seconds() -> None:
+def test_all_290_municipalities_build_with_every_row() -> None:
+    # Its speed is measured in bench/ (national workbook), not asserted here.
     picture = make_picture(municipalities=all_municipalities(), through_month=12, current_month=False,
                            groups=(Group("Norra Dalarna", ("Mora", "Orsa", "Älvdalen")),))
-    start = time.perf_counter()
     data = build_county_workbook(picture)
-    elapsed = time.perf_counter() - start
-    # About 1.5 s on an idle laptop; the bound leaves room for a busy test machine.
-    assert elapsed < 12, f"{elapsed:.1f} s"
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         xml = zf.read("xl/worksheets/sheet10.xml")  # Data, the last sheet
     assert xml.count(b"<row ") > 290 * 12 * 5

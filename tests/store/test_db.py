@@ -17,7 +17,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from store import repo
-from store.db import head_revision, current_revision, make_engine, migrate, transaction
+from store.db import current_revision, head_revision, make_engine, migrate, transaction
 from store.errors import StoreUnavailable
 from store.models import metadata
 from tests.store import workers
