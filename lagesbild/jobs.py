@@ -118,7 +118,8 @@ def queue_compilation(engine: Engine, config: Config, now: datetime) -> list[str
             due.append((period, f"{prefix}{period}:arrivals:{slot}"))
     current = received_period(now, tz)
     for period in {current, current.next()}:
-        if config.collects(period) and deadline(period) == local.date() and local.hour >= config.schedule.compilation_deadline_hour:
+        on_deadline_day = deadline(period) == local.date()
+        if config.collects(period) and on_deadline_day and local.hour >= config.schedule.compilation_deadline_hour:
             due.append((period, f"{prefix}{period}:deadline"))
     queued: list[str] = []
     for period, key in due:
