@@ -269,15 +269,11 @@ def quarantine_cmd(click_ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def quarantine_list(as_json: bool = False) -> None:
     """Messages waiting in quarantine, oldest first."""
+    from lagesbild.operations import list_quarantined
     from lagesbild.runtime import open_store
-    from store import repo
-    from store.db import transaction
 
     config = _ctx().config()
-    with transaction(open_store(config)) as s:
-        rows = repo.quarantined(s, config.county.code)
-    items = [{"id": r.id, "received_at": r.received_at.isoformat(timespec="seconds"), "sender": r.sender,
-              "subject": r.subject, "reason": r.reason} for r in rows]
+    items = list_quarantined(open_store(config), config)
     if as_json:
         _print_json(items)
         return
@@ -420,16 +416,11 @@ def review_cmd(click_ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def review_list(as_json: bool = False) -> None:
     """Held reports with the questions withheld (the comments themselves are not shown)."""
+    from lagesbild.operations import list_held
     from lagesbild.runtime import open_store
-    from store import repo
-    from store.db import transaction
 
     config = _ctx().config()
-    with transaction(open_store(config)) as s:
-        held = repo.held_submissions(s, config.county.code)
-    items = [{"id": v.id, "municipality": v.municipality, "period": str(v.period), "version": v.version,
-              "questions": sorted(v.withheld), "reasons": [i.message for i in v.issues if "personuppgift" in i.message]}
-             for v in held]
+    items = list_held(open_store(config), config)
     if as_json:
         _print_json(items)
         return
@@ -443,19 +434,13 @@ def review_list(as_json: bool = False) -> None:
 @click.argument("submission_id", type=int)
 def review_release(submission_id: int) -> None:
     """Release a held report after review: its answers are shown again."""
+    from lagesbild.operations import release_held
     from lagesbild.runtime import open_store
-    from store import repo
-    from store.db import transaction
 
     ctx = _ctx()
     config = ctx.config()
-    from lagesbild.notify import queue_signals
-
-    with transaction(open_store(config)) as s:
-        view = repo.release_withheld(s, submission_id)
-        repo.audit(s, view.raw_message_id, "released_after_review", f"{view.municipality} {view.period}", ctx.now())
-        queue_signals(s, config, view, ctx.now())
-    click.echo(f"{view.municipality} {view.period} version {view.version}: released")
+    filed = release_held(open_store(config), config, submission_id, ctx.now())
+    click.echo(f"{filed.municipality} {filed.period} version {filed.version}: released")
 
 
 @cli.command("reprocess")

@@ -16,7 +16,7 @@ from ingest.source import MessageRef, Outcome, RawMail
 from lagesbild.config import Config
 from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, content_hash, decide
 from lagesbild.errors import ConfigError
-from lagesbild.notify import queue_decision_mail
+from lagesbild.notify import queue_decision_mail, queue_signals
 from lagesbild.pipeline import Parse, _file, parse_message
 from lagesbild.sandbox import parse_isolated
 from parsers.result import Period
@@ -165,3 +165,29 @@ def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | N
         else:
             report.unchanged += 1
     return report
+
+
+def list_quarantined(engine: Engine, config: Config) -> list[dict[str, object]]:
+    """Messages waiting in quarantine, oldest first, for the command line."""
+    with transaction(engine) as s:
+        rows = repo.quarantined(s, config.county.code)
+    return [{"id": r.id, "received_at": r.received_at.isoformat(timespec="seconds"), "sender": r.sender,
+             "subject": r.subject, "reason": r.reason} for r in rows]
+
+
+def list_held(engine: Engine, config: Config) -> list[dict[str, object]]:
+    """Reports held for a confidentiality review, with the questions withheld (never their text)."""
+    with transaction(engine) as s:
+        held = repo.held_submissions(s, config.county.code)
+    return [{"id": v.id, "municipality": v.municipality, "period": str(v.period), "version": v.version,
+             "questions": sorted(v.withheld),
+             "reasons": [i.message for i in v.issues if "personuppgift" in i.message]} for v in held]
+
+
+def release_held(engine: Engine, config: Config, submission_id: int, now: datetime) -> Filed:
+    """Staff reviewed a held report: show its answers again, and let the signals see it."""
+    with transaction(engine) as s:
+        view = repo.release_withheld(s, submission_id)
+        repo.audit(s, view.raw_message_id, "released_after_review", f"{view.municipality} {view.period}", now)
+        queue_signals(s, config, view, now)
+    return Filed(view.municipality, view.period, "released", view.version)

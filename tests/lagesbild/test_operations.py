@@ -126,3 +126,39 @@ def test_the_worker_handles_mail_and_stops_cleanly_on_sigterm(workspace: Path) -
         output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, output
     assert "stopping" in output
+
+
+def test_review_lists_held_reports_without_their_data_and_releases_them(
+        workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from parsers.result import Answer
+
+    config = workspace / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("signals = []\n", ""), encoding="utf-8")
+    answers = dict(sample_answers(FORM, "Falun", OCT))
+    answers[5] = Answer(4, "Narkotikahandel, gäller person med pnr 19121212-1212.")
+    deliver(workspace, mails.build_mail("samordnare@falun.se", "Lägesbild", "Hej",
+                                        [("f.docx", template_docx(FORM, "Falun", OCT, answers), mails.DOCX_TYPE)]),
+            "1.M1P1.mx")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    outbox = workspace / "outbox"
+    assert not [p for p in outbox.glob("*.eml") if _subject(p).startswith("Signal")]  # held: no signal yet
+    code, out, _ = run(["review", "list", "--json"], capsys)
+    [held] = json.loads(out)
+    assert (held["municipality"], held["questions"]) == ("Falun", [5])
+    assert "19121212" not in out
+    code, out, _ = run(["export", "--period", "2026-10", "--json"], capsys)
+    assert "personal_data" in json.loads(out)[0]["flags"]
+    code, out, _ = run(["review", "release", str(held["id"]), "--now", "2026-10-30T09:00"], capsys)
+    assert (code, out.strip()) == (0, "Falun 2026-10 version 1: released")
+    assert json.loads(run(["review", "list", "--json"], capsys)[1]) == []
+    assert run(["poll", "--once", "--now", "2026-10-30T09:05"], capsys)[0] == 0  # sends the outbox
+    signals = [p for p in outbox.glob("*.eml") if _subject(p).startswith("Signal")]
+    assert len(signals) == 1
+    assert b"19121212" not in signals[0].read_bytes()  # the excerpt masks the number
+
+
+def _subject(path: Path) -> str:
+    import email
+    from email import policy
+
+    return str(email.message_from_bytes(path.read_bytes(), policy=policy.default)["Subject"])
