@@ -1,21 +1,53 @@
-"""`lagesbild demo`: the program at work on the embedded defaults, no servers.
+"""`lagesbild demo`: a month of the real worker on the embedded defaults, no servers.
 
-Writes a workspace with the blank forms and a month of filled-in forms from
-the configured municipalities, reads them all back and prints what was read.
+Creates a workspace (a Maildir, a SQLite database, a file outbox), writes a
+month of realistic submissions from the configured municipalities as e-mails
+— most on time, some late, a correction, an unreadable form, an unknown
+sender, an out-of-office reply, a comment with a personal identity number —
+and runs the worker's cycle (ingest, outputs, outbox) through the month with
+the clock stepped twice a day. It ends with where to open the county
+workbook, the leadership digest and the mails that went out.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import email
+import os
+import random
+import shutil
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from email import policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
 
-from lagesbild.commands import parse_files, write_blank_forms
-from lagesbild.config import Config
-from lagesbild.samples import sample_forms
-from parsers.result import Period
+from ingest.open import open_source
+from lagesbild.calendar import add_working_days, deadline
+from lagesbild.config import Config, load_config
+from lagesbild.jobs import DIGEST_CATCH_UP_DAYS, make_digest, run_output_jobs, workbook_file
+from lagesbild.pipeline import poll_once
+from lagesbild.reports import status_for
+from lagesbild.runtime import open_outbox, open_store
+from lagesbild.samples import sample_answers, sample_mail, template_docx
+from lagesbild.sending import send_due
+from outputs.digest import digest_file_html
+from parsers.normalize import squash
+from parsers.result import Answer, Period
+
+DOCX = "docx"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One e-mail arriving in the county's mailbox at `at`."""
+
+    at: datetime
+    raw: bytes
+    what: str
 
 
 def demo_period(now: datetime) -> Period:
@@ -23,41 +55,161 @@ def demo_period(now: datetime) -> Period:
     return Period(now.year, now.month).previous()
 
 
-def run_demo(config: Config, workspace: Path, now: datetime, console: Console | None = None) -> int:
-    """Run the demonstration; returns the number of forms read without errors."""
-    console = console or Console()
-    period = demo_period(now)
-    forms_dir = workspace / "blanketter"
-    inbox = workspace / "inkommet" / str(period)
-    inbox.mkdir(parents=True, exist_ok=True)
-    blanks = write_blank_forms(config, forms_dir, None, str(period))
-    names = [m.name for m in config.municipalities]
-    samples = sample_forms(config.county.form, names, period)
-    for sample in samples:
-        (inbox / sample.filename).write_bytes(sample.data)
-    results = parse_files([inbox], config.county.form, config.limits)
+def _ascii(name: str) -> str:
+    return squash(name)
 
-    table = Table(title=f"Lägesbild {period} – {config.county.name}", title_justify="left")
-    table.add_column("Fil")
-    table.add_column("Kommun")
-    table.add_column("Månad")
-    for q in config.county.form.questions:
-        if q.impact:
-            table.add_column(str(q.number), justify="center")
-    table.add_column("Anmärkningar", justify="right")
-    correct = 0
-    expected = {s.filename: s for s in samples}
-    for path, result in results:
-        sample = expected[path.name]
-        impacts = [result.answers[q.number].impact for q in config.county.form.questions if q.impact]
-        if result.municipality == sample.municipality and result.period == sample.period and all(
-            result.answers[n].impact == a.impact for n, a in sample.answers.items()
-        ):
-            correct += 1
-        table.add_row(path.name, result.municipality or "–", str(result.period or "–"),
-                      *[str(v) if v else "–" for v in impacts], str(len(result.issues)))
+
+def _domain(config: Config, name: str) -> str:
+    municipality = config.municipality(name)
+    assert municipality is not None and municipality.domains
+    return municipality.domains[0]
+
+
+def plan_month(config: Config, period: Period, tz: ZoneInfo) -> list[Delivery]:
+    """The month's mail: who sends what, and when."""
+    rng = random.Random(str(period))
+    form = config.county.form
+    last = deadline(period)
+    names = [m.name for m in config.municipalities]
+    out: list[Delivery] = []
+
+    def at(day: object, hour: int) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, rng.choice([5, 25, 45]), tzinfo=tz)  # type: ignore[attr-defined]
+
+    def form_mail(name: str, when: datetime, answers: dict[int, Answer], n: int = 0, subject: str = "") -> bytes:
+        data = template_docx(form, name, period, answers)
+        return sample_mail(f"samordnare@{_domain(config, name)}", subject or f"Lägesbild {period}",
+                           "Hej!\n\nHär kommer vår lägesbild.\n\nMed vänlig hälsning\nSamordnaren",
+                           [(f"Lägesbild {name} {period}.docx", data)],
+                           message_id=f"<demo-{_ascii(name)}-{period}-{n}@{_domain(config, name)}>", date=when)
+
+    for i, name in enumerate(names):
+        answers = dict(sample_answers(form, name, period))
+        if i == len(names) - 1:
+            continue  # never reports this month: reminded, then missing
+        if i in (3, 9):
+            day = add_working_days(last, 1 + i % 2)
+            out.append(Delivery(at(day, 10), form_mail(name, at(day, 10), answers), f"{name}: sen"))
+            continue
+        day = add_working_days(last, -rng.choice([0, 1, 2, 3, 4]))
+        when = at(day, rng.choice([9, 11, 14]))
+        if i == 5:
+            answers[2] = Answer(3, "Ärendet gäller en person med personnummer 19121212-1212.")
+            out.append(Delivery(when, form_mail(name, when, answers), f"{name}: personnummer i en kommentar, hålls för granskning"))
+            continue
+        if i == 7:
+            broken = sample_mail(f"samordnare@{_domain(config, name)}", f"Lägesbild {period}", "Hej!",
+                                 [(f"Lägesbild {name}.docx", b"PK\x03\x04 (halvt sparad fil)")],
+                                 message_id=f"<demo-{_ascii(name)}-{period}-broken@{_domain(config, name)}>",
+                                 date=when - timedelta(hours=2))
+            out.append(Delivery(when - timedelta(hours=2), broken, f"{name}: oläsbar fil, felsvar med blanketten"))
+        out.append(Delivery(when, form_mail(name, when, answers), f"{name}: i tid"))
+        if i == 1:
+            corrected = dict(answers)
+            corrected[1] = Answer(4, "Rättelse: två anlagda bränder i centrum, inte en.")
+            later = when + timedelta(days=1, hours=1)
+            out.append(Delivery(later, form_mail(name, later, corrected, 1, f"Rättelse: lägesbild {period}"),
+                                f"{name}: rättelse (version 2)"))
+    mid = at(add_working_days(last, -5), 13)
+    out.append(Delivery(mid, sample_mail("info@sakerhetsbolaget-exempel.se", "Lägesbild", "Hej, se bifogat.",
+                                         [("rapport.docx", template_docx(form, names[0], period,
+                                                                         sample_answers(form, names[0], period)))],
+                                         message_id="<demo-unknown@example.se>", date=mid),
+                        "okänd avsändare: karantän"))
+    ooo = at(add_working_days(last, -3), 8) + timedelta(minutes=20)
+    out.append(Delivery(ooo, sample_mail(f"samordnare@{_domain(config, names[2])}", "Automatiskt svar: Påminnelse",
+                                         "Jag är på semester och läser inte e-post.", [],
+                                         message_id="<demo-ooo@example.se>", date=ooo,
+                                         headers={"Auto-Submitted": "auto-replied"}),
+                        "frånvaromeddelande: ignorerat, aldrig besvarat"))
+    return sorted(out, key=lambda d: d.at)
+
+
+def _deliver(maildir: Path, delivery: Delivery, n: int) -> None:
+    tmp = maildir / "tmp" / f"demo-{n}"
+    tmp.write_bytes(delivery.raw)
+    os.utime(tmp, (delivery.at.timestamp(), delivery.at.timestamp()))
+    tmp.rename(maildir / "new" / f"{int(delivery.at.timestamp())}.M{n}P1.demo")
+
+
+def workspace_config(config: Config, workspace: Path, period: Period) -> Config:
+    """The configuration with the workspace's Maildir, database and outbox."""
+    (workspace / "config.toml").write_text(
+        f'[county]\nfirst_period = "{period}"\n[mailbox]\nsource = "maildir:Maildir"\n'
+        '[store]\nurl = "sqlite:///lagesbild.db"\n[outbox]\ntransport = "file:utskick"\n', encoding="utf-8")
+    local = load_config(workspace / "config.toml")
+    return replace(config, county=replace(config.county, first_period=period), mailbox=local.mailbox,
+                   store=local.store, outbox=local.outbox)
+
+
+def run_demo(config: Config, workspace: Path, now: datetime, console: Console | None = None) -> dict[str, int]:
+    """Run the demonstration; returns counts of what happened."""
+    console = console or Console()
+    tz = ZoneInfo(config.deadline.timezone)
+    period = demo_period(now)
+    if workspace.exists():
+        shutil.rmtree(workspace)
+    (workspace / "Maildir").mkdir(parents=True)
+    config = workspace_config(config, workspace, period)
+    engine = open_store(config)
+    source, transport = open_source(config.mailbox), open_outbox(config)
+    deliveries = plan_month(config, period, tz)
+    clock = datetime(period.year, period.month, 1, 8, tzinfo=tz)
+    digest_day = add_working_days(deadline(period), config.schedule.digest_working_days_after_deadline)
+    end = datetime(digest_day.year, digest_day.month, digest_day.day, 17, tzinfo=tz)
+    console.print(f"Lägesbild demo: {config.county.name}, {period}. Klockan stegas från {clock:%Y-%m-%d} "
+                  f"till {end:%Y-%m-%d}, två gånger om dagen.")
+    pending, delivered = list(deliveries), 0
+    with console.status("Arbetaren går igenom månaden …"):
+        while clock <= end:
+            while pending and pending[0].at <= clock:
+                _deliver(workspace / "Maildir", pending.pop(0), delivered)
+                delivered += 1
+            poll_once(source, engine, config, clock)
+            run_output_jobs(engine, config, clock)
+            send_due(engine, transport, config, clock)
+            clock += timedelta(hours=9) if clock.hour == 8 else timedelta(hours=15)
+    assert end - clock < timedelta(days=DIGEST_CATCH_UP_DAYS)
+    name, data = workbook_file(engine, config, period.year, end)
+    (workspace / name).write_bytes(data)
+    digest_path = workspace / f"digest-{period}.html"
+    digest_path.write_text(digest_file_html(make_digest(engine, config, period, end)), encoding="utf-8")
+    status = status_for(engine, config, period, end)
+    mails = sorted((workspace / "utskick").glob("*.eml"))
+    _print_summary(console, status, deliveries, workspace, name, digest_path, mails)
+    return {"delivered": delivered, "mails": len(mails), "missing": len(status["missing"]),
+            "late": len(status["late"]), "quarantined": status["quarantined"]}
+
+
+def _mail_kind(path: Path) -> str:
+    subject = str(email.message_from_bytes(path.read_bytes(), policy=policy.default)["Subject"])
+    for prefix, kind in (("Kvittens", "kvittenser"), ("Påminnelse", "påminnelser"), ("Sista dagen", "påminnelser"),
+                         ("Vi saknar", "påminnelser"), ("Sammanställning", "sammanställningar"),
+                         ("Signal", "signaler"), ("Karantän", "karantänbesked"),
+                         ("Lägesbilden kunde inte", "felsvar"), ("Lägesbild sociala risker", "månadsbrev")):
+        if subject.startswith(prefix):
+            return kind
+    return "övriga"
+
+
+_STATE_SV = {"on_time": "i tid", "late": "sen", "missing": "saknas", "pending": "väntas"}
+
+
+def _print_summary(console: Console, status: dict, deliveries: list[Delivery], workspace: Path,  # type: ignore[type-arg]
+                   workbook: str, digest: Path, mails: list[Path]) -> None:
+    table = Table(title=f"Inrapportering {status['period']} (sista dag {status['deadline']})", title_justify="left")
+    for column in ("Kommun", "Läge", "Inkom", "Version"):
+        table.add_column(column)
+    for m in status["municipalities"]:
+        table.add_row(m["name"], _STATE_SV.get(m["state"], m["state"]), (m["received_at"] or "")[:16],
+                      str(m["version"] or ""))
     console.print(table)
-    console.print(f"{correct} av {len(samples)} formulär lästes exakt som de fylldes i.")
-    console.print("Tomma blanketter: " + ", ".join(str(p) for p in blanks))
-    console.print(f"Inkomna formulär: {inbox}")
-    return correct
+    console.print("Det som hände: " + "; ".join(d.what for d in deliveries if ": i tid" not in d.what))
+    kinds = Counter(_mail_kind(path) for path in mails)
+    console.print(f"I karantän: {status['quarantined']}. Utskick: {len(mails)} e-brev ("
+                  + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) + ").")
+    console.print(f"\nLänets arbetsbok:      {workspace / workbook}")
+    console.print(f"Ledningens månadsbrev: {digest}")
+    console.print(f"Utskicken (.eml):      {workspace / 'utskick'}")
+    console.print(f"Konfigurationen:       {workspace / 'config.toml'}  (prova: lagesbild status --period "
+                  f"{status['period']} --config {workspace / 'config.toml'})")

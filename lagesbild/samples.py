@@ -8,6 +8,9 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
 
 import docx
 import openpyxl
@@ -51,8 +54,12 @@ def sample_answers(form: FormSpec, municipality: str, period: Period, seed: int 
     rng = random.Random(f"{municipality}-{period}-{seed}")
     answers = {}
     for q in form.questions:
-        comment = rng.choice(_COMMENTS.get(q.number, [""]))
         impact = rng.choices([1, 2, 3, 4, 5], weights=[40, 32, 18, 8, 2])[0] if q.impact else None
+        pool = _COMMENTS.get(q.number, [""])
+        # A calm month gets a calm comment, a worse one a comment that says what happened.
+        calm = [c for c in pool if c.startswith(("Lugnt", "Inga", "Inget"))]
+        busy = [c for c in pool if c not in calm] or pool
+        comment = rng.choice(calm if impact == 1 and calm else busy)
         answers[q.number] = Answer(impact, comment)
     return answers
 
@@ -110,3 +117,27 @@ def sample_forms(form: FormSpec, municipalities: list[str], period: Period) -> l
         filename = f"Lägesbild {month_name(period.month)} {period.year} {name}.{ext}"
         out.append(SampleForm(name, period, answers, filename, data))
     return out
+
+
+def sample_mail(sender: str, subject: str, body: str, attachments: list[tuple[str, bytes]], *,
+                message_id: str, date: datetime, headers: dict[str, str] | None = None) -> bytes:
+    """An e-mail as a municipality's mail program would send it (for the demonstration)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "lagesbild@lansstyrelsen-dalarna.example"
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id
+    msg["Date"] = format_datetime(date)
+    for name, value in (headers or {}).items():
+        msg[name] = value
+    msg.set_content(body)
+    for filename, data in attachments:
+        maintype, subtype = _CONTENT_TYPES.get(filename.rsplit(".", 1)[-1], ("application", "octet-stream"))
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+_CONTENT_TYPES = {
+    "docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+}
