@@ -131,6 +131,28 @@ def forms_cmd(out_dir: Path, municipality: str | None, period: str | None) -> No
         click.echo(str(path))
 
 
+@cli.command("doctor")
+@common_options
+@click.option("--only", multiple=True, type=click.Choice(["secrets", "mailbox", "outbox", "database", "templates",
+                                                          "county"]), help="Run only these groups of checks.")
+def doctor_cmd(only: tuple[str, ...]) -> None:
+    """Check the configuration, mailbox, outbox, database, templates and recipients; changes nothing.
+
+    One line per check says what is wrong and how to fix it. Exit 0 when all
+    pass (warnings allowed), 1 when a check failed, 2 when the configuration
+    cannot be read.
+
+    Example: lagesbild doctor --config /etc/lagesbild/config.toml
+    """
+    from lagesbild.doctor import exit_code, format_checks, run_doctor
+
+    ctx = _ctx()
+    # Not ctx.config(): a configuration that does not load is the doctor's to report.
+    checks = run_doctor(ctx.config_path, os.environ, ctx.now(), only=only)
+    click.echo(format_checks(checks))
+    raise SystemExit(exit_code(checks))
+
+
 @cli.command("demo")
 @common_options
 @click.option("--workspace", type=click.Path(path_type=Path), default=Path("lagesbild-demo"), show_default=True,

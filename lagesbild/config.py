@@ -113,6 +113,7 @@ class ScheduleConfig:
     compilation_deadline_hour: int = 16
     digest_working_days_after_deadline: int = 3
     digest_hour: int = 9
+    raw_message_days: int = 730
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,7 +388,8 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
         raise ConfigError(str(exc)) from exc
     c_t, d_t = table("compilation"), table("digest")
     schedule = ScheduleConfig(c_t.int("interval_hours", 1, 24 * 31), c_t.int("deadline_hour", 0, 23),
-                              d_t.int("working_days_after_deadline", 0, 20), d_t.int("hour", 0, 23))
+                              d_t.int("working_days_after_deadline", 0, 20), d_t.int("hour", 0, 23),
+                              table("retention").int("raw_message_days", 0, 36500))
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
                   outbox, limits, deadline, SecurityConfig(sec.bool("require_authentication")), groups,
                   stages, signals, schedule)

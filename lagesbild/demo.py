@@ -95,7 +95,8 @@ def plan_month(config: Config, period: Period, tz: ZoneInfo) -> list[Delivery]:
         when = at(day, rng.choice([9, 11, 14]))
         if i == 5:
             answers[2] = Answer(3, "Ärendet gäller en person med personnummer 19121212-1212.")
-            out.append(Delivery(when, form_mail(name, when, answers), f"{name}: personnummer i en kommentar, hålls för granskning"))
+            out.append(Delivery(when, form_mail(name, when, answers),
+                                f"{name}: personnummer i en kommentar, hålls för granskning"))
             continue
         if i == 7:
             broken = sample_mail(f"samordnare@{_domain(config, name)}", f"Lägesbild {period}", "Hej!",

@@ -178,3 +178,15 @@ def run_output_jobs(engine: Engine, config: Config, now: datetime) -> dict[str, 
     compilations = queue_compilation(engine, config, now)
     digests = queue_digest_if_due(engine, config, now)
     return {"reminders": len(plan.reminders), "compilations": len(compilations), "digests": len(digests)}
+
+
+def purge_old_messages(engine: Engine, config: Config, now: datetime) -> int:
+    """Delete the bytes of raw messages older than `[retention] raw_message_days` (0: keep)."""
+    days = config.schedule.raw_message_days
+    if days == 0:
+        return 0
+    with transaction(engine) as s:
+        purged = repo.purge_raw_before(s, config.county.code, now - timedelta(days=days))
+        if purged:
+            repo.audit(s, None, "retention", f"{purged} e-brev äldre än {days} dagar rensade", now)
+    return purged

@@ -70,6 +70,20 @@ def _outputs(config: Config) -> None:
         _log.warning("outputs could not run: %s", exc)
 
 
+def _retention(config: Config) -> None:
+    from lagesbild.jobs import purge_old_messages
+    from lagesbild.runtime import job_lock, open_store
+
+    now = datetime.now(ZoneInfo(config.deadline.timezone))
+    try:
+        engine = open_store(config)
+        with job_lock(engine, f"retention:{config.county.code}", now) as held:
+            if held and (purged := purge_old_messages(engine, config, now)):
+                _log.info("retention: %s raw messages purged", purged)
+    except LagesbildError as exc:
+        _log.warning("retention could not run: %s", exc)
+
+
 def _watch_mailbox(config: Config, scheduler: BlockingScheduler, stop: threading.Event) -> None:
     """Wake the ingest job when mail arrives (IMAP IDLE); quiet between arrivals."""
     from lagesbild.runtime import open_mailbox
@@ -99,6 +113,7 @@ def build_scheduler(config: Config) -> BlockingScheduler:
     # Reminders, compilations and digests: every quarter of an hour on the clock
     # (reminder stages fall due at whole hours); each is queued once however often this runs.
     scheduler.add_job(_outputs, "cron", minute="*/15", args=[config], id="outputs")
+    scheduler.add_job(_retention, "cron", hour=3, minute=30, args=[config], id="retention")
     return scheduler
 
 

@@ -235,3 +235,21 @@ def audit_trail(s: Session, raw_id: int | None = None) -> list[AuditView]:
         assert row.id is not None
         out.append(AuditView(row.id, row.raw_message_id, row.at, row.event, row.detail))
     return out
+
+
+def purge_raw_before(s: Session, county: str, before: datetime) -> int:
+    """Drop the stored bytes of messages received before `before`; the record stays.
+
+    What was filed (submissions, answers, the audit trail) is kept; only the
+    raw e-mail, with its attachments, goes. Returns how many were purged.
+    """
+    rows = s.exec(select(RawMessage).where(col(RawMessage.county) == county, col(RawMessage.received_at) < before,
+                                           col(RawMessage.size) > 0))
+    count = 0
+    for row in rows:
+        row.raw = b""
+        row.size = 0
+        s.add(row)
+        count += 1
+    s.flush()
+    return count

@@ -33,6 +33,7 @@ from store.messages import (
     insert_raw,
     known_refs,
     mark_moved,
+    purge_raw_before,
     quarantined,
     raw_messages,
     record_failure,
@@ -79,7 +80,7 @@ __all__ = [
     "answers_hash", "audit", "audit_trail", "backoff", "count_quarantined", "due_mail", "find_same_content",
     "get_mail", "get_message", "get_raw", "held_submissions", "insert_raw", "known_refs", "latest_submissions",
     "mark_moved", "release_withheld", "first_arrivals", "last_senders", "queued_keys", "latest_queued_at",
-    "versions_since",
+    "versions_since", "purge_raw_before",
     "mark_send_failed", "mark_sent", "queue_mail", "quarantined", "raw_messages", "record_failure",
     "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
 ]

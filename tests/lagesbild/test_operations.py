@@ -162,3 +162,30 @@ def _subject(path: Path) -> str:
     from email import policy
 
     return str(email.message_from_bytes(path.read_bytes(), policy=policy.default)["Subject"])
+
+
+def test_retention_deletes_old_raw_bytes_and_keeps_what_was_read(workspace: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import timedelta
+
+    from lagesbild.config import load_config
+    from lagesbild.jobs import purge_old_messages
+    from lagesbild.runtime import open_store
+    from store import repo
+    from store.db import transaction
+
+    deliver(workspace, mails.build_mail("samordnare@mora.se", "L", "x", [("m.docx", docx("Mora"), mails.DOCX_TYPE)]),
+            "1.M1P1.mx", when="2024-10-28T09:00:00+01:00")
+    deliver(workspace, mails.build_mail("samordnare@orsa.se", "L", "x", [("o.docx", docx("Orsa"), mails.DOCX_TYPE)]),
+            "2.M2P1.mx")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    config = load_config(workspace / "config.toml")
+    engine = open_store(config)
+    now = datetime.fromisoformat("2026-11-01T03:30:00+01:00")
+    assert purge_old_messages(engine, config, now) == 1
+    assert purge_old_messages(engine, config, now + timedelta(days=1)) == 0  # nothing twice
+    with transaction(engine) as s:
+        kept = {v.sender: raw for v, raw in repo.raw_messages(s)}
+    assert kept["samordnare@mora.se"] == b"" and kept["samordnare@orsa.se"]
+    code, out, _ = run(["export", "--period", "2026-10", "--json"], capsys)
+    assert sorted(e["municipality"] for e in json.loads(out)) == ["Mora", "Orsa"]
