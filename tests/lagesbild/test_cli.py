@@ -113,3 +113,13 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
     done = subprocess.run([sys.executable, "-m", "lagesbild", "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert "parse" in done.stdout and "forms" in done.stdout
+
+
+def test_the_configuration_reference_in_the_readme_is_generated_from_the_example() -> None:
+    from lagesbild.docs import END, START, config_reference
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index(START) + len(START):readme.index(END)].strip()
+    assert section == config_reference().strip(), "run: python -m lagesbild.docs, and paste it into README.md"
+    for key in ("first_period", "raw_message_days", "replies_per_sender_per_hour", "max_attempts"):
+        assert f"`{key}`" in section
