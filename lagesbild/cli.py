@@ -479,7 +479,13 @@ def reprocess_cmd(since: str | None) -> None:
     ctx = _ctx()
     config = ctx.config()
     start = parse_now(since) if since else None
-    report = reprocess(open_store(config), config, ctx.now(), start)
+    from outputs.console import ProgressBar
+
+    bar = ProgressBar("Läser om lagrade meddelanden")
+    try:
+        report = reprocess(open_store(config), config, ctx.now(), start, progress=bar)
+    finally:
+        bar.close()
     click.echo(f"{report.messages} messages: {report.new_versions} new versions, {report.newly_filed} newly filed, "
                f"{report.unchanged} unchanged")
 

@@ -127,7 +127,13 @@ def poll_and_send(config: Config, now: datetime) -> PollResult:
         with job_lock(engine, f"poll:{source.name}", now) as held:
             if not held:
                 return PollResult(locked_out=True)
-            report = poll_once(source, engine, config, now)
+            from outputs.console import ProgressBar
+
+            bar = ProgressBar("Läser meddelanden")
+            try:
+                report = poll_once(source, engine, config, now, progress=bar)
+            finally:
+                bar.close()
     finally:
         source.close()
     result.outcomes = dict(report.outcomes)

@@ -4,6 +4,7 @@ quarantined message, re-read stored messages with today's parsers."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -126,7 +127,8 @@ class ReprocessReport:
 
 
 def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | None = None,
-              parse: Parse = parse_isolated) -> ReprocessReport:
+              parse: Parse = parse_isolated,
+              progress: Callable[[int, int], None] | None = None) -> ReprocessReport:
     """Read every stored message again with today's parsers and file what changed.
 
     Nobody is mailed: a changed reading becomes a new version (flagged
@@ -142,6 +144,8 @@ def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | N
                   and v.county == config.county.code and v.mailbox != IMPORT_MAILBOX]
     for view, raw in stored:
         report.messages += 1
+        if progress is not None:
+            progress(report.messages, len(stored))
         message = read_message(raw)
         parsed = parse_message(message, config, parse)
         decision = decide(message, parsed, config, view.received_at, None)
@@ -152,6 +156,15 @@ def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | N
         with transaction(engine) as s:
             kinds = []
             for plan in decision.submissions:
+                latest = {v.municipality: v for v in
+                          repo.latest_submissions(s, config.county.code, plan.period_choice.period)}
+                current = latest.get(plan.municipality)
+                if current is not None and (current.raw_message_id != view.id
+                                            and current.received_at >= view.received_at):
+                    # A later message (a correction) stands; re-reading an older one
+                    # must not file its content over it.
+                    kinds.append("superseded")
+                    continue
                 result = _file(s, view.id, RawMail(ref, raw, view.received_at), plan, config, tz, grace)
                 kinds.append(str(result.kind))
             if view.outcome == Outcome.REJECTED:

@@ -83,8 +83,11 @@ def _authenticated(message: MailMessage) -> bool | None:
     return passes(message.auth, domain)
 
 
+Progress = Callable[[int, int], None]  # (done, total): for a progress bar on long runs
+
+
 def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
-              parse: Parse = parse_isolated) -> PollReport:
+              parse: Parse = parse_isolated, progress: Progress | None = None) -> PollReport:
     """Handle every message waiting in the mailbox once. Raises MailboxUnavailable or
     StoreUnavailable only when nothing could be done at all."""
     report = PollReport()
@@ -108,8 +111,10 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
             report.waiting += 1
         else:
             to_fetch.append(ref)
-    for raw in source.fetch(to_fetch):
+    for done, raw in enumerate(source.fetch(to_fetch), start=1):
         outcome = _handle_with_trap(raw, source, engine, config, now, parse, report)
+        if progress is not None:
+            progress(done, len(to_fetch))
         if outcome is None:
             report.claimed_elsewhere += 1
         else:

@@ -55,3 +55,35 @@ def print_status(status: dict[str, object], console: Console | None = None) -> N
     print_rows(f"Lägesbild {status['period']} – sista dag {status['deadline']}", rows,
                ["kommun", "läge", "inkom", "version"], console)
     (console or Console()).print(f"I karantän: {status['quarantined']}", markup=False)
+
+
+class ProgressBar:
+    """A progress bar on a terminal for long runs; silent when output is not a terminal."""
+
+    MIN_TOTAL = 50  # short runs finish before a bar is worth showing
+
+    def __init__(self, label: str, console: Console | None = None) -> None:
+        from rich.progress import Progress
+
+        self.console = console or Console(stderr=True)
+        self.label = label
+        self._progress: Progress | None = None
+        self._task: object = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.console.is_terminal or total < self.MIN_TOTAL:
+            return
+        if self._progress is None:
+            from rich.progress import Progress
+
+            self._progress = Progress(console=self.console, transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task(self.label, total=total)
+        self._progress.update(self._task, completed=done)  # type: ignore[arg-type]
+        if done >= total:
+            self.close()
+
+    def close(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None

@@ -189,3 +189,18 @@ def test_retention_deletes_old_raw_bytes_and_keeps_what_was_read(workspace: Path
     assert kept["samordnare@mora.se"] == b"" and kept["samordnare@orsa.se"]
     code, out, _ = run(["export", "--period", "2026-10", "--json"], capsys)
     assert sorted(e["municipality"] for e in json.loads(out)) == ["Mora", "Orsa"]
+
+
+def test_reprocessing_an_older_message_never_files_over_a_later_correction(
+        workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deliver(workspace, mails.build_mail("samordnare@mora.se", "Lägesbild", "Hej",
+                                        [("m.docx", docx("Mora"), mails.DOCX_TYPE)], message_id="<v1@mora.se>"),
+            "1.M1P1.mx", when="2026-10-27T09:00:00+01:00")
+    deliver(workspace, mails.build_mail("samordnare@mora.se", "Rättelse", "Hej",
+                                        [("m.docx", docx("Mora", seed=5), mails.DOCX_TYPE)], message_id="<v2@mora.se>"),
+            "2.M2P1.mx", when="2026-10-28T09:00:00+01:00")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    code, out, _ = run(["reprocess", "--now", "2026-11-01T10:00"], capsys)
+    assert out.startswith("2 messages: 0 new versions, 0 newly filed, 2 unchanged"), out
+    [entry] = json.loads(run(["export", "--period", "2026-10", "--json"], capsys)[1])
+    assert entry["version"] == 2
