@@ -12,17 +12,20 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), Non
 _QUOTES = dict.fromkeys(map(ord, "\u201c\u201d\u201e\u00ab\u00bb\u2033"), '"') | dict.fromkeys(
     map(ord, "\u2018\u2019\u201a\u2032"), "'"
 )
+_ONE_PASS = {**_DASHES, **_SPACES, **_INVISIBLE, **_QUOTES}
 _WS_RE = re.compile(r"[ ]+")
 
 
+@lru_cache(maxsize=32768)
 def clean(text: str) -> str:
     """Unify dashes, spaces, quotes and invisible characters; keep case and accents.
 
     Word and PDF exports use en dashes ("1–5"), non-breaking spaces and soft
     hyphens where people typed plain ones; readers compare after `clean`.
     """
-    text = unicodedata.normalize("NFC", text)
-    text = text.translate(_INVISIBLE).translate(_DASHES).translate(_SPACES).translate(_QUOTES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    text = text.translate(_ONE_PASS)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return "\n".join(_WS_RE.sub(" ", line).strip() for line in text.split("\n")).strip()
 
