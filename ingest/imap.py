@@ -17,6 +17,7 @@ import functools
 import imaplib
 import ipaddress
 import logging
+import re
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -60,18 +61,23 @@ class ImapUrl:
         return self.scheme == "imaps" or self.port == 993
 
 
+def _masked(url: str) -> str:
+    """The URL with any password replaced by *** (error messages never carry secrets)."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
+
+
 def parse_imap_url(url: str) -> ImapUrl:
     """Split an imap(s) URL; the user and folder may be percent-encoded ("%40" for "@")."""
     parts = urlsplit(url)
     if parts.scheme not in ("imap", "imaps") or not parts.hostname:
-        raise ConfigError(f"[mailbox] source: '{url}' must be imap://user@host:port/FOLDER")
+        raise ConfigError(f"[mailbox] source: '{_masked(url)}' must be imap://user@host:port/FOLDER")
     try:
         port = parts.port or (993 if parts.scheme == "imaps" else 143)
     except ValueError as exc:
-        raise ConfigError(f"[mailbox] source: '{url}' has a bad port") from exc
+        raise ConfigError(f"[mailbox] source: '{_masked(url)}' has a bad port") from exc
     user = unquote(parts.username or "")
     if not user:
-        raise ConfigError(f"[mailbox] source: '{url}' names no user (imap://user@host:port/FOLDER)")
+        raise ConfigError(f"[mailbox] source: '{_masked(url)}' names no user (imap://user@host:port/FOLDER)")
     folder = unquote(parts.path.strip("/")) or "INBOX"
     return ImapUrl(parts.scheme, user, parts.hostname, port, folder)
 

@@ -48,7 +48,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
-from email.errors import InvalidHeaderDefect, MessageError
+from email.errors import InvalidBase64LengthDefect, InvalidHeaderDefect, MessageError
 from html.parser import HTMLParser
 
 from ingest import tnef
@@ -701,7 +701,17 @@ def _payload(part: email.message.Message, walk: _Walk) -> bytes:
     except _EMAIL_ERRORS as exc:
         walk.problems.add(f"a part could not be decoded: {type(exc).__name__}")
         return b""
-    return data if isinstance(data, bytes) else b""
+    if not isinstance(data, bytes):
+        return b""
+    if any(isinstance(d, InvalidBase64LengthDefect) for d in getattr(part, "defects", ())):
+        # A base64 body cut off mid-quantum (a message truncated in transit) comes
+        # back from the standard library still encoded; the parser would then read
+        # the base64 letters as a text file. Decode the whole quanta that arrived,
+        # so the file is seen for what it is: a truncated file.
+        letters = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+        data = base64.b64decode(letters[: len(letters) // 4 * 4])
+        walk.problems.add("a base64 part was cut short; what arrived was decoded")
+    return data
 
 
 def _params(part: email.message.Message, problems: _Problems) -> _Params:

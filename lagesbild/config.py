@@ -103,6 +103,7 @@ class DeadlineConfig:
 @dataclass(frozen=True, slots=True)
 class SecurityConfig:
     require_authentication: bool
+    trusted_authserv_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,12 +206,19 @@ class _Table:
         """The value of the environment variable named by `key` (None when unset)."""
         var = self.str(key)
         if var and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
-            raise ConfigError(f"[{self.name}] {key}: must name an environment variable, got '{var}'")
+            # Never echo the value: it may be the secret itself, pasted in by mistake.
+            raise ConfigError(f"[{self.name}] {key}: must name an environment variable (letters, digits and _), "
+                              "not hold the secret itself")
         return os.environ.get(var) if var else None
 
 
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _DOMAIN_RE = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def mask_url(url: str) -> str:
+    """A URL with any password in it replaced by ***, for messages and logs."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def _resolve_path_url(value: str, scheme: str, base: Path) -> str:
@@ -236,7 +244,7 @@ def _check_source(url: str) -> None:
         return
     m = re.fullmatch(r"imaps?://(?:[^@/]+@)?[^/:]+(?::\d{1,5})?(?:/.*)?", url)
     if not m:
-        raise ConfigError(f"[mailbox] source: '{url}' must be maildir:PATH or imap://user@host:port/FOLDER")
+        raise ConfigError(f"[mailbox] source: '{mask_url(url)}' must be maildir:PATH or imap://user@host:port/FOLDER")
 
 
 def _check_transport(url: str) -> None:
@@ -244,13 +252,14 @@ def _check_transport(url: str) -> None:
         return
     if re.fullmatch(r"smtps?://[^/:]+(?::\d{1,5})?/?", url) or url.startswith("graph:"):
         return
-    raise ConfigError(f"[outbox] transport: '{url}' must be file:DIR, smtp://host:port, smtps://host:port or graph:")
+    raise ConfigError(f"[outbox] transport: '{mask_url(url)}' must be file:DIR, smtp://host:port, smtps://host:port "
+                      "or graph:")
 
 
 def _check_store(url: str) -> None:
     if url.startswith("sqlite:///") or url.startswith(("postgresql://", "postgresql+psycopg://")):
         return
-    raise ConfigError(f"[store] url: '{url}' must be sqlite:///PATH or postgresql+psycopg://user@host/db")
+    raise ConfigError(f"[store] url: '{mask_url(url)}' must be sqlite:///PATH or postgresql+psycopg://user@host/db")
 
 
 def _load_form(ref: str, base: Path) -> FormSpec:
@@ -363,7 +372,8 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     limits = Limits(max_file_bytes=p.int("max_file_mb", 1, 1024) * mb,
                     max_unzipped_bytes=p.int("max_unzipped_mb", 1, 4096) * mb,
                     seconds_per_file=float(p.int("seconds_per_file", 1, 600)),
-                    max_pdf_pages=p.int("max_pdf_pages", 1, 10000))
+                    max_pdf_pages=p.int("max_pdf_pages", 1, 10000),
+                    max_files_per_message=p.int("max_files_per_message", 1, 1000))
     d = table("deadline")
     tz = d.str("timezone")
     try:
@@ -390,9 +400,9 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     schedule = ScheduleConfig(c_t.int("interval_hours", 1, 24 * 31), c_t.int("deadline_hour", 0, 23),
                               d_t.int("working_days_after_deadline", 0, 20), d_t.int("hour", 0, 23),
                               table("retention").int("raw_message_days", 0, 36500))
+    security = SecurityConfig(sec.bool("require_authentication"), sec.strings("trusted_authserv_ids"))
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
-                  outbox, limits, deadline, SecurityConfig(sec.bool("require_authentication")), groups,
-                  stages, signals, schedule)
+                  outbox, limits, deadline, security, groups, stages, signals, schedule)
 
 
 def _groups(items: Any, municipalities: tuple[MunicipalityConfig, ...]) -> tuple[GroupConfig, ...]:

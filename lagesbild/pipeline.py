@@ -7,6 +7,10 @@ outbox), and the audit trail. Only after the commit is the message moved in
 the mailbox; a restart finds messages stored but not moved, and only moves
 them. A crash at any point therefore loses nothing and duplicates nothing.
 
+A message that comes back under a new key (a new UIDVALIDITY, a copy put
+back into the inbox) but is byte for byte one already handled is recorded as
+ignored and moved, never filed or answered again.
+
 A message that fails for a passing reason (the database or mailbox briefly
 away) is retried with growing pauses and parked in the error folder when it
 keeps failing; the worker never stops on one message.
@@ -33,10 +37,11 @@ from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, decide
 from lagesbild.errors import LagesbildError, MailboxUnavailable, StoreUnavailable
 from lagesbild.notify import queue_decision_mail, queue_parked_notice, queue_signals
 from lagesbild.sandbox import parse_isolated
+from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
 from parsers.personal import find_personal_data
-from parsers.result import Answer, Issue, ParseResult
+from parsers.result import Answer, Format, Issue, ParseResult
 from store import repo
 from store.db import transaction
 from store.errors import AlreadyClaimed
@@ -68,7 +73,13 @@ def _retry_delay(attempts: int) -> timedelta:
 def parse_message(message: MailMessage, config: Config, parse: Parse = parse_isolated) -> list[ParsedFile]:
     """Parse every attachment; when there is none, the body (a form pasted into the mail)."""
     form, limits = config.county.form, config.limits
-    parsed = [ParsedFile(a.filename, parse(a.content, a.filename, form, limits)) for a in message.attachments]
+    cap = limits.max_files_per_message
+    parsed = [ParsedFile(a.filename, parse(a.content, a.filename, form, limits)) for a in message.attachments[:cap]]
+    for a in message.attachments[cap:]:
+        # Not read at all: one message must not hold the worker for long.
+        note = Issue.error("file", f"Meddelandet har fler än {cap} bilagor; den här lästes inte. "
+                                   "Skicka lägesbilden i ett eget meddelande.")
+        parsed.append(ParsedFile(a.filename, blank_result(form, Format.UNKNOWN, [note])))
     if not parsed and message.body_text.strip():
         body = parse(message.body_text.encode("utf-8"), "meddelandetext.txt", form, limits)
         if not body.unreadable:
@@ -178,21 +189,50 @@ def _record_failure(raw: RawMail, engine: Engine, config: Config, now: datetime,
 
 def handle_message(raw: RawMail, engine: Engine, config: Config, now: datetime,
                    parse: Parse = parse_isolated) -> tuple[Outcome, int]:
-    """Read, parse, decide and record one message in one transaction. Returns its outcome and row id."""
+    """Read, parse, decide and record one message in one transaction. Returns its outcome and row id.
+
+    An exact copy of a message already handled (same Message-ID, same bytes)
+    under another key is recorded as ignored (never answered): see `_copy_of`.
+    """
     message = read_message(raw.raw)
-    parsed = parse_message(message, config, parse)
-    decision = decide(message, parsed, config, raw.received_at, _authenticated(message))
     sha = hashlib.sha256(raw.raw).hexdigest()
+    earlier = _copy_of(engine, message, sha)
+    decision = None
+    if earlier is None:
+        parsed = parse_message(message, config, parse)
+        decision = decide(message, parsed, config, raw.received_at, _authenticated(message))
     with transaction(engine) as s:
         row = repo.insert_raw(s, raw.ref, message_id=message.message_id, sha256=sha, sender=message.sender,
                               subject=message.subject, received_at=raw.received_at, raw=raw.raw,
                               county=config.county.code)
         repo.audit(s, row.id, "received", f"från {message.sender or 'okänd'}: {message.subject[:120]}", now)
+        if decision is None:
+            assert earlier is not None
+            reason = (f"kopia av meddelande {earlier.id}, som redan behandlats (samma Message-ID och innehåll); "
+                      "inget nytt svar skickas")
+            repo.set_outcome(s, row.id, Outcome.IGNORED, reason, municipality=earlier.municipality)
+            repo.audit(s, row.id, Outcome.IGNORED.value, reason, now)
+            return Outcome.IGNORED, row.id
         outcome = _record(s, row.id, raw, message, decision, config, now)
         repo.set_outcome(s, row.id, outcome, decision.reason or outcome.value,
                          municipality=decision.sender.municipality)
         repo.audit(s, row.id, outcome.value, decision.reason, now)
     return outcome, row.id
+
+
+def _copy_of(engine: Engine, message: MailMessage, sha: str) -> repo.RawMessageView | None:
+    """The earlier handled copy of this very mail, when it comes back under a new key.
+
+    A key (mailbox, UIDVALIDITY, UID) is new whenever the server gives the
+    folder a new UIDVALIDITY (a rebuilt index, a folder deleted and created
+    again, a move to another server) or a person copies a handled mail back
+    into the inbox. Without this, mail already answered would be filed and
+    answered again (paperless-ngx #8944 seen from the other side); a copy is
+    recognised by its Message-ID and the SHA-256 of its bytes, so a resend by
+    the municipality (a new Message-ID) is still handled as such.
+    """
+    with transaction(engine) as s:
+        return repo.find_same_content(s, message.message_id, sha)
 
 
 def _record(s: object, raw_id: int, raw: RawMail, message: MailMessage, decision: Decision, config: Config,

@@ -8,6 +8,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -28,6 +29,10 @@ from store.models import JobLock
 _log = logging.getLogger(__name__)
 
 _LOCK_NAME_MAX = 64  # job_lock.name is VARCHAR(64); PostgreSQL refuses longer names
+# The owners of the leases this process holds now. A lease of this process's whose owner is not
+# here was left behind when its release failed (the database was away): it is stale.
+_held: set[str] = set()
+_held_guard = threading.Lock()
 
 
 def open_store(config: Config) -> Engine:
@@ -78,11 +83,15 @@ def worker_id() -> str:
 
 
 def holder_gone(owner: str) -> bool:
-    """True only when `owner` was a process of this machine, boot and pid namespace that no longer runs.
+    """True only when `owner` was a process of this machine, boot and pid namespace that no longer runs,
+    or this process, in a lease it no longer holds (its release failed while the database was away).
 
     Anything else (another host, another container, an owner written by an
     older version, no /proc) is presumed alive: its lease must expire.
     """
+    if owner.rsplit(":", 1)[0] == worker_id():
+        with _held_guard:
+            return owner not in _held
     parts = owner.split(":")
     if len(parts) < 4 or not parts[1].isdigit() or not parts[2]:
         return False
@@ -111,7 +120,7 @@ def _take_over(s: Session, name: str, owner: str, now: datetime, ttl: timedelta)
     taken = s.execute(update(JobLock).where(JobLock.name == name, JobLock.owner == holder)  # type: ignore[arg-type]
                       .values(owner=owner, expires_at=now + ttl).execution_options(synchronize_session=False))
     if taken.rowcount == 1:  # type: ignore[attr-defined]
-        _log.warning("job lock %s: took over from %s, which no longer runs", name, holder)
+        _log.warning("job lock %s: took over from %s, which is gone", name, holder)
         return True
     return False  # another restarted worker took it first
 
@@ -126,11 +135,22 @@ def job_lock(engine: Engine, name: str, now: datetime, ttl: timedelta = timedelt
     """
     owner = f"{worker_id()}:{secrets.token_hex(4)}"
     key = lock_key(name)
-    with transaction(engine) as s:
-        held = repo.try_lock(s, key, owner, now, ttl) or _take_over(s, key, owner, now, ttl)
+    with _held_guard:
+        _held.add(owner)  # before the commit: no other thread of ours may take it for stale meanwhile
+    held = False
+    try:
+        with transaction(engine) as s:
+            got = repo.try_lock(s, key, owner, now, ttl) or _take_over(s, key, owner, now, ttl)
+        held = got  # only once committed
+    finally:
+        if not held:
+            with _held_guard:
+                _held.discard(owner)
     try:
         yield held
     finally:
         if held:
+            with _held_guard:
+                _held.discard(owner)
             with transaction(engine) as s:
                 repo.release_lock(s, key, owner)

@@ -21,7 +21,9 @@ _log = logging.getLogger(__name__)
 
 
 def warm_up() -> None:
-    """Import every reader now (before forking a child with a memory cap)."""
+    """Import every reader, the sniffer and the text reader now (before forking a child with a memory cap)."""
+    from parsers import sniff, text  # noqa: F401 - imported for their side effect: loaded once, shared by children
+
     _readers()
 
 

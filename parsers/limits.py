@@ -19,6 +19,7 @@ class Limits:
     max_pdf_pages: int = 50
     max_sheet_cells: int = 200_000
     seconds_per_file: float = 20.0
+    max_files_per_message: int = 20
     memory_bytes: int = 1024 * 1024 * 1024
 
 
