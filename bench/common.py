@@ -334,14 +334,31 @@ def _memory_kb(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-class TreeMemory:
-    """Samples the summed RSS and PSS of a process tree (default: this process) every `interval` s.
+def _peak_kb(pid: int) -> int:
+    """VmHWM: the peak RSS of a process's current program in kB (0 when gone)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
-    ru_maxrss is per process and counts the pages a forked child shares with
-    its parent again; the sampled PSS sum is what the whole tree held. The
-    sampler is a separate process, not a thread: lagesbild.sandbox forks only
-    from a single-threaded process (else it uses a fork server), and a
-    benchmark must not change which path production takes.
+
+class TreeMemory:
+    """Samples a process tree (default: this process) every `interval` s: the peak of the summed RSS
+    and PSS, and the largest peak RSS (VmHWM) of any one process in it.
+
+    Why not only ru_maxrss: it counts the pages a forked child shares with its
+    parent again, and a command started by a bigger process inherits that
+    process's peak (exec records the old address space's high-water mark:
+    /bin/true started by a 300 MB Python reports 313 MB). VmHWM is per program.
+    The sampled PSS sum is what the whole tree held. The sampler is a separate
+    process, not a thread: lagesbild.sandbox forks only from a single-threaded
+    process (else it uses a fork server), and a benchmark must not change
+    which path production takes. A parse child lives ~50 ms, so it may fall
+    between samples; its memory is mostly its parent's pages anyway.
     """
 
     def __init__(self, root: int | None = None, interval: float = 0.25, *, include_root: bool = True) -> None:
@@ -350,37 +367,47 @@ class TreeMemory:
         self.interval = interval
         self.peak_rss_kb = 0
         self.peak_pss_kb = 0
+        self.largest_kb = 0
         self._proc: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> TreeMemory:
         self._proc = subprocess.Popen([sys.executable, __file__, "sample-tree", str(self.root), str(self.interval),
-                                       "1" if self.include_root else "0"],
+                                       "1" if self.include_root else "0", "hwm"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         return self
 
     def __exit__(self, *_exc: object) -> None:
         assert self._proc is not None
         out, _ = self._proc.communicate("")  # EOF on stdin: print the peaks and stop
-        rss, pss = (int(v) for v in out.split())
-        self.peak_rss_kb, self.peak_pss_kb = rss, pss
+        self.peak_rss_kb, self.peak_pss_kb, self.largest_kb = (int(v) for v in out.split())
 
 
-def _sample_tree(root: int, interval: float, include_root: bool) -> None:
-    """The sampler process of TreeMemory: sample until stdin closes, then print "peak_rss peak_pss" (kB)."""
+def _sample_tree(root: int, interval: float, include_root: bool, hwm: bool) -> None:
+    """The sampler process of TreeMemory: sample until stdin closes, then print
+    "peak_rss peak_pss" and, with `hwm`, " largest_vmhwm" (kB)."""
     me = os.getpid()
-    peak_rss = peak_pss = 0
+    peak_rss = peak_pss = largest = 0
     done = threading.Event()
-    threading.Thread(target=lambda: (sys.stdin.read(), done.set()), daemon=True).start()
+
+    def wait_for_eof() -> None:
+        sys.stdin.read()
+        done.set()
+
+    threading.Thread(target=wait_for_eof, daemon=True).start()
     while True:
         rss = pss = 0
         for pid in _descendants(root):
             if pid != me and (include_root or pid != root):
                 r, p = _memory_kb(pid)
                 rss, pss = rss + r, pss + p
+                largest = max(largest, _peak_kb(pid))
         peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         if done.wait(interval):
             break
-    print(peak_rss, peak_pss)
+    if hwm:
+        print(peak_rss, peak_pss, largest)
+    else:
+        print(peak_rss, peak_pss)
 
 
 def cpu_seconds() -> float:
@@ -447,4 +474,4 @@ def chunked(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["sample-tree"]:
-    _sample_tree(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1")
+    _sample_tree(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4] == "1", sys.argv[5:6] == ["hwm"])

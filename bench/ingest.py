@@ -3,19 +3,26 @@
 Builds N mails (default 2,000), each a municipality's monthly .docx form
 (the municipalities of one county, default Västra Götaland's 49, over as
 many months as needed; see bench/common.py for how the forms are made),
-and runs one ingest cycle (`lagesbild.pipeline.poll_once`, exactly what
-`lagesbild poll --once` runs) over them on a fresh SQLite database:
+and runs one ingest cycle over them on a fresh SQLite database, each in a
+fresh process:
 
-  * with the production parse: each attachment in a forked, capped child (lagesbild.sandbox);
-  * with the parse in process (`parsers.parse_bytes`), for comparison.
+  * production: `lagesbild poll --once` itself (each attachment parsed in a
+    forked, capped child: lagesbild.sandbox; then the outbox is sent to a
+    file transport);
+  * comparison: `lagesbild.pipeline.poll_once` with the parse in process
+    (`parsers.parse_bytes`).
 
-The production run comes first, so that the parent has never parsed a form
-in process, as in `lagesbild poll` and `lagesbild run`. The baseline,
-measured in the same run on the same messages, is the mailbox alone: for
-the Maildir, listing it and reading every file (MaildirSource.list_refs and
-fetch); for IMAP, UID SEARCH and UID FETCH BODY.PEEK[] of every message in
-batches (ImapSource). The messages are loaded into Dovecot with IMAP APPEND
-(its rate is printed too).
+The baseline, measured in the same run on the same messages, is the mailbox
+alone: for the Maildir, listing it and reading every file
+(MaildirSource.list_refs and fetch); for IMAP, UID SEARCH and UID FETCH
+BODY.PEEK[] of every message in batches (ImapSource). The messages are
+loaded into Dovecot with IMAP APPEND (its rate is printed too).
+
+Last, it breaks one sandboxed parse down (a fresh process, 50 distinct forms
+per step): forking alone, the production parse, and what changes when the
+parent freezes its garbage collector, has the text reader imported, has
+parsed once; the parse in process; and the fork-server path that
+`lagesbild run` takes because it has other threads.
 
     python bench/ingest.py [--messages 2000] [--county 14] [--no-imap] [--no-maildir] [--keep DIR]
 """
@@ -38,6 +45,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (  # noqa: E402
+    LAGESBILD,
     FormFactory,
     Stopwatch,
     TreeMemory,
@@ -48,9 +56,9 @@ from common import (  # noqa: E402
     form_mail,
     machine_note,
     make_maildir,
-    maxrss_mb,
     months,
     received_for,
+    toml_text,
 )
 
 from lagesbild.pipeline import poll_once  # noqa: E402
@@ -83,39 +91,55 @@ def row(label: str, n: int, seconds: float, cpu: float, baseline: float | None, 
           f"cpu {cpu:7.1f} s {ratio}{extra}")
 
 
-def cycle(source_url: str, db: str, mode: str, county: str, expected: int) -> None:
-    """`ingest.py cycle ...`: one poll_once in this fresh process; prints its figures as JSON."""
+def cycle(config_path: str) -> None:
+    """`ingest.py cycle CONFIG`: poll_once with the parse in process, in this fresh process; prints the outcomes."""
+    from lagesbild.config import load_config
     from lagesbild.runtime import open_mailbox
 
-    data = county_data(county, source=source_url, store_url=f"sqlite:///{db}", outbox="file:/nonexistent",
-                       mailbox={"allow_plaintext_loopback": True, "password_env": "BENCH_IMAP_PASSWORD"})
-    config = county_config(data, Path(db).parent)
+    config = load_config(config_path)
     source = open_mailbox(config)
     engine = make_engine(config.store.url)
     migrate(engine)
-    with Stopwatch() as t:
-        report = poll_once(source, engine, config, NOW, parse=parse_isolated if mode == "isolated" else parse_bytes)
+    report = poll_once(source, engine, config, NOW, parse=parse_bytes)
     source.close()
-    own, children = maxrss_mb()
-    print(json.dumps({"seconds": t.seconds, "cpu": t.cpu, "machine": t.machine, "maxrss": own,
-                      "children_maxrss": children, "outcomes": dict(report.outcomes), "failures": report.failures[:3]}))
+    print(json.dumps({"outcomes": dict(report.outcomes), "failed": report.failed, "failures": report.failures[:3]}))
 
 
-def run_cycle(source_url: str, db: Path, mode: str, county: str, n: int, env: dict[str, str] | None = None,
+def run_cycle(source_url: str, work: Path, mode: str, county: str, n: int, env: dict[str, str] | None = None,
               ) -> tuple[float, float, str]:
-    """One ingest cycle in a fresh process (so every run starts as `lagesbild poll` does); (seconds, cpu, note)."""
-    command = [sys.executable, __file__, "cycle", source_url, str(db), mode, county, str(n)]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
-    with TreeMemory(proc.pid) as mem:
-        out, _ = proc.communicate()
+    """One ingest cycle in a fresh process on a fresh database; (seconds, cpu, note).
+
+    "isolated" is the production command itself, `lagesbild poll --once` (the parse in a forked child;
+    how fast that is depends on the state of the parent, so it is not imitated); "inprocess" is
+    poll_once with `parse_bytes` (`ingest.py cycle`). Time and CPU are the process's and its children's
+    as wait4 reports them (the time includes starting Python, about a second); the peak RSS is the
+    largest VmHWM sampled in the process tree (see common.TreeMemory for why not ru_maxrss)."""
+    name = f"{source_url.split(':', 1)[0]}-{mode}"
+    data = county_data(county, source=source_url, store_url=f"sqlite:///{work / (name + '.db')}",
+                       outbox=f"file:{work / (name + '-outbox')}",
+                       mailbox={"allow_plaintext_loopback": True, "password_env": "BENCH_IMAP_PASSWORD"})
+    county_config(data, work)
+    config = work / f"{name}.toml"
+    config.write_text(toml_text(data), encoding="utf-8")
+    if mode == "isolated":
+        command = [str(LAGESBILD), "poll", "--once", "--json", "--config", str(config), "--now", NOW.isoformat()]
+    else:
+        command = [sys.executable, __file__, "cycle", str(config)]
+    environ = {**{k: v for k, v in os.environ.items() if not k.startswith("LAGESBILD_")}, **(env or {})}
+    with open(work / f"{name}.log", "w", encoding="utf-8") as log, Stopwatch() as t:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environ)
+        with TreeMemory(proc.pid) as mem:
+            _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    out = (work / f"{name}.log").read_text(encoding="utf-8")
     if proc.returncode != 0:
-        raise SystemExit(f"ingest cycle failed ({proc.returncode}): {out}")
+        raise SystemExit(f"ingest cycle failed ({proc.returncode}): {out[-3000:]}")
     result = json.loads(out.strip().splitlines()[-1])
-    if result["outcomes"].get("stored", 0) != n:
-        raise SystemExit(f"expected {n} stored messages, got {result['outcomes']} {result['failures']}")
-    note = (f"  maxrss {result['maxrss']:.0f} MB (child {result['children_maxrss']:.0f} MB), "
-            f"tree PSS {mem.peak_pss_kb / 1024:.0f} MB; machine busy {result['machine']:.2f} cores")
-    return result["seconds"], result["cpu"], note
+    if result["outcomes"].get("stored", 0) != n or result["failed"]:
+        raise SystemExit(f"expected {n} stored messages, got {result}")
+    note = (f"  peak RSS {mem.largest_kb / 1024:.0f} MB, tree PSS {mem.peak_pss_kb / 1024:.0f} MB; "
+            f"machine busy {t.machine:.2f} cores")
+    return t.seconds, usage.ru_utime + usage.ru_stime, note
 
 
 def sandbox_breakdown(county: str) -> None:
@@ -156,22 +180,39 @@ def sandbox_breakdown(county: str) -> None:
             times.append((time.perf_counter() - start) * 1000)
         return statistics.median(times)
 
-    print("where a sandboxed parse's time goes (median ms per form over 50 distinct forms):")
-    print(f"  A fork and join a child that does nothing                        {noop_fork():6.1f}")
-    print(f"  B parse_isolated, parent as `lagesbild poll` leaves it (production) {median_ms(parse_isolated):6.1f}")
+    def show(label: str, value: float, extra: str = "") -> None:
+        print(f"  {label:72}{value:7.1f}{extra}")
+
+    print("where a sandboxed parse's time goes (median ms per form over 50 distinct forms; each step keeps "
+          "the ones above):")
+    show("A fork and join a child that does nothing", noop_fork())
+    counts = gc.get_count()
+    show("B parse_isolated, parent as `lagesbild poll` leaves it (production)", median_ms(parse_isolated),
+         f"   (the parent's gc counts: {counts})")
+    gc.freeze()  # the child no longer walks (and so copies) the parent's whole heap when it collects
+    show("C   gc.freeze() in the parent before forking", median_ms(parse_isolated))
     import parsers.sniff  # noqa: F401 - what a child imports on its first parse
     import parsers.text  # noqa: F401
-    print(f"  C   the parent had imported parsers.text and parsers.sniff         {median_ms(parse_isolated):6.1f}")
-    parse_bytes(docs[-1], "form.docx", form, limits)
-    print(f"  D   the parent had parsed one form in process (warm caches)       {median_ms(parse_isolated):6.1f}")
     gc.freeze()
-    print(f"  E   as D, and gc.freeze() before forking                          {median_ms(parse_isolated):6.1f}")
-    print(f"  F parse_bytes in process (warm)                                  {median_ms(parse_bytes):6.1f}")
+    show("D   the parent has imported parsers.text and parsers.sniff", median_ms(parse_isolated))
+    parse_bytes(docs[-1], "form.docx", form, limits)
+    gc.freeze()
+    show("E   the parent has parsed one form in process (warm caches)", median_ms(parse_isolated))
+    show("F parse_bytes in process (warm)", median_ms(parse_bytes))
+    gc.unfreeze()
+    # `lagesbild run` has other threads, so the sandbox uses a fork server, whose children run the
+    # main script again (multiprocessing's spawn preparation): make that the console script, as deployed.
+    main = sys.modules["__main__"]
+    main_file, main.__file__ = main.__file__, str(LAGESBILD)
     stop = threading.Event()
-    threading.Thread(target=stop.wait, daemon=True).start()  # as in `lagesbild run`: another thread runs
-    parse_isolated(docs[0], "form.docx", form, limits)  # starts the fork server
-    print(f"  G parse_isolated with another thread running (fork server path) {median_ms(parse_isolated):6.1f}")
-    stop.set()
+    threading.Thread(target=stop.wait, daemon=True).start()
+    try:
+        parse_isolated(docs[0], "form.docx", form, limits)  # starts the fork server
+        show("G parse_isolated with another thread running (fork server, `lagesbild run`)",
+             median_ms(parse_isolated))
+    finally:
+        stop.set()
+        main.__file__ = main_file
 
 
 def run_sandbox_breakdown(county: str) -> None:
@@ -181,7 +222,7 @@ def run_sandbox_breakdown(county: str) -> None:
         print(f"(sandbox breakdown failed: {proc.stderr[-2000:]})")
 
 
-MODES = (("isolated", "poll_once, parse in forked child"), ("inprocess", "poll_once, parse in process"))
+MODES = (("isolated", "lagesbild poll --once (production)"), ("inprocess", "poll_once, parse in process"))
 
 
 def bench_maildir(messages: list[tuple[str, bytes, datetime]], work: Path, county: str) -> None:
@@ -209,7 +250,7 @@ def bench_maildir(messages: list[tuple[str, bytes, datetime]], work: Path, count
     base = t.seconds
     row("baseline: list + read", n, t.seconds, t.cpu, None)
     for mode, label in MODES:
-        seconds, cpu, note = run_cycle(f"maildir:{fresh(mode)}", work / f"maildir-{mode}.db", mode, county, n)
+        seconds, cpu, note = run_cycle(f"maildir:{fresh(mode)}", work, mode, county, n)
         row(label, n, seconds, cpu, base, note)
 
 
@@ -246,7 +287,7 @@ def bench_imap(messages: list[tuple[str, bytes, datetime]], work: Path, county: 
         if total < sum(len(r) for _, r, _ in messages):
             raise SystemExit("IMAP FETCH returned fewer bytes than were appended")
         for mode, label in MODES:
-            seconds, cpu, note = run_cycle(server.url(mode), work / f"imap-{mode}.db", mode, county, n,
+            seconds, cpu, note = run_cycle(server.url(mode), work, mode, county, n,
                                            env={"BENCH_IMAP_PASSWORD": server.password})
             row(label, n, seconds, cpu, base, note)
 
@@ -262,8 +303,7 @@ def main() -> None:
         sandbox_breakdown(sys.argv[2])
         return
     if sys.argv[1:2] == ["cycle"]:
-        source_url, db, mode, county, expected = sys.argv[2:7]
-        cycle(source_url, db, mode, county, int(expected))
+        cycle(sys.argv[2])
         return
     opts = args.parse_args()
 

@@ -252,8 +252,11 @@ class ImapSource:
 
     def _idle(self, c: IMAPClient, timeout: float) -> bool:
         uidvalidity, uidnext = self._select(c, readonly=True)
-        if self._listed is None or self._listed != (uidvalidity, uidnext):
-            return True  # something changed since the last listing: no need to wait
+        seen, self._listed = self._listed, (uidvalidity, uidnext)
+        if seen is not None and seen != self._listed:
+            return True  # something changed since the last listing (or wake): no need to wait; said once
+        # A source that never listed (the worker's watcher) waits from now on. Answering True here,
+        # as before, made the watcher wake the ingest job in a tight loop instead of idling.
         deadline = time.monotonic() + max(timeout, 0.0)
         while (remaining := deadline - time.monotonic()) > 0:
             c.idle()

@@ -14,9 +14,9 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from ingest.open import open_source
 from ingest.source import MailSource
@@ -114,12 +114,12 @@ def _take_over(s: Session, name: str, owner: str, now: datetime, ttl: timedelta)
     Without this a restarted worker would wait for the dead one's lease to
     expire (`ttl`, 15 minutes) before it ingested or sent anything.
     """
-    holder = s.execute(select(JobLock.owner).where(JobLock.name == name)).scalar_one_or_none()  # type: ignore[arg-type]
+    holder = s.exec(select(JobLock.owner).where(col(JobLock.name) == name)).first()
     if holder is None or not holder_gone(holder):
         return False
-    taken = s.execute(update(JobLock).where(JobLock.name == name, JobLock.owner == holder)  # type: ignore[arg-type]
-                      .values(owner=owner, expires_at=now + ttl).execution_options(synchronize_session=False))
-    if taken.rowcount == 1:  # type: ignore[attr-defined]
+    taken = s.exec(update(JobLock).where(col(JobLock.name) == name, col(JobLock.owner) == holder)
+                   .values(owner=owner, expires_at=now + ttl).execution_options(synchronize_session=False))
+    if taken.rowcount == 1:
         _log.warning("job lock %s: took over from %s, which is gone", name, holder)
         return True
     return False  # another restarted worker took it first

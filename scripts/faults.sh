@@ -3,16 +3,17 @@
 # (SIGKILL trials on SQLite and PostgreSQL, Maildir and Dovecot, `poll --once` and `run`),
 # then a summary of trials, kills and duplicate mails per database.
 #
-#   bash scripts/faults.sh                 # 13 trials per cell: 4 cells x 13 = 52 per database
-#   FAULTS_TRIALS=25 bash scripts/faults.sh
+#   bash scripts/faults.sh                 # 13 kills per cell: 4 cells x 13 = 52 per database
+#   FAULTS_KILLS=25 bash scripts/faults.sh
 #   FAULTS_SEED=7 bash scripts/faults.sh -x  # other random kill moments; extra arguments go to pytest
+#   bash scripts/faults.sh -k "not test_long"  # the short run: every fault once, 2 kills per short cell
 #
 # Needs what ./run tests installs (Dovecot, PostgreSQL on 127.0.0.1:5432); the full-disk tests
 # need root (they mount a small tmpfs) and are skipped otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export FAULTS_TRIALS=${FAULTS_TRIALS:-13}
+export FAULTS_KILLS=${FAULTS_KILLS:-13}
 export FAULTS_SEED=${FAULTS_SEED:-2026}
 summary=$(mktemp "${TMPDIR:-/tmp}/lagesbild-faults.XXXXXX")
 trap 'rm -f "$summary"' EXIT

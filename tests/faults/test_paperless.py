@@ -162,13 +162,8 @@ def test_13175_a_handled_message_is_never_fetched_again(box: Box, smtp: tuple[in
 # --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("database", ["postgresql", "sqlite"])
-def test_9436_14042_overlapping_runs_import_each_mail_once(database: str, imap_server: DovecotServer,
-                                                           tmp_path: Path, smtp: tuple[int, F.SlowHandler],
-                                                           request: pytest.FixtureRequest) -> None:
-    """Three `lagesbild poll --once` and a `lagesbild run` started at the same moment on one mailbox
-    and one database: every mail stored, filed and answered once, each answer delivered once."""
-    url = sqlite_url(tmp_path / "lb.db") if database == "sqlite" else request.getfixturevalue("pg_schema")()
+def _overlapping_runs(database: str, imap_server: DovecotServer, tmp_path: Path, smtp: tuple[int, F.SlowHandler],
+                      url: str) -> None:
     folder = f"Overlap{database}"
     inbox = F.ImapInbox(imap_server, folder)
     batch = F.letters(14, f"overlap{database}")
@@ -184,6 +179,19 @@ def test_9436_14042_overlapping_runs_import_each_mail_once(database: str, imap_s
     finally:
         assert F.terminate(procs[3]) == 0
     F.verify(engine, inbox, batch, smtp[1].received, kills=0)
+
+
+def test_9436_14042_overlapping_runs_import_each_mail_once(imap_server: DovecotServer, tmp_path: Path,
+                                                           smtp: tuple[int, F.SlowHandler], pg_schema: Any) -> None:
+    """Three `lagesbild poll --once` and a `lagesbild run` started at the same moment on one mailbox
+    and one PostgreSQL database: every mail stored, filed and answered once, each answer delivered once."""
+    _overlapping_runs("postgresql", imap_server, tmp_path, smtp, pg_schema())
+
+
+def test_long_9436_14042_overlapping_runs_on_sqlite(imap_server: DovecotServer, tmp_path: Path,
+                                                    smtp: tuple[int, F.SlowHandler]) -> None:
+    """The same on SQLite, where BEGIN IMMEDIATE serialises the writers."""
+    _overlapping_runs("sqlite", imap_server, tmp_path, smtp, sqlite_url(tmp_path / "lb.db"))
 
 
 # --------------------------------------------------------------------------

@@ -95,7 +95,7 @@ def test_smtp_down_then_refusing_then_back_sends_each_mail_once(tmp_path: Path) 
 
 
 @pytest.mark.slow
-def test_worker_sends_deferred_mail_by_itself_when_smtp_returns(tmp_path: Path) -> None:
+def test_long_worker_sends_deferred_mail_by_itself_when_smtp_returns(tmp_path: Path) -> None:
     """`lagesbild run` with the SMTP server down for a while: it stores everything, defers the
     replies, and sends each once after the server is back (the first pause is a minute)."""
     inbox = F.MaildirInbox(tmp_path / "Maildir")
@@ -121,3 +121,29 @@ def test_worker_sends_deferred_mail_by_itself_when_smtp_returns(tmp_path: Path) 
         assert code == 0
         verdict = F.verify(engine, inbox, batch, handler.received, kills=0)
     assert verdict.duplicates == 0
+
+
+def test_the_idle_watcher_idles_and_wakes_the_worker(own_imap_server: DovecotServer, tmp_path: Path,
+                                                     smtp: tuple[int, F.SlowHandler]) -> None:
+    """`lagesbild run` on IMAP with IDLE: between arrivals it waits (no ingest cycles beyond the
+    interval), and a new mail is handled within seconds. Found by the overlapping-runs test: the
+    watcher's own connection had never listed the folder, so it reported "changed" at once, every time,
+    and woke the ingest job in a tight loop (thousands of skipped runs a minute); fixed in ingest/imap.py."""
+    inbox = F.ImapInbox(own_imap_server, "Idle")
+    ws = F.Workspace(tmp_path, own_imap_server.url("Idle"), sqlite_url(tmp_path / "lb.db"),
+                     f"smtp://127.0.0.1:{smtp[0]}", imap_password=own_imap_server.password, poll_interval=300)
+    engine = ws.engine()
+    log = tmp_path / "worker.log"
+    worker = ws.spawn("run")
+    try:
+        F.wait_for(lambda: " ingest: " in log.read_text(errors="replace"), 120, "the first ingest cycle")
+        time.sleep(6)
+        quiet = log.read_text(errors="replace")
+        assert quiet.count(" ingest: ") <= 2 and "skipped: maximum" not in quiet, "the worker does not idle"
+        lt = F.letter(0, "idlewake", "form")
+        inbox.deliver(lt.raw)
+        took = F.wait_for(lambda: len(smtp[1].received) == 1, 60, "the receipt of a mail that arrived")
+        assert took < 20, f"IDLE did not wake the worker ({took:.1f} s; the interval is 300 s)"
+    finally:
+        assert F.terminate(worker) == 0
+    F.verify(engine, inbox, [lt], smtp[1].received, kills=0)
