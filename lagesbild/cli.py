@@ -487,7 +487,11 @@ def reprocess_cmd(since: str | None) -> None:
     finally:
         bar.close()
     click.echo(f"{report.messages} messages: {report.new_versions} new versions, {report.newly_filed} newly filed, "
-               f"{report.unchanged} unchanged")
+               f"{report.unchanged} unchanged, {report.parked_handled} parked messages handled")
+    for failure in report.failures:
+        click.echo(f"not reprocessed (left as it was): message {failure}", err=True)
+    if report.failures:
+        raise SystemExit(1)
 
 
 @cli.command("run")

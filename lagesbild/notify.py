@@ -19,7 +19,7 @@ from lagesbild.config import Config
 from lagesbild.decide import Decision, PlannedSubmission
 from lagesbild.signals import match_signals
 from outputs.blank_forms import blank_form_filename, build_blank_docx, level_label
-from outputs.mail import envelope, to_bytes
+from outputs.mail import envelope, header_text, raw_header_values, to_bytes
 from outputs.notices import build_signal_notice
 from outputs.replies import (
     ReplyContext,
@@ -42,9 +42,9 @@ def queue_mail_once(s: Any, kind: str, dedupe_key: str, msg: Any, now: datetime,
                     related_raw_id: int | None = None) -> bool:
     """Queue `msg` unless a mail with the same dedupe key was ever queued; True when queued now."""
     _, recipients = envelope(msg)
-    cc = [addr.lower() for _, addr in getaddresses(msg.get_all("Cc", [])) if addr]
+    cc = [addr.lower() for _, addr in getaddresses(raw_header_values(msg, "Cc")) if addr]
     to = [r for r in recipients if r.lower() not in cc]
-    row = repo.queue_mail(s, kind=kind, dedupe_key=dedupe_key, to=to, cc=cc, subject=str(msg["Subject"]),
+    row = repo.queue_mail(s, kind=kind, dedupe_key=dedupe_key, to=to, cc=cc, subject=header_text(msg, "Subject"),
                           raw=to_bytes(msg), related_raw_id=related_raw_id, now=now)
     return row is not None
 

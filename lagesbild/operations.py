@@ -4,8 +4,8 @@ quarantined message, re-read stored messages with today's parsers."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,13 +16,14 @@ from ingest.route import PeriodChoice
 from ingest.source import MessageRef, Outcome, RawMail
 from lagesbild.config import Config
 from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, content_hash, decide
-from lagesbild.errors import ConfigError
+from lagesbild.errors import ConfigError, StoreUnavailable
 from lagesbild.notify import queue_decision_mail, queue_signals
-from lagesbild.pipeline import Parse, _file, parse_message
+from lagesbild.pipeline import Parse, Reading, _file, handle_message, parse_message, read_ahead
 from lagesbild.sandbox import parse_isolated
 from parsers.result import Period
 from store import repo
 from store.db import transaction
+from store.errors import AlreadyClaimed
 from store.views import SubmissionResult
 
 IMPORT_MAILBOX = "import"
@@ -124,6 +125,12 @@ class ReprocessReport:
     unchanged: int = 0
     new_versions: int = 0
     newly_filed: int = 0
+    parked_handled: int = 0  # parked after failing, now handled (and answered) as on arrival
+    failures: list[str] = field(default_factory=list)  # could not be read or filed now (left as they were)
+
+
+_REREAD = (Outcome.STORED, Outcome.CORRECTION, Outcome.DUPLICATE, Outcome.REJECTED, Outcome.FAILED)
+_BATCH = 100  # messages whose bytes are read from the store at once
 
 
 def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | None = None,
@@ -131,53 +138,97 @@ def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | N
               progress: Callable[[int, int], None] | None = None) -> ReprocessReport:
     """Read every stored message again with today's parsers and file what changed.
 
-    Nobody is mailed: a changed reading becomes a new version (flagged
-    "reprocessed"), a message that was rejected as unreadable and now reads
-    is filed. Quarantined, ignored and dropped messages stay as they are.
+    Nobody is mailed about a re-reading: a changed reading becomes a new
+    version (flagged "reprocessed"), a message that was rejected as unreadable
+    and now reads is filed. A message parked after failing (the database was
+    away, a parser crashed) was never answered: it is handled now exactly as
+    on arrival, receipt included (the parked notice tells staff to run this
+    after fixing the cause); it stays in the mailbox's error folder.
+    Quarantined, ignored and dropped messages stay as they are.
+
+    The forms are read on all cores (the reader pool) while this process files
+    them in order; the messages' bytes are read from the store in batches.
     """
     report = ReprocessReport()
     tz = ZoneInfo(config.deadline.timezone)
     grace = timedelta(minutes=config.deadline.grace_minutes)
     with transaction(engine) as s:
-        stored = [(v, raw) for v, raw in repo.raw_messages(s, since)
-                  if v.outcome in (Outcome.STORED, Outcome.CORRECTION, Outcome.DUPLICATE, Outcome.REJECTED)
-                  and v.county == config.county.code and v.mailbox != IMPORT_MAILBOX]
-    for view, raw in stored:
+        views = repo.kept_messages(s, config.county.code, _REREAD, since, exclude_mailbox=IMPORT_MAILBOX)
+
+    def stored_mail() -> Iterator[RawMail]:
+        for start in range(0, len(views), _BATCH):
+            batch = views[start:start + _BATCH]
+            with transaction(engine) as s:
+                found = repo.raw_bytes(s, [v.id for v in batch])
+            for v in batch:
+                yield RawMail(MessageRef(v.mailbox, v.uidvalidity, v.uid), found.get(v.id, b""), v.received_at)
+
+    for view, reading in zip(views, read_ahead(stored_mail(), config, parse), strict=True):
         report.messages += 1
         if progress is not None:
-            progress(report.messages, len(stored))
-        message = read_message(raw)
-        parsed = parse_message(message, config, parse)
-        decision = decide(message, parsed, config, view.received_at, None)
-        if decision.outcome is not Outcome.STORED:
-            report.unchanged += 1
-            continue
-        ref = MessageRef(view.mailbox, view.uidvalidity, view.uid)
-        with transaction(engine) as s:
-            kinds = []
-            for plan in decision.submissions:
-                latest = {v.municipality: v for v in
-                          repo.latest_submissions(s, config.county.code, plan.period_choice.period)}
-                current = latest.get(plan.municipality)
-                if current is not None and (current.raw_message_id != view.id
-                                            and current.received_at >= view.received_at):
-                    # A later message (a correction) stands; re-reading an older one
-                    # must not file its content over it.
-                    kinds.append("superseded")
-                    continue
-                result = _file(s, view.id, RawMail(ref, raw, view.received_at), plan, config, tz, grace)
-                kinds.append(str(result.kind))
-            if view.outcome == Outcome.REJECTED:
-                repo.set_outcome(s, view.id, Outcome.STORED, "läst vid ny behandling",
-                                 municipality=decision.sender.municipality)
-            repo.audit(s, view.id, "reprocessed", ", ".join(kinds), now)
-        if view.outcome == Outcome.REJECTED:
-            report.newly_filed += 1
-        elif any(k in ("correction", "new") for k in kinds):
-            report.new_versions += 1
-        else:
-            report.unchanged += 1
+            progress(report.messages, len(views))
+        try:
+            if view.outcome == Outcome.FAILED:
+                _handle_parked(view, reading, engine, config, now, report)
+            else:
+                _reread(view, reading, engine, config, now, tz, grace, report)
+        except StoreUnavailable:
+            raise  # nothing more can be done now; run it again later
+        except Exception as exc:  # noqa: BLE001 - one message must not stop the run; it stays as it was
+            report.failures.append(f"{view.id}: {type(exc).__name__}: {exc}")
+        finally:
+            reading.discard()
     return report
+
+
+def _handle_parked(view: repo.RawMessageView, reading: Reading, engine: Engine, config: Config, now: datetime,
+                   report: ReprocessReport) -> None:
+    try:
+        outcome, _ = handle_message(reading, engine, config, now)
+    except AlreadyClaimed:
+        report.unchanged += 1  # a worker is retrying it right now
+        return
+    except StoreUnavailable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one message must not stop the run; it stays parked
+        report.failures.append(f"{view.id}: {type(exc).__name__}: {exc}")
+        return
+    with transaction(engine) as s:
+        repo.audit(s, view.id, "reprocessed", f"parkerat meddelande behandlat: {outcome.value}", now)
+    report.parked_handled += 1
+
+
+def _reread(view: repo.RawMessageView, reading: Reading, engine: Engine, config: Config, now: datetime,
+            tz: ZoneInfo, grace: timedelta, report: ReprocessReport) -> None:
+    message = reading.message()
+    decision = decide(message, reading.files(), config, view.received_at, None)
+    if decision.outcome is not Outcome.STORED:
+        report.unchanged += 1
+        return
+    with transaction(engine) as s:
+        kinds = []
+        for plan in decision.submissions:
+            latest = repo.latest_arrival(s, config.county.code, plan.municipality, plan.period_choice.period)
+            if latest is not None and latest[0] != view.id and latest[1] >= view.received_at:
+                # A later message (a correction) stands; re-reading an older one
+                # must not file its content over it.
+                kinds.append("superseded")
+                continue
+            if latest is not None and latest[2] == plan.content_hash:
+                kinds.append("identical")  # what record_submission would say, without its reads
+                continue
+            result = _file(s, view.id, reading.raw, plan, config, tz, grace)
+            kinds.append(str(result.kind))
+        if view.outcome == Outcome.REJECTED:
+            repo.set_outcome(s, view.id, Outcome.STORED, "läst vid ny behandling",
+                             municipality=decision.sender.municipality)
+        repo.audit(s, view.id, "reprocessed", ", ".join(kinds), now)
+    if view.outcome == Outcome.REJECTED:
+        report.newly_filed += 1
+    elif any(k in ("correction", "new") for k in kinds):
+        report.new_versions += 1
+    else:
+        report.unchanged += 1
 
 
 def list_quarantined(engine: Engine, config: Config) -> list[dict[str, object]]:

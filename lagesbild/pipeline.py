@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -36,7 +36,7 @@ from lagesbild.config import Config
 from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, decide
 from lagesbild.errors import LagesbildError, MailboxUnavailable, StoreUnavailable
 from lagesbild.notify import queue_decision_mail, queue_parked_notice, queue_signals
-from lagesbild.sandbox import parse_isolated
+from lagesbild.sandbox import cpu_count, parse_isolated
 from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
@@ -72,19 +72,110 @@ def _retry_delay(attempts: int) -> timedelta:
 
 def parse_message(message: MailMessage, config: Config, parse: Parse = parse_isolated) -> list[ParsedFile]:
     """Parse every attachment; when there is none, the body (a form pasted into the mail)."""
+    return start_parsing(message, config, parse)()
+
+
+def start_parsing(message: MailMessage, config: Config, parse: Parse = parse_isolated,
+                  ) -> Callable[[], list[ParsedFile]]:
+    """Start reading the message's forms (on the reader pool: at once, on other cores); the handle
+    waits for them and gives what `parse_message` gives. A plain Parse function reads when called."""
     form, limits = config.county.form, config.limits
     cap = limits.max_files_per_message
-    parsed = [ParsedFile(a.filename, parse(a.content, a.filename, form, limits)) for a in message.attachments[:cap]]
-    for a in message.attachments[cap:]:
-        # Not read at all: one message must not hold the worker for long.
-        note = Issue.error("file", f"Meddelandet har fler än {cap} bilagor; den här lästes inte. "
-                                   "Skicka lägesbilden i ett eget meddelande.")
-        parsed.append(ParsedFile(a.filename, blank_result(form, Format.UNKNOWN, [note])))
-    if not parsed and message.body_text.strip():
-        body = parse(message.body_text.encode("utf-8"), "meddelandetext.txt", form, limits)
-        if not body.unreadable:
-            parsed.append(ParsedFile("meddelandetext", body, from_body=True))
-    return parsed
+    submit = getattr(parse, "submit", None)
+
+    def start(data: bytes, filename: str) -> Callable[[], ParseResult]:
+        if submit is not None:
+            handle: Callable[[], ParseResult] = submit(data, filename, form, limits)
+            return handle
+        return lambda: parse(data, filename, form, limits)
+
+    def cancel() -> None:
+        for handle in [h for _, h in files] + ([body] if body is not None else []):
+            if hasattr(handle, "cancel"):
+                handle.cancel()
+
+    files = [(a.filename, start(a.content, a.filename)) for a in message.attachments[:cap]]
+    body = None
+    if not files and message.body_text.strip():
+        body = start(message.body_text.encode("utf-8"), "meddelandetext.txt")
+
+    def finish() -> list[ParsedFile]:
+        parsed = [ParsedFile(name, handle()) for name, handle in files]
+        for a in message.attachments[cap:]:
+            # Not read at all: one message must not hold the worker for long.
+            note = Issue.error("file", f"Meddelandet har fler än {cap} bilagor; den här lästes inte. "
+                                       "Skicka lägesbilden i ett eget meddelande.")
+            parsed.append(ParsedFile(a.filename, blank_result(form, Format.UNKNOWN, [note])))
+        if body is not None:
+            result = body()
+            if not result.unreadable:
+                parsed.append(ParsedFile("meddelandetext", result, from_body=True))
+        return parsed
+
+    finish.cancel = cancel  # type: ignore[attr-defined]
+    return finish
+
+
+@dataclass(slots=True)
+class Reading:
+    """A message read from its bytes, its forms being read: `files()` waits for them.
+
+    Either may raise (a message the mail reader chokes on, a parser crash);
+    `handle_message` calls both inside the per-message trap."""
+
+    raw: RawMail
+    _message: MailMessage | None = None
+    _error: Exception | None = None
+    _files: Callable[[], list[ParsedFile]] | None = None
+
+    def message(self) -> MailMessage:
+        if self._error is not None:
+            raise self._error
+        assert self._message is not None
+        return self._message
+
+    def files(self) -> list[ParsedFile]:
+        self.message()
+        assert self._files is not None
+        files, self._files = self._files, None
+        return files()
+
+    def discard(self) -> None:
+        """The forms will not be asked for (a copy of a handled mail, a failure): stop reading them."""
+        if self._files is not None:
+            self._files.cancel()  # type: ignore[attr-defined]
+            self._files = None
+
+
+def start_reading(raw: RawMail, config: Config, parse: Parse = parse_isolated) -> Reading:
+    """Read the message and start reading its forms; never raises (see Reading)."""
+    try:
+        message = read_message(raw.raw)
+        return Reading(raw, message, None, start_parsing(message, config, parse))
+    except Exception as exc:  # noqa: BLE001 - kept for the message's own trap
+        return Reading(raw, None, exc)
+
+
+def read_ahead(raws: Iterable[RawMail], config: Config, parse: Parse = parse_isolated,
+               window: int | None = None) -> Iterator[Reading]:
+    """The messages in order, each one's forms started `window` messages before it is wanted.
+
+    With the reader pool the forms of the next messages are read on the other
+    cores while the caller files the current one; nothing is claimed or
+    recorded here, so a crash loses only reading work.
+    """
+    ahead = window if window is not None else (2 * cpu_count() if hasattr(parse, "submit") else 0)
+    pending: deque[Reading] = deque()
+    try:
+        for raw in raws:
+            pending.append(start_reading(raw, config, parse))
+            if len(pending) > ahead:
+                yield pending.popleft()
+        while pending:
+            yield pending.popleft()
+    finally:  # the caller stopped early (the mailbox went away): stop reading what is left
+        for reading in pending:
+            reading.discard()
 
 
 def _authenticated(message: MailMessage) -> bool | None:
@@ -122,8 +213,8 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
             report.waiting += 1
         else:
             to_fetch.append(ref)
-    for done, raw in enumerate(source.fetch(to_fetch), start=1):
-        outcome = _handle_with_trap(raw, source, engine, config, now, parse, report)
+    for done, reading in enumerate(read_ahead(source.fetch(to_fetch), config, parse), start=1):
+        outcome = _handle_with_trap(reading, source, engine, config, now, report)
         if progress is not None:
             progress(done, len(to_fetch))
         if outcome is None:
@@ -146,13 +237,14 @@ def _move(source: MailSource, engine: Engine, ref: MessageRef, folder: Folder, r
         repo.mark_moved(s, raw_id)
 
 
-def _handle_with_trap(raw: RawMail, source: MailSource, engine: Engine, config: Config, now: datetime,
-                      parse: Parse, report: PollReport) -> Outcome | None:
+def _handle_with_trap(reading: Reading, source: MailSource, engine: Engine, config: Config, now: datetime,
+                      report: PollReport) -> Outcome | None:
     """The one place that catches everything: a message never stops the worker.
 
     None means another worker claimed the message first (it files and moves it)."""
+    raw = reading.raw
     try:
-        outcome, raw_id = handle_message(raw, engine, config, now, parse)
+        outcome, raw_id = handle_message(reading, engine, config, now)
     except AlreadyClaimed:
         return None  # another worker holds it, and moves it
     except Exception as exc:  # noqa: BLE001 - the per-message trap (see module docstring)
@@ -161,6 +253,8 @@ def _handle_with_trap(raw: RawMail, source: MailSource, engine: Engine, config: 
         _log.warning("message %s failed: %s", raw.ref.uid, reason)
         _record_failure(raw, engine, config, now, reason, source)
         return Outcome.FAILED
+    finally:
+        reading.discard()
     try:
         _move(source, engine, raw.ref, FOLDER_FOR[outcome], raw_id)
     except (MailboxUnavailable, StoreUnavailable) as exc:
@@ -187,19 +281,22 @@ def _record_failure(raw: RawMail, engine: Engine, config: Config, now: datetime,
         _log.warning("could not record the failure of %s: %s", raw.ref.uid, exc)
 
 
-def handle_message(raw: RawMail, engine: Engine, config: Config, now: datetime,
+def handle_message(raw: RawMail | Reading, engine: Engine, config: Config, now: datetime,
                    parse: Parse = parse_isolated) -> tuple[Outcome, int]:
     """Read, parse, decide and record one message in one transaction. Returns its outcome and row id.
 
+    `raw` may be a Reading whose forms are already being read (see read_ahead).
     An exact copy of a message already handled (same Message-ID, same bytes)
     under another key is recorded as ignored (never answered): see `_copy_of`.
     """
-    message = read_message(raw.raw)
+    reading = raw if isinstance(raw, Reading) else start_reading(raw, config, parse)
+    raw = reading.raw
+    message = reading.message()
     sha = hashlib.sha256(raw.raw).hexdigest()
     earlier = _copy_of(engine, message, sha)
     decision = None
     if earlier is None:
-        parsed = parse_message(message, config, parse)
+        parsed = reading.files()
         decision = decide(message, parsed, config, raw.received_at, _authenticated(message))
     with transaction(engine) as s:
         row = repo.insert_raw(s, raw.ref, message_id=message.message_id, sha256=sha, sender=message.sender,

@@ -23,7 +23,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from outputs.blank_forms import SWEDISH_MONTHS
-from outputs.mail import AUTO_GENERATED, address_header, attach, clean_header_text, new_message, set_body
+from outputs.mail import AUTO_GENERATED, address_header, attach, clean_header_text, new_message, set_addresses, set_body
 from outputs.replies import ReplyContext, month_text, render
 from outputs.replies import excerpt as shorten
 from parsers.personal import redact
@@ -70,9 +70,9 @@ def _new(ctx: ReplyContext, *, to: Sequence[str], subject: str, now: datetime, c
     msg = new_message(sender_name=ctx.sender_name, sender_address=ctx.mailbox_address, to=list(to),
                       subject=subject, now=now, auto_submitted=AUTO_GENERATED)
     if cc:
-        msg["Cc"] = [address_header(a) for a in cc]
+        set_addresses(msg, "Cc", [address_header(a) for a in cc])
     if reply_to:
-        msg["Reply-To"] = [address_header(a) for a in reply_to]
+        set_addresses(msg, "Reply-To", [address_header(a) for a in reply_to])
     return msg
 
 

@@ -205,6 +205,31 @@ def raw_messages(s: Session, since: datetime | None = None) -> Iterator[tuple[Ra
         s.expunge(row)  # keep memory flat over a long history
 
 
+def kept_messages(s: Session, county: str, outcomes: Iterable[Outcome], since: datetime | None = None,
+                  exclude_mailbox: str | None = None) -> list[RawMessageView]:
+    """The kept messages of `county` with one of `outcomes`, oldest first, without their bytes
+    (fetch those in batches with `raw_bytes`); for reprocessing."""
+    query = select(RawMessage).options(defer(_RAW_BYTES)).where(
+        col(RawMessage.raw).is_not(None), col(RawMessage.county) == county,
+        col(RawMessage.outcome).in_(list(outcomes))).order_by(col(RawMessage.received_at), col(RawMessage.id))
+    if since is not None:
+        query = query.where(col(RawMessage.received_at) >= since)
+    if exclude_mailbox is not None:
+        query = query.where(col(RawMessage.mailbox) != exclude_mailbox)
+    return [_raw_view(row) for row in s.exec(query)]
+
+
+def raw_bytes(s: Session, ids: Iterable[int]) -> dict[int, bytes]:
+    """The kept bytes of these messages by id (a purged message is missing)."""
+    out: dict[int, bytes] = {}
+    for chunk in chunks(list(ids)):
+        query = select(RawMessage.id, _RAW_BYTES).where(col(RawMessage.id).in_(chunk), col(RawMessage.raw).is_not(None))
+        for raw_id, raw in s.exec(query):
+            assert raw_id is not None and raw is not None
+            out[raw_id] = raw
+    return out
+
+
 def quarantined(s: Session, county: str) -> list[RawMessageView]:
     """Messages for `county` waiting in quarantine, oldest first."""
     query = select(RawMessage).options(defer(_RAW_BYTES)).where(

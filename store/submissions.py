@@ -151,6 +151,17 @@ def latest_submissions(s: Session, county: str, period: Period | str) -> list[Su
     return _latest_views(s, rows)
 
 
+def latest_arrival(s: Session, county: str, municipality: str, period: Period | str,
+                   ) -> tuple[int, datetime, str] | None:
+    """(raw message id, received at, content hash) of the latest version of one municipality's
+    report for a period; None when there is none."""
+    period_text = str(period if isinstance(period, Period) else Period.parse(period))
+    row = s.exec(select(Submission.raw_message_id, Submission.received_at, Submission.content_hash).where(
+        col(Submission.county) == county, col(Submission.municipality) == municipality,
+        col(Submission.period) == period_text).order_by(col(Submission.version).desc())).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 def submissions_for_year(s: Session, county: str, year: int) -> list[SubmissionView]:
     """The latest version per municipality and month of `year`, by municipality then month."""
     rows = s.exec(select(Submission).where(

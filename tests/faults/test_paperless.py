@@ -279,10 +279,10 @@ def test_8329_a_parked_mail_put_back_in_the_inbox_is_handled(box: Box, smtp: tup
     assert len(receipts) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="lagesbild reprocess skips parked (failed) messages, although the parked "
-                   "notice tells staff to run it (lagesbild/operations.py, lagesbild/notify.py): for the lead")
-def test_8329_a_parked_mail_is_filed_by_reprocess_as_staff_are_told(box: Box) -> None:
-    """The parked notice says: fix the cause and run `lagesbild reprocess`. Doing so must file the report."""
+def test_8329_a_parked_mail_is_filed_by_reprocess_as_staff_are_told(box: Box, smtp: tuple[int, F.SlowHandler]) -> None:
+    """The parked notice says: fix the cause and run `lagesbild reprocess`. Doing so files the report and
+    queues the receipt the sender never got; a second run changes nothing."""
+    from lagesbild.commands import poll_and_send
     from lagesbild.operations import reprocess
 
     lt = F.letter(0, "p8329reprocess", "form")
@@ -292,5 +292,13 @@ def test_8329_a_parked_mail_is_filed_by_reprocess_as_staff_are_told(box: Box) ->
         box.poll(minutes)
     assert box.inbox.where()["Fel"][lt.message_id] == 1
     F.allow_writes(box.engine, "submission")
-    reprocess(box.engine, box.config, at(60))
+    report = reprocess(box.engine, box.config, at(60))
+    assert report.parked_handled == 1 and not report.failures
     assert len(F.rows(box.engine, "SELECT id FROM submission")) == 1, "the parked report was never filed"
+    assert [r.outcome for r in box.raw_rows()] == ["stored"]
+    poll_and_send(box.config, at(61))  # sends what reprocess queued
+    receipts = [F.read_eml(r.data) for r in smtp[1].received if "Kvittens" in str(F.read_eml(r.data)["Subject"])]
+    assert len(receipts) == 1 and receipts[0]["To"] == F.read_eml(lt.raw)["From"]
+    again = reprocess(box.engine, box.config, at(62))
+    assert again.parked_handled == 0 and again.unchanged == 1
+    assert len(F.rows(box.engine, "SELECT id FROM submission")) == 1

@@ -11,8 +11,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+from lagesbild import sandbox
 from lagesbild.samples import sample_answers, template_docx
-from lagesbild.sandbox import parse_isolated
+from lagesbild.sandbox import ParserCrashed, ReaderPool, parse_isolated
 from parsers.form import default_form
 from parsers.limits import Limits
 from parsers.result import Period
@@ -80,7 +83,10 @@ RELS = (
 
 _MEMORY_CHECK = """
 import dataclasses, sys
-from lagesbild.sandbox import parse_isolated
+import pytest
+
+from lagesbild import sandbox
+from lagesbild.sandbox import ParserCrashed, ReaderPool, parse_isolated
 from parsers.form import default_form
 from parsers.limits import Limits
 from tests.lagesbild.test_sandbox import _big_docx, _virtual_size
@@ -100,3 +106,93 @@ def test_a_file_over_the_memory_limit_is_refused_with_a_file_error() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("unreadable"), done.stdout
     assert "minne" in done.stdout
+
+
+# ---------------------------------------------------------------- the reader pool
+
+
+def _reader_pids(pool: ReaderPool) -> set[int]:
+    return {r.process.pid for r in pool._readers}
+
+
+def test_readers_are_reused_across_files_and_answer_in_any_order_asked() -> None:
+    pool = ReaderPool(Limits().memory_bytes, workers=2)
+    try:
+        names = ["Mora", "Falun", "Leksand", "Rättvik", "Orsa"]
+        handles = [pool.submit(template_docx(FORM, n, PERIOD, sample_answers(FORM, n, PERIOD)), f"{n}.docx",
+                               FORM, Limits()) for n in names]
+        readers = _reader_pids(pool)
+        assert len(readers) == 2, "both readers start at once for work waiting"
+        results = [handles[i]() for i in (4, 0, 3, 1, 2)]  # asked for out of order
+        assert [r.municipality for r in results] == ["Orsa", "Mora", "Rättvik", "Falun", "Leksand"]
+        assert _reader_pids(pool) == readers, "a reader was replaced without cause"
+    finally:
+        pool.close()
+    assert not pool._readers
+
+
+def test_a_reader_over_its_time_is_killed_and_replaced_and_the_next_file_reads() -> None:
+    pool = ReaderPool(Limits().memory_bytes, workers=1)
+    try:
+        slow = dataclasses.replace(Limits(), seconds_per_file=0.0005)
+        timed_out = pool.parse(_docx(), "Mora.docx", FORM, slow)
+        assert timed_out.unreadable and "för lång tid" in timed_out.issues[0].message
+        first = pool._readers[0].process if pool._readers else None
+        result = pool.parse(_docx(), "Mora.docx", FORM, Limits())
+        assert result.municipality == "Mora" and not result.unreadable
+        assert first is None or not first.is_alive()
+    finally:
+        pool.close()
+
+
+def test_a_reader_that_dies_mid_file_gives_a_file_error_and_the_pool_goes_on() -> None:
+    pool = ReaderPool(Limits().memory_bytes, workers=1)
+    try:
+        pool.parse(_docx(), "Mora.docx", FORM, Limits())  # a reader is up
+        handle = pool.submit(_big_docx(40_000), "stor.docx", FORM, Limits())
+        reader = pool._readers[0]
+        reader.process.kill()  # as the kernel's OOM killer would
+        died = handle()
+        assert died.unreadable and "minne" in died.issues[0].message
+        assert pool.parse(_docx(), "Mora.docx", FORM, Limits()).municipality == "Mora"
+        assert reader not in pool._readers
+    finally:
+        pool.close()
+
+
+def test_a_cancelled_file_is_never_delivered_and_leaves_nothing_behind() -> None:
+    pool = ReaderPool(Limits().memory_bytes, workers=1)
+    try:
+        running = pool.submit(_docx(), "a.docx", FORM, Limits())
+        queued = pool.submit(_docx(), "b.docx", FORM, Limits())
+        queued.cancel()
+        running.cancel()
+        assert pool.parse(_docx(), "Mora.docx", FORM, Limits()).municipality == "Mora"
+        assert not pool._results and not pool._queue and not pool._dropped and not pool._forms
+    finally:
+        pool.close()
+
+
+def test_a_reader_is_replaced_after_its_share_of_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox, "RECYCLE_AFTER", 2)
+    pool = ReaderPool(Limits().memory_bytes, workers=1)
+    try:
+        seen = []
+        for _ in range(5):
+            pool.parse(_docx(), "Mora.docx", FORM, Limits())
+            seen.append(_reader_pids(pool))
+        assert len(set().union(*seen)) == 3, "five files at two a reader need three readers"
+        assert seen[1] == set() and seen[0] != seen[2] != seen[4], "a reader stops as soon as it served two files"
+    finally:
+        pool.close()
+
+
+def test_a_parser_crash_is_raised_for_that_file_only() -> None:
+    pool = ReaderPool(Limits().memory_bytes, workers=1)
+    try:
+        broken = dataclasses.replace(FORM, questions=None)  # type: ignore[arg-type] # the parser's own fault
+        with pytest.raises(ParserCrashed):
+            pool.parse(_docx(), "Mora.docx", broken, Limits())
+        assert pool.parse(_docx(), "Mora.docx", FORM, Limits()).municipality == "Mora"
+    finally:
+        pool.close()
