@@ -15,6 +15,9 @@ time (one worker per county, as deployed; default 2 = this machine's cores):
   1. ingest:    lagesbild poll --once --json --config COUNTY.toml --now 2026-11-20T12:00
   2. reprocess: lagesbild reprocess --config COUNTY.toml --now 2026-11-21T12:00
 
+(Ingest files every mail; only October's are answered: the rest are older
+than `[outbox] max_reply_age_days`, as an archive loaded at the first start.)
+
 and the benchmark prints each phase's wall time, CPU time, messages per
 second, the peak resident memory of any one process (VmHWM, sampled every
 0.25 s; ru_maxrss from wait4 is printed too, but a command inherits its

@@ -18,11 +18,11 @@ alone: for the Maildir, listing it and reading every file
 BODY.PEEK[] of every message in batches (ImapSource). The messages are
 loaded into Dovecot with IMAP APPEND (its rate is printed too).
 
-Last, it breaks one sandboxed parse down (a fresh process, 50 distinct forms
-per step): forking alone, the production parse, and what changes when the
-parent freezes its garbage collector, has the text reader imported, has
-parsed once; the parse in process; and the fork-server path that
-`lagesbild run` takes because it has other threads.
+Last, it breaks reading one form under the caps down (a fresh process, 50
+distinct forms per line): forking alone; a fresh forked child per file (the
+sandbox before the reader pool, for before/after); one long-lived reader;
+the parse in process (the floor); all readers with a batch submitted; and
+the fork-server path that `lagesbild run` takes because it has other threads.
 
     python bench/ingest.py [--messages 2000] [--county 14] [--no-imap] [--no-maildir] [--keep DIR]
 """
@@ -62,7 +62,6 @@ from common import (  # noqa: E402
 )
 
 from lagesbild.pipeline import poll_once  # noqa: E402
-from lagesbild.sandbox import parse_isolated  # noqa: E402
 from parsers import parse_bytes  # noqa: E402
 from parsers.result import Period  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
@@ -142,16 +141,36 @@ def run_cycle(source_url: str, work: Path, mode: str, county: str, n: int, env: 
     return t.seconds, usage.ru_utime + usage.ru_stime, note
 
 
+def _fork_per_file(data: bytes, filename: str, form: Any, limits: Any) -> Any:
+    """The sandbox as it was before the reader pool: a fresh forked, capped child for every file."""
+    import multiprocessing
+    import resource
+
+    def child(conn: Any) -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        conn.send(parse_bytes(data, filename, form, limits))
+        conn.close()
+
+    ctx = multiprocessing.get_context("fork")
+    parent, end = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=child, args=(end,), daemon=True)
+    proc.start()
+    end.close()
+    result = parent.recv() if parent.poll(limits.seconds_per_file) else None
+    proc.join()
+    return result
+
+
 def sandbox_breakdown(county: str) -> None:
-    """`ingest.py sandbox`: where one sandboxed parse's time goes, in a fresh process set up as
-    `lagesbild poll` is (configuration loaded, nothing parsed in process yet). Each step changes the
-    parent's state, then times 50 distinct forms (median ms)."""
-    import gc
+    """`ingest.py sandbox`: what reading one form under the caps costs, in a fresh process set up as
+    `lagesbild poll` is. Each line times 50 distinct forms (median ms per form, or wall ms per form
+    for a batch)."""
     import multiprocessing
     import statistics
     import threading
 
     import lagesbild.pipeline  # noqa: F401 - imported by the command line before it parses
+    from lagesbild.sandbox import ReaderPool, cpu_count
     from parsers.municipality import load_registry
 
     config = county_config(county_data(county, source="maildir:/nonexistent", store_url="sqlite:////nonexistent",
@@ -170,6 +189,14 @@ def sandbox_breakdown(county: str) -> None:
             times.append((time.perf_counter() - start) * 1000)
         return statistics.median(times)
 
+    def batch_ms(pool: ReaderPool) -> float:
+        batch = next(batches)
+        start = time.perf_counter()
+        handles = [pool.submit(data, "form.docx", form, limits) for data in batch]
+        for handle in handles:
+            handle()
+        return (time.perf_counter() - start) * 1000 / len(batch)
+
     def noop_fork() -> float:
         ctx, times = multiprocessing.get_context("fork"), []
         for _ in range(30):
@@ -180,36 +207,36 @@ def sandbox_breakdown(county: str) -> None:
             times.append((time.perf_counter() - start) * 1000)
         return statistics.median(times)
 
-    def show(label: str, value: float, extra: str = "") -> None:
-        print(f"  {label:72}{value:7.1f}{extra}")
+    def show(label: str, value: float) -> None:
+        print(f"  {label:78}{value:7.1f}")
 
-    print("where a sandboxed parse's time goes (median ms per form over 50 distinct forms; each step keeps "
-          "the ones above):")
+    print("what reading one form under the caps costs (ms per form, 50 distinct forms a line):")
     show("A fork and join a child that does nothing", noop_fork())
-    counts = gc.get_count()
-    show("B parse_isolated, parent as `lagesbild poll` leaves it (production)", median_ms(parse_isolated),
-         f"   (the parent's gc counts: {counts})")
-    gc.freeze()  # the child no longer walks (and so copies) the parent's whole heap when it collects
-    show("C   gc.freeze() in the parent before forking", median_ms(parse_isolated))
-    import parsers.sniff  # noqa: F401 - what a child imports on its first parse
-    import parsers.text  # noqa: F401
-    gc.freeze()
-    show("D   the parent has imported parsers.text and parsers.sniff", median_ms(parse_isolated))
-    parse_bytes(docs[-1], "form.docx", form, limits)
-    gc.freeze()
-    show("E   the parent has parsed one form in process (warm caches)", median_ms(parse_isolated))
-    show("F parse_bytes in process (warm)", median_ms(parse_bytes))
-    gc.unfreeze()
-    # `lagesbild run` has other threads, so the sandbox uses a fork server, whose children run the
+    show("B a forked, capped child per file (the sandbox before the reader pool)", median_ms(_fork_per_file))
+    one = ReaderPool(limits.memory_bytes, workers=1)
+    one.parse(docs[-1], "form.docx", form, limits)  # the reader is up
+    show("C one long-lived reader, one file at a time (parse + hand-over)", median_ms(one.parse))
+    one.close()
+    show("D parse_bytes in process (no caps: the floor for C)", median_ms(parse_bytes))
+    pool = ReaderPool(limits.memory_bytes)
+    pool.parse(docs[-1], "form.docx", form, limits)
+    show(f"E {pool.workers} readers, 50 files submitted at once (wall ms per file; `reprocess`)", batch_ms(pool))
+    pool.close()
+    # `lagesbild run` has other threads, so readers come from a fork server, whose children run the
     # main script again (multiprocessing's spawn preparation): make that the console script, as deployed.
     main = sys.modules["__main__"]
     main_file, main.__file__ = main.__file__, str(LAGESBILD)
     stop = threading.Event()
     threading.Thread(target=stop.wait, daemon=True).start()
     try:
-        parse_isolated(docs[0], "form.docx", form, limits)  # starts the fork server
-        show("G parse_isolated with another thread running (fork server, `lagesbild run`)",
-             median_ms(parse_isolated))
+        threaded = ReaderPool(limits.memory_bytes, workers=cpu_count())
+        started = time.perf_counter()
+        threaded.parse(docs[0], "form.docx", form, limits)  # starts the fork server and a reader
+        print(f"  (starting the fork server and a reader with another thread running: "
+              f"{(time.perf_counter() - started) * 1000:.0f} ms, once per worker)")
+        show("F as C, with another thread running (readers from the fork server: `lagesbild run`)",
+             median_ms(threaded.parse))
+        threaded.close()
     finally:
         stop.set()
         main.__file__ = main_file

@@ -88,6 +88,7 @@ class OutboxConfig:
     username: str
     password: str | None
     replies_per_sender_per_hour: int
+    max_reply_age_days: int = 30
     graph_tenant_id: str = ""
     graph_client_id: str = ""
     graph_client_secret: str | None = None
@@ -364,6 +365,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     _check_transport(transport)
     outbox = OutboxConfig(transport, o.str("username"), o.secret("password_env"),
                           o.int("replies_per_sender_per_hour", 1, 10000),
+                          max_reply_age_days=o.int("max_reply_age_days", 0, 36500),
                           graph_tenant_id=o.str("graph_tenant_id"), graph_client_id=o.str("graph_client_id"),
                           graph_client_secret=o.secret("graph_client_secret_env"),
                           graph_mailbox=o.str("graph_mailbox"))

@@ -335,8 +335,13 @@ def _copy_of(engine: Engine, message: MailMessage, sha: str) -> repo.RawMessageV
 def _record(s: object, raw_id: int, raw: RawMail, message: MailMessage, decision: Decision, config: Config,
             now: datetime) -> Outcome:
     """File the submissions (versions), queue the replies; the outcome of the message."""
+    answer = not too_old_to_answer(config, raw.received_at, now)
+    if not answer:
+        repo.audit(s, raw_id, "not_answered", f"mottaget {raw.received_at:%Y-%m-%d}, mer än "
+                   f"{config.outbox.max_reply_age_days} dagar före behandlingen: arkiveras utan svar", now)
     if decision.outcome is not Outcome.STORED:
-        queue_decision_mail(s, config, raw_id, message, decision, [], now)
+        if answer:
+            queue_decision_mail(s, config, raw_id, message, decision, [], now)
         return decision.outcome
     tz = ZoneInfo(config.deadline.timezone)
     grace = timedelta(minutes=config.deadline.grace_minutes)
@@ -346,11 +351,23 @@ def _record(s: object, raw_id: int, raw: RawMail, message: MailMessage, decision
     kinds = {result.kind for _, result in filed}
     outcome = Outcome.CORRECTION if "correction" in kinds else Outcome.STORED if "new" in kinds \
         else Outcome.DUPLICATE
-    queue_decision_mail(s, config, raw_id, message, decision, filed, now)
-    for _, result in filed:
-        if result.kind != "identical":
-            queue_signals(s, config, result.submission, now)
+    if answer:
+        queue_decision_mail(s, config, raw_id, message, decision, filed, now)
+        for _, result in filed:
+            if result.kind != "identical":
+                queue_signals(s, config, result.submission, now)
     return outcome
+
+
+def too_old_to_answer(config: Config, received_at: datetime, now: datetime) -> bool:
+    """Whether a message is filed without any mail about it (`[outbox] max_reply_age_days`).
+
+    A receipt for a report sent two years ago, or hundreds of them when the
+    worker first starts on a mailbox holding the county's archive, helps
+    nobody and alarms many; the reports are still filed and versioned.
+    """
+    days = config.outbox.max_reply_age_days
+    return days > 0 and now - received_at > timedelta(days=days)
 
 
 def _file(s: object, raw_id: int, raw: RawMail, plan: PlannedSubmission, config: Config, tz: ZoneInfo,

@@ -150,6 +150,33 @@ def test_identical_resend_then_correction(box: Box) -> None:
     assert (orsa["state"], orsa["version"], orsa["received_at"]) == ("on_time", 2, "2026-10-28T09:00:00+01:00")
 
 
+def test_mail_older_than_max_reply_age_is_filed_but_not_answered(box: Box) -> None:
+    """The archive already in the mailbox at the first start: filed and versioned, nobody mailed."""
+    box.deliver(mails.build_mail("samordnare@mora.se", "Lägesbild augusti", "Hej",
+                                 [("mora.docx", docx("Mora", Period(2026, 8)), DOCX)]), at("2026-08-28T10:00"))
+    box.deliver(mails.build_mail("samordnare@orsa.se", "Lägesbild", "Hej", [("t.docx", b"PK\x03\x04trasig", DOCX)]),
+                at("2026-09-01T10:00"))
+    box.deliver(mails.build_mail("x@ludvlka.se", "Lägesbild", "Hej", [("l.docx", docx("Ludvika"), DOCX)]),
+                at("2026-09-02T10:00"))
+    box.deliver(mails.build_mail("samordnare@ludvika.se", "Lägesbild oktober", "Hej",
+                                 [("l.docx", docx("Ludvika"), DOCX)]), at("2026-10-30T10:00"))
+    # 31 days after the third mail, 1 day after the last: only the last is answered.
+    assert box.poll("2026-10-31T11:00") == {"stored": 2, "rejected": 1, "quarantined": 1}
+    assert [(k, m["To"]) for k, m in box.outbox()] == [("receipt", "samordnare@ludvika.se")]
+    assert [e["municipality"] for e in export_period(box.engine, box.config, Period(2026, 8))] == ["Mora"]
+    with transaction(box.engine) as s:
+        quiet = [e for e in repo.audit_trail(s) if e.event == "not_answered"]
+    assert len(quiet) == 3 and all("arkiveras utan svar" in e.detail for e in quiet)
+
+
+def test_max_reply_age_zero_answers_everything(box: Box) -> None:
+    box.config = replace(box.config, outbox=replace(box.config.outbox, max_reply_age_days=0))
+    box.deliver(mails.build_mail("samordnare@mora.se", "Lägesbild augusti", "Hej",
+                                 [("mora.docx", docx("Mora", Period(2024, 8)), DOCX)]), at("2024-08-28T10:00"))
+    assert box.poll("2026-10-31T11:00") == {"stored": 1}
+    assert [k for k, _ in box.outbox()] == ["receipt"]
+
+
 @pytest.mark.parametrize(
     ("raw", "outcome", "reply_kinds"),
     [

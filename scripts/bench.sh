@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Every benchmark in bench/, one after the other, each printing its figures, its baseline and its target.
+#
+#   bash scripts/bench.sh                 # all five (about 25 minutes on 2 cores; the backfill is most of it)
+#   bash scripts/bench.sh parse ingest    # some of them: parse ingest backfill outputs latency
+#   BENCH_SCALE=0.1 bash scripts/bench.sh backfill   # the backfill on the last 12 months, extrapolated
+#
+# Run it on a quiet machine: the figures are wall-clock times. See bench/README.md for what each measures.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=.venv/bin/python
+all=(parse ingest backfill outputs latency)
+chosen=("$@")
+[ ${#chosen[@]} -gt 0 ] || chosen=("${all[@]}")
+
+for b in "${chosen[@]}"; do
+    echo "=================================================================== $b"
+    start=$(date +%s)
+    case "$b" in
+        parse)    "$PY" bench/parse.py --copies 4 ;;
+        ingest)   "$PY" bench/ingest.py --messages 2000 ;;
+        backfill) "$PY" bench/backfill.py --scale "${BENCH_SCALE:-1}" ;;
+        outputs)  "$PY" bench/outputs.py --years 10 ;;
+        latency)  "$PY" bench/latency.py --samples 20 ;;
+        *) echo "unknown benchmark: $b (choose from: ${all[*]})" >&2; exit 2 ;;
+    esac
+    echo "($b took $(( $(date +%s) - start )) s)"
+done
