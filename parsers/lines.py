@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
+from typing import Generic, TypeVar
 
 from parsers.document import Grid, Paragraph, Section
 from parsers.form import FormSpec, Question
@@ -52,6 +54,60 @@ class Line:
 # ---------------------------------------------------------------- matching
 
 
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _per_object(build: Callable[[_K], _V]) -> Callable[[_K], _V]:
+    """Cache `build(obj)` per object, by identity.
+
+    Forms and questions are frozen but deeply nested, so hashing one (what
+    `functools.cache` does on every call) costs more than the lookup saves.
+    Each entry keeps its object alive, so no other object can take its id.
+    """
+    memo: dict[int, tuple[_K, _V]] = {}
+
+    def get(obj: _K) -> _V:
+        hit = memo.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        value = build(obj)
+        if len(memo) >= 256:
+            memo.clear()  # forms are few; this only bounds a test run that builds many
+        memo[id(obj)] = (obj, value)
+        return value
+
+    return get
+
+
+@dataclass(frozen=True, slots=True)
+class _Prefixes(Generic[_V]):
+    """Folded words to find at the start of a line, looked up by first character.
+
+    Each entry is (folded word, what it stands for), in the order given; a
+    word that folds to "" can match any line, so it is in every list.
+    """
+
+    by_first: dict[str, tuple[tuple[str, _V], ...]]
+    blank: tuple[tuple[str, _V], ...]
+
+    @staticmethod
+    def build(entries: list[tuple[str, _V]]) -> _Prefixes[_V]:
+        firsts = {word[:1] for word, _ in entries if word}
+        by_first = {c: tuple(e for e in entries if e[0][:1] in ("", c)) for c in firsts}
+        return _Prefixes(by_first, tuple(e for e in entries if not e[0]))
+
+    def longest(self, folded: str) -> tuple[int, _V] | None:
+        """The longest word that starts `folded` as whole words (the first of equals)."""
+        best: tuple[int, _V] | None = None
+        for word, value in self.by_first.get(folded[:1], self.blank):
+            n = len(word)
+            if (best is None or n > best[0]) and folded.startswith(word) and (
+                    len(folded) == n or not folded[n].isalnum()):
+                best = (n, value)
+        return best
+
+
 def _label_end(folded: str, label: str) -> int | None:
     """Index after `label` when `folded` starts with it as whole words."""
     lab = fold(label)
@@ -60,13 +116,14 @@ def _label_end(folded: str, label: str) -> int | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _label_prefixes(labels: tuple[str, ...]) -> _Prefixes[str]:
+    return _Prefixes.build([(fold(label), label) for label in labels])
+
+
 def _match_labels(folded: str, labels: tuple[str, ...]) -> tuple[int, str] | None:
-    best: tuple[int, str] | None = None
-    for label in labels:
-        end = _label_end(folded, label)
-        if end is not None and (best is None or end > best[0]):
-            best = (end, label)
-    return best
+    """(end, label) of the longest label that starts `folded` as whole words."""
+    return _label_prefixes(labels).longest(folded)
 
 
 # Words a question's wording starts with, for wording reworded beyond recognition.
@@ -82,28 +139,57 @@ class _NameHit:
     exact: bool
 
 
-def _match_name(folded: str, form: FormSpec) -> _NameHit | None:
-    """The question whose short name or alias starts `folded` (longest wins)."""
-    best: _NameHit | None = None
-    for q in form.questions:
-        for name in q.names:
-            end = _label_end(folded, name)
-            if end is not None and (best is None or end > best.end or (end == best.end and not best.exact)):
-                best = _NameHit(q.number, end, True)
-    if best:
-        return best
-    # Slightly renamed ("Ordningsstörning & otrygghet"): compare letters only.
-    sq = squash(folded[:80])
+@dataclass(frozen=True, slots=True)
+class _FormPlan:
+    """What matching needs from a form, folded once instead of on every line."""
+
+    names: _Prefixes[int]  # every short name and alias -> question number
+    # Names of 8+ letters with everything but letters and digits removed, by
+    # first letter, for slightly renamed headings.
+    squashed: dict[str, tuple[tuple[str, int], ...]]
+    stems: dict[int, frozenset[str]]
+    embedded: re.Pattern[str]
+    # Per question, its squashed wordings as (length, letter pairs of each
+    # prefix from 12 to 30 letters long), for `_question_by_wording`.
+    wordings: tuple[tuple[Question, tuple[tuple[int, dict[int, frozenset[str]]], ...]], ...]
+
+
+@_per_object
+def _plan(form: FormSpec) -> _FormPlan:
+    names = [(fold(name), q.number) for q in form.questions for name in q.names]
+    squashed: dict[str, list[tuple[str, int]]] = {}
     for q in form.questions:
         for name in q.names:
             target = squash(name)
-            if len(target) < 8:
-                continue
-            head = sq[: len(target)]
-            if head[:1] == target[:1] and similarity(head, target) >= 0.8:
-                end = _end_of_letters(folded, len(target))
-                if best is None or end > best.end:
-                    best = _NameHit(q.number, end, False)
+            if len(target) >= 8:
+                squashed.setdefault(target[:1], []).append((target, q.number))
+    return _FormPlan(
+        names=_Prefixes.build(names),
+        squashed={c: tuple(entries) for c, entries in squashed.items()},
+        stems={q.number: frozenset(s for name in q.names for s in _stems(name)) for q in form.questions},
+        embedded=_build_embedded_label_re(form),
+        wordings=tuple(
+            (q, tuple((len(b), {n: _bigrams(b[:n]) for n in range(12, min(len(b), 30) + 1)})
+                      for b in _wordings_of(q).squashed))
+            for q in form.questions
+        ),
+    )
+
+
+def _match_name(folded: str, form: FormSpec) -> _NameHit | None:
+    """The question whose short name or alias starts `folded` (longest wins)."""
+    plan = _plan(form)
+    exact = plan.names.longest(folded)
+    if exact:
+        return _NameHit(exact[1], exact[0], True)
+    # Slightly renamed ("Ordningsstörning & otrygghet"): compare letters only.
+    sq = squash(folded[:80])
+    best: _NameHit | None = None
+    for target, number in plan.squashed.get(sq[:1], ()):
+        if similarity(sq[: len(target)], target) >= 0.8:
+            end = _end_of_letters(folded, len(target))
+            if best is None or end > best.end:
+                best = _NameHit(number, end, False)
     return best
 
 
@@ -134,7 +220,19 @@ def similarity(a: str, b: str) -> float:
     return 2 * len(x & y) / (len(x) + len(y))
 
 
-@cache
+@dataclass(frozen=True, slots=True)
+class _Wordings:
+    texts: tuple[str, ...]  # see `_wordings`
+    squashed: tuple[str, ...]  # the first 60 characters of each, squashed
+    shortest: int  # length of the shortest text, 0 if none
+
+
+@_per_object
+def _wordings_of(question: Question) -> _Wordings:
+    texts = _wordings(question)
+    return _Wordings(texts, tuple(squash(w[:60]) for w in texts), min((len(w) for w in texts), default=0))
+
+
 def _wordings(question: Question) -> tuple[str, ...]:
     """The question's wording, and the same without a leading short name.
 
@@ -153,15 +251,48 @@ def _wordings(question: Question) -> tuple[str, ...]:
 
 def looks_like_question_text(text: str, question: Question) -> float:
     """How much `text` begins like the question's wording (0..1)."""
+    return _wording_score(squash(text[:60]), question)
+
+
+def _wording_score(a: str, question: Question) -> float:
+    """`looks_like_question_text` for text already squashed (`squash(text[:60])`)."""
+    if len(a) < 12:
+        return 0.0  # too short to compare with any wording
     best = 0.0
-    a = squash(text[:60])
-    for wording in _wordings(question):
-        b = squash(wording[:60])
+    for b in _wordings_of(question).squashed:
         n = min(len(a), len(b), 30)
         if n < 12:
             continue
         best = max(best, similarity(a[:n], b[:n]))
     return best
+
+
+def _question_by_wording(a: str, form: FormSpec) -> Question | None:
+    """The first question whose wording `a` (squashed) begins like: a score of 0.8 or more.
+
+    The same as trying `_wording_score(a, q) >= 0.8` question by question,
+    with the wordings' letter pairs computed once per form: most lines are
+    compared with every question.
+    """
+    la = len(a)
+    if la < 12:
+        return None
+    mine: dict[int, frozenset[str]] = {}  # letter pairs of a[:n], by n
+    for question, wordings in _plan(form).wordings:
+        for lb, pairs in wordings:
+            n = min(la, lb, 30)
+            if n < 12:
+                continue
+            x, y = mine.get(n), pairs[n]
+            if x is None:
+                x = mine[n] = _bigrams(a[:n])
+            # `similarity`, for two strings of 12+ letters (never without pairs).
+            if 2 * len(x & y) / (len(x) + len(y)) >= 0.8:
+                return question
+    return None
+
+
+_QUESTION_MARK_RE = re.compile(r"\?")
 
 
 def split_question_text(text: str, question: Question) -> str:
@@ -177,8 +308,8 @@ def split_question_text(text: str, question: Question) -> str:
         fold(stripped).startswith(_QUESTION_START) and "?" in stripped[:400]
     ):
         return stripped
-    qlen = min((len(w) for w in _wordings(question)), default=0)
-    for m in re.finditer(r"\?", stripped):
+    qlen = _wordings_of(question).shortest
+    for m in _QUESTION_MARK_RE.finditer(stripped):
         if m.start() >= 0.4 * qlen:
             return stripped[m.end():].strip()
     return ""
@@ -186,6 +317,7 @@ def split_question_text(text: str, question: Question) -> str:
 
 _FRAGA_RE = re.compile(r"^(?:fraga|fr\.|question)\s*(?:nr\.?|nummer)?\s*(\d{1,2})\b\s*[.,:;)\-]?\s*")
 _NUM_RE = re.compile(r"^(\d{1,2})\s*[.):]\s*|^(\d{1,2})\s+(?=[a-z])")
+_RENAMED_HEADING_RE = re.compile(r"[^.?!:]{1,40}:?")
 
 
 def match_anchor(text: str, form: FormSpec) -> Line | None:
@@ -204,35 +336,15 @@ def match_anchor(text: str, form: FormSpec) -> Line | None:
             number, pos = int(m.group(1) or m.group(2)), m.end()
     hit = _match_name(folded[pos:], form)
     if hit:
-        q = form.question(hit.question)
-        after = t[pos + hit.end:]
-        rest_folded = fold(after).lstrip(" :,.-")
-        follows_ok = (
-            not rest_folded
-            or after.lstrip()[:1] in (":", "?", "(", "-", ",", ".")
-            or looks_like_question_text(after.lstrip(" :,.-"), q) >= 0.75
-        )
-        if explicit:
-            strength = 4 if (hit.exact and number == hit.question) else 3
-        elif number is not None:
-            # "1. Ungdomar …" under another question is a list item in a comment.
-            strength = 3 if number == hit.question else 1
-        elif follows_ok:
-            strength = 2 if (looks_like_question_text(after.lstrip(" :,.-"), q) >= 0.75) else 1
-        else:
-            return None
-        if not hit.exact and not explicit and number is None:
-            strength = min(strength, 1)
-        rest = split_question_text(after, q)
-        return Line(Kind.ANCHOR, rest, question=hit.question, strength=strength)
+        return _named_anchor(t, pos, hit, number, explicit, form)
     # The question wording without its short name ("Vilka ordningsstörningar …?").
-    for q in form.questions:
-        if looks_like_question_text(t[pos:], q) >= 0.8:
-            strength = 3 if number == q.number else 2
-            return Line(Kind.ANCHOR, split_question_text(t[pos:], q), question=q.number, strength=strength)
+    worded = _question_by_wording(squash(t[pos:][:60]), form)
+    if worded is not None:
+        strength = 3 if number == worded.number else 2
+        return Line(Kind.ANCHOR, split_question_text(t[pos:], worded), question=worded.number, strength=strength)
     if explicit and number is not None and number in form.numbers:
         rest = split_question_text(t[pos:], form.question(number))
-        if re.fullmatch(r"[^.?!:]{1,40}:?", rest) and len(rest.split()) <= 5:
+        if _RENAMED_HEADING_RE.fullmatch(rest) and len(rest.split()) <= 5:
             rest = ""  # a renamed heading ("Fråga 2 – Våld"), not an answer
         return Line(Kind.ANCHOR, rest, question=number, strength=2)
     heading = _heading_by_words(t, form)
@@ -241,16 +353,40 @@ def match_anchor(text: str, form: FormSpec) -> Line | None:
     return None
 
 
+def _named_anchor(t: str, pos: int, hit: _NameHit, number: int | None, explicit: bool,
+                  form: FormSpec) -> Line | None:
+    """The anchor for a line whose short name (or alias) starts at `pos`."""
+    q = form.question(hit.question)
+    after = t[pos + hit.end:]
+    rest_folded = fold(after).lstrip(" :,.-")
+    wording: float | None = None  # how much the rest reads like the question's wording
+    follows_ok = not rest_folded or after.lstrip()[:1] in (":", "?", "(", "-", ",", ".")
+    if not follows_ok:
+        wording = looks_like_question_text(after.lstrip(" :,.-"), q)
+        follows_ok = wording >= 0.75
+    if explicit:
+        strength = 4 if (hit.exact and number == hit.question) else 3
+    elif number is not None:
+        # "1. Ungdomar …" under another question is a list item in a comment.
+        strength = 3 if number == hit.question else 1
+    elif follows_ok:
+        if wording is None:
+            wording = looks_like_question_text(after.lstrip(" :,.-"), q)
+        strength = 2 if wording >= 0.75 else 1
+    else:
+        return None
+    if not hit.exact and not explicit and number is None:
+        strength = min(strength, 1)
+    rest = split_question_text(after, q)
+    return Line(Kind.ANCHOR, rest, question=hit.question, strength=strength)
+
+
 _STOPWORDS = {"och", "eller", "samt", "med", "for", "till", "av", "om", "som", "den", "det", "har", "kan"}
+_WORD4_RE = re.compile(r"[a-z]{4,}")
 
 
 def _stems(text: str) -> set[str]:
-    return {w[:5] for w in re.findall(r"[a-z]{4,}", fold(text)) if w not in _STOPWORDS}
-
-
-@cache
-def _question_stems(form: FormSpec) -> dict[int, frozenset[str]]:
-    return {q.number: frozenset(s for name in q.names for s in _stems(name)) for q in form.questions}
+    return {w[:5] for w in _WORD4_RE.findall(fold(text)) if w not in _STOPWORDS}
 
 
 def _heading_by_words(text: str, form: FormSpec) -> int | None:
@@ -265,7 +401,7 @@ def _heading_by_words(text: str, form: FormSpec) -> int | None:
     stems = _stems(t[:-1])
     if not stems:
         return None
-    scores = sorted(((len(stems & qs), n) for n, qs in _question_stems(form).items()), reverse=True)
+    scores = sorted(((len(stems & qs), n) for n, qs in _plan(form).stems.items()), reverse=True)
     if scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
         return None
     return scores[0][1]
@@ -292,22 +428,45 @@ def _edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def _misspelt_label(folded: str, labels: tuple[str, ...]) -> int | None:
-    """End of a misspelt one-word label followed by a colon ("Kommnetar:", "Påvarkan:")."""
-    m = re.match(r"^([a-z]{5,14})\s*:", folded)
-    if not m:
-        return None
-    word = m.group(1)
+@lru_cache(maxsize=256)
+def _misspelling_targets(labels: tuple[str, ...]) -> tuple[tuple[str, int, frozenset[str]], ...]:
+    """(folded label, edits allowed, its letters) for each one-word label of 6+ letters."""
+    out = []
     for label in labels:
         target = fold(label)
         if " " in target or len(target) < 6:
             continue
-        if _edit_distance(word, target, 2 if len(target) >= 8 else 1) <= (2 if len(target) >= 8 else 1):
+        out.append((target, 2 if len(target) >= 8 else 1, frozenset(target)))
+    return tuple(out)
+
+
+_MISSPELT_RE = re.compile(r"^([a-z]{5,14})\s*:")
+
+
+def _misspelt_label(folded: str, labels: tuple[str, ...]) -> int | None:
+    """End of a misspelt one-word label followed by a colon ("Kommnetar:", "Påvarkan:")."""
+    m = _MISSPELT_RE.match(folded)
+    if not m:
+        return None
+    word = m.group(1)
+    letters = set(word)
+    for target, limit, target_letters in _misspelling_targets(labels):
+        if word == target:
+            return m.end(1)
+        # Each letter one word has and the other lacks costs at least one
+        # edit: a cheap lower bound that skips most edit distances.
+        if abs(len(word) - len(target)) > limit or len(letters - target_letters) > limit \
+                or len(target_letters - letters) > limit:
+            continue
+        if _edit_distance(word, target, limit) <= limit:
             return m.end(1)
     return None
 
 
 _DIGIT_BEFORE_RE = re.compile(r"^([1-9])\s*(?=[a-z])")
+_WORDS_THEN_COLON_RE = re.compile(r"^([^:.!?]{1,30}):(.*)$")
+_BARE_COMMENT_RE = re.compile(r"^(kommentar|kommentarer)\s+(?=\S)")
+_PLURAL_COLON_RE = re.compile(r"^(er)?\s*:")
 
 
 def _impact_line(first: str, folded: str, more: str, form: FormSpec) -> Line | None:
@@ -321,7 +480,7 @@ def _impact_line(first: str, folded: str, more: str, form: FormSpec) -> Line | N
             value = rest.strip().lstrip(":=").strip()
             return Line(Kind.IMPACT, _join(value, more), open_value=_is_open(value, form))
         # A few words between the label and its colon: "Påverkan på kommunen: 3".
-        m = re.match(r"^([^:.!?]{1,30}):(.*)$", rest)
+        m = _WORDS_THEN_COLON_RE.match(rest)
         if m and _plausible_impact(":" + m.group(2), form):
             value = m.group(2).strip()
             return Line(Kind.IMPACT, _join(value, more), open_value=_is_open(value, form))
@@ -348,11 +507,12 @@ def match_label(text: str, form: FormSpec) -> Line | None:
     impact = _impact_line(first, folded, more, form)
     if impact is not None:
         return impact
-    misspelt = _misspelt_label(folded, labels.comment)
-    if misspelt is not None and not _match_labels(folded, labels.comment):
+    # A correctly spelt label is read below; only then look for a misspelt one.
+    misspelt = None if _match_labels(folded, labels.comment) else _misspelt_label(folded, labels.comment)
+    if misspelt is not None:
         value = first[misspelt:].strip().lstrip(":").strip()
         return Line(Kind.COMMENT, _join(value, more), open_value=value == "" and not more)
-    bare = re.match(r"^(kommentar|kommentarer)\s+(?=\S)", folded)
+    bare = _BARE_COMMENT_RE.match(folded)
     if bare and first[bare.end():bare.end() + 1].isupper():
         # "Kommentar En misshandel …": the label without its colon.
         return Line(Kind.COMMENT, _join(first[bare.end():].strip(), more))
@@ -366,7 +526,7 @@ def match_label(text: str, form: FormSpec) -> Line | None:
         stripped = rest.strip()
         colon = stripped[:1] in (":", "-", "=") or stripped == ""
         long_label = kind is Kind.MUNICIPALITY and len(label) >= _LONG_MUNICIPALITY_LABEL
-        if kind is Kind.COMMENT and re.match(r"^(er)?\s*:", stripped):
+        if kind is Kind.COMMENT and _PLURAL_COLON_RE.match(stripped):
             colon = True
         if not (colon or long_label):
             continue
@@ -408,6 +568,7 @@ class _Role(enum.Enum):
 _QUESTION_HEADERS = ("fraga", "fragor", "frageomrade", "omrade", "rubrik", "kategori", "amne",
                      "indikator", "fragestallning", "question")
 _NUMBER_HEADERS = ("nr", "#", "fraga nr", "nummer", "no", "no.")
+_BARE_NUMBER_RE = re.compile(r"^\s*(\d{1,2})\s*\.?\s*$")
 
 
 _OTHER_TIME = re.compile(r"\b(forra|foregaende|tidigare|forr|forut|last|previous)\b")
@@ -512,7 +673,7 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
         anchor = match_anchor(qtext, form) if qtext else None
         if anchor is None:
             # A bare number in the "Nr" (or "Fråga") column names the question.
-            n = re.match(r"^\s*(\d{1,2})\s*\.?\s*$", qtext)
+            n = _BARE_NUMBER_RE.match(qtext)
             if n and int(n.group(1)) in form.numbers:
                 anchor = Line(Kind.ANCHOR, "", question=int(n.group(1)), strength=2)
         if anchor is None:
@@ -656,8 +817,7 @@ def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
 _QUOTE_RE = re.compile(r"^(?:>\s?)+")  # a form quoted in a mail reply
 
 
-@cache
-def _embedded_label_re(form: FormSpec) -> re.Pattern[str]:
+def _build_embedded_label_re(form: FormSpec) -> re.Pattern[str]:
     """A label with a colon in the middle of a line: "Påverkan: 3  Kommentar: lugnt"."""
     labels = (*form.labels.impact, *form.labels.comment, *form.labels.municipality, *form.labels.period)
     words = "|".join(sorted((re.escape(fold(w)) for w in labels), key=len, reverse=True))
@@ -667,9 +827,10 @@ def _embedded_label_re(form: FormSpec) -> re.Pattern[str]:
 def split_embedded_labels(line: str, form: FormSpec) -> list[str]:
     """Split a line where a second label starts ("Påverkan: 3 Kommentar: lugnt")."""
     folded = fold_same_length(line)
-    leading = _embedded_label_re(form).match(" " + folded, 1)
+    embedded = _plan(form).embedded
+    leading = embedded.match(" " + folded, 1)
     first_end = leading.end() - 1 if leading else 0
-    cuts = [m.start() for m in _embedded_label_re(form).finditer(folded) if m.start() >= first_end]
+    cuts = [m.start() for m in embedded.finditer(folded) if m.start() >= first_end]
     if not cuts or not (_FRAGA_RE.match(folded) or leading):
         # Only a line that itself starts with a label or "Fråga N" is split:
         # "… oro för påverkan: stor" in running prose stays one line.

@@ -54,6 +54,20 @@ def _fold_char(c: str) -> str:
     return folded[:1] if folded else c
 
 
+class _FoldTable(dict[int, str]):
+    """A `str.translate` table: code point -> `_fold_char`, filled as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        if len(self) < 65536:  # bounded: a hostile text may hold every code point
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold_same_length(text: str) -> str:
     """Lower-case, accent-free text with the same indices as `text`."""
-    return "".join(map(_fold_char, text))
+    # One character in, one out (see `_fold_char`), so translate keeps indices.
+    return text.translate(_FOLD_TABLE)

@@ -3,9 +3,9 @@
 Every Office Open XML and OpenDocument file is a zip of XML parts, and every
 one of them arrives from the internet. `open_zip` checks the central
 directory before anything is decompressed (entry count, declared sizes,
-compression ratio, encryption), `check_xml_parts` streams each XML part once
-looking for a DTD (the carrier of "billion laughs" entity expansion and of
-external entities that read local files), and `safe_xml` parses XML with
+compression ratio, encryption), `check_xml_parts` reads the prolog of each
+XML part looking for a DTD (the carrier of "billion laughs" entity expansion
+and of external entities that read local files), and `safe_xml` parses XML with
 entity resolution, DTD loading and network access all off. Every refusal is a
 `Refused` with a Swedish message for the municipal coordinator.
 """
@@ -13,13 +13,14 @@ entity resolution, DTD loading and network access all off. Every refusal is a
 from __future__ import annotations
 
 import codecs
+import enum
 import io
 import lzma
 import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import IO, Any
 
 from lxml import etree
@@ -44,6 +45,11 @@ _SIZE_MISMATCH_MESSAGE = (
 _DTD_MESSAGE = (
     "Filen innehåller XML-konstruktioner (DTD eller entiteter) som aldrig finns i vanliga "
     "Word-, Excel- eller OpenDocument-filer och läses därför inte av säkerhetsskäl. "
+    "Spara dokumentet på nytt i Word, Excel eller LibreOffice och skicka igen."
+)
+_PROLOG_MESSAGE = (
+    "Filen innehåller XML med en ovanligt lång inledning, något som aldrig finns i vanliga "
+    "Word-, Excel- eller OpenDocument-filer, och läses därför inte av säkerhetsskäl. "
     "Spara dokumentet på nytt i Word, Excel eller LibreOffice och skicka igen."
 )
 _ENCODING_MESSAGE = (
@@ -74,6 +80,13 @@ _SKIP_SUFFIXES = (".svg", ".svgz", ".png", ".jpg", ".jpeg", ".gif", ".emf", ".wm
 _DECL_BYTES_RE = re.compile(rb"<!\s*[A-Za-z]")
 _DECL_TEXT_RE = re.compile(r"<!\s*[A-Za-z]")
 _OVERLAP = 16
+# The items a prolog may hold before the root element besides a DOCTYPE:
+# whitespace, the XML declaration and other processing instructions, and
+# comments. Every XML parser ends a processing instruction at its first "?>"
+# and a comment at its first "-->".
+_PROLOG_ITEMS_RE = re.compile(r"(?:[ \t\r\n]+|<\?.*?\?>|<!--.*?-->)*", re.S)
+# Office writes a prolog of about 60 bytes; one this long is made to hide something.
+MAX_PROLOG_CHARS = 64 * 1024
 _ENCODING_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 # Encodings Office and LibreOffice write, plus harmless ASCII supersets. A
 # declaration outside this list (UTF-7, EBCDIC code pages) could hide "<!"
@@ -205,18 +218,36 @@ def read_member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, max_bytes: int
 
 
 def check_xml_parts(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]:
-    """Stream every XML part once and refuse the file if any holds a DTD.
+    """Read the prolog of every XML part and refuse the file if any holds a DTD.
 
     Office Open XML and OpenDocument parts never contain a DOCTYPE or entity
     declaration, so any markup declaration (`<!DOCTYPE`, `<!ENTITY`, ...) is
     hostile: nested entity expansion ("billion laughs") or an external entity
-    reading a local file. Parts named *.xml, *.rels, *.vml are scanned, and so
+    reading a local file. Parts named *.xml, *.rels, *.vml are checked, and so
     is any other non-image member that starts like XML (a main part renamed
     through the relationships). UTF-16/32 parts are decoded before scanning;
     an XML declaration naming an unusual encoding (UTF-7, EBCDIC) is refused.
-    Reading is capped at each member's declared size (see `iter_member`).
 
-    Returns the members it scanned, so a reader that walks XML parts itself
+    Only the prolog is read: everything before the root element's start tag.
+    A DTD is only allowed there (XML 1.0, production `prolog`); a `<!DOCTYPE`
+    or `<!ENTITY` anywhere later is a well-formedness error on which libxml2
+    (lxml) and expat (openpyxl via defusedxml) stop, so no entity can be
+    declared or expanded from there. The prolog is skipped item by item (XML
+    declaration, processing instructions, comments, whitespace, a BOM); any
+    other `<!` in it is refused, as is a prolog over `MAX_PROLOG_CHARS`. A
+    part with text before its root is not XML any parser reads; it is
+    scanned in full, as before.
+
+    So a large part is no longer read to its end here, and a damaged end (a
+    wrong CRC, more data than declared) is not noticed here. That only
+    matters for a part some reader reads, and every such read checks it: Word
+    and OpenDocument parts go through `read_member`, spreadsheet parts through
+    `safe_iterparse` (the cell count before openpyxl opens the file), and
+    openpyxl's own reads are CRC-checked by zipfile. A part that fits in the
+    first chunk (64 KB) is still read whole here, CRC check included. No
+    read goes past a member's declared size, and `open_zip` caps their total.
+
+    Returns the members it checked, so a reader that walks XML parts itself
     never touches one that was not checked.
     """
     budget = limits.max_unzipped_bytes
@@ -228,11 +259,13 @@ def check_xml_parts(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo
         if name.endswith(_SKIP_SUFFIXES):
             continue
         chunks = iter_member(zf, info)
-        head = next(chunks, b"")
-        if not name.endswith(_XML_SUFFIXES) and not _looks_like_xml(head):
+        try:
+            head = next(chunks, b"")
+            if not name.endswith(_XML_SUFFIXES) and not _looks_like_xml(head):
+                continue
+            budget -= _scan_xml(head, chunks)
+        finally:
             chunks.close()
-            continue
-        budget -= _scan_xml(head, chunks)
         if budget < 0:
             raise Refused(_BOMB_MESSAGE)
         scanned.append(info)
@@ -244,11 +277,71 @@ def _looks_like_xml(head: bytes) -> bool:
     return start.startswith(b"<")
 
 
+class _Prolog(enum.Enum):
+    """What follows the prolog items read so far."""
+
+    ROOT = "root"  # the root element's start tag
+    MORE = "more"  # nothing yet: the data read ends inside the prolog
+    TEXT = "text"  # something no prolog holds (not XML as any reader sees it)
+
+
 def _scan_xml(head: bytes, rest: Iterator[bytes]) -> int:
-    """Scan one part for markup declarations; returns the bytes read."""
+    """Check one part's prolog for markup declarations; returns the bytes read."""
     encoding = _detect_encoding(head)
-    chunks = _chain(head, rest)
+    decode: Callable[[bytes], str]
+    if encoding is None:
+        # ASCII-compatible bytes: Latin-1 turns each byte into one character,
+        # so "<!" and every position stay as they are in the bytes.
+        decode, bom = _latin1, "\xef\xbb\xbf"
+    else:
+        decode, bom = codecs.getincrementaldecoder(encoding)("replace").decode, "\ufeff"
+    raw = [head]
+    text = decode(head)
+    while True:
+        state, end = _prolog_end(text, bom)
+        if _DECL_TEXT_RE.search(text, 0, end):
+            # Also inside comments and processing instructions, as before.
+            raise Refused(_DTD_MESSAGE)
+        if end > MAX_PROLOG_CHARS:
+            raise Refused(_PROLOG_MESSAGE)
+        if state is not _Prolog.MORE:
+            break
+        chunk = next(rest, None)
+        if chunk is None:
+            return sum(map(len, raw))  # the part ended inside its prolog: all of it was scanned
+        raw.append(chunk)
+        text += decode(chunk)
+    if state is _Prolog.ROOT:
+        return sum(map(len, raw))
+    # Text before the root element: no parser reads this as XML, but scan
+    # all of it as before rather than reason about what it might be.
+    chunks = _chain(b"".join(raw), rest)
     return _scan_bytes(chunks) if encoding is None else _scan_text(chunks, encoding)
+
+
+def _latin1(data: bytes) -> str:
+    return data.decode("latin-1")
+
+
+def _prolog_end(text: str, bom: str) -> tuple[_Prolog, int]:
+    """What follows the prolog items at the start of `text`, and how far to scan.
+
+    A `<!` that does not open a comment is refused on sight: in a prolog it
+    can only be a DOCTYPE, or markup no parser accepts there.
+    """
+    start = len(bom) if text.startswith(bom) else 0
+    match = _PROLOG_ITEMS_RE.match(text, start)
+    end = match.end() if match else start
+    ahead = text[end:end + 4]
+    if ahead.startswith("<!"):
+        if "<!--".startswith(ahead):
+            return _Prolog.MORE, len(text)  # a comment not finished in the data read
+        raise Refused(_DTD_MESSAGE)
+    if ahead.startswith("<?") or ahead in ("", "<"):
+        return _Prolog.MORE, len(text)
+    if ahead.startswith("<"):
+        return _Prolog.ROOT, end
+    return _Prolog.TEXT, end
 
 
 def _scan_bytes(chunks: Iterator[bytes]) -> int:
@@ -344,6 +437,28 @@ def safe_iterparse(source: IO[bytes], tag: str | tuple[str, ...] | None = None) 
     """`lxml.etree.iterparse` over `source` ("end" events) with the safe options.
 
     Use on a part that `check_xml_parts` has already scanned; clear elements
-    as you go to keep memory flat.
+    as you go to keep memory flat. A zip member read through it is refused
+    like one read by `iter_member` when it is damaged (wrong CRC, more data
+    than declared, broken compressed data).
     """
-    return etree.iterparse(source, events=("end",), tag=tag, **XML_PARSER_OPTIONS)
+    return etree.iterparse(_CheckedReader(source), events=("end",), tag=tag, **XML_PARSER_OPTIONS)
+
+
+class _CheckedReader:
+    """A file object whose zip errors refuse the file, with `iter_member`'s messages.
+
+    `check_xml_parts` reads only the start of a large part, so the CRC of a
+    spreadsheet part is first checked here, where it is read to its end.
+    """
+
+    def __init__(self, source: IO[bytes]) -> None:
+        self._source = source
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            return self._source.read(size)
+        except zipfile.BadZipFile as exc:
+            # zipfile stops at the declared size, so a longer member fails its CRC.
+            raise Refused(_SIZE_MISMATCH_MESSAGE) from exc
+        except ZIP_ERRORS as exc:
+            raise Refused(CORRUPT_MESSAGE) from exc
