@@ -22,7 +22,7 @@ from lagesbild.pipeline import Parse, Reading, _file, handle_message, parse_mess
 from lagesbild.sandbox import parse_isolated
 from parsers.result import Period
 from store import repo
-from store.db import transaction
+from store.db import read_transaction, transaction
 from store.errors import AlreadyClaimed
 from store.views import SubmissionResult
 
@@ -152,32 +152,37 @@ def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | N
     report = ReprocessReport()
     tz = ZoneInfo(config.deadline.timezone)
     grace = timedelta(minutes=config.deadline.grace_minutes)
-    with transaction(engine) as s:
+    with read_transaction(engine) as s:
         views = repo.kept_messages(s, config.county.code, _REREAD, since, exclude_mailbox=IMPORT_MAILBOX)
+        latest = repo.latest_arrivals(s, config.county.code)
 
     def stored_mail() -> Iterator[RawMail]:
         for start in range(0, len(views), _BATCH):
             batch = views[start:start + _BATCH]
-            with transaction(engine) as s:
+            with read_transaction(engine) as s:
                 found = repo.raw_bytes(s, [v.id for v in batch])
             for v in batch:
                 yield RawMail(MessageRef(v.mailbox, v.uidvalidity, v.uid), found.get(v.id, b""), v.received_at)
 
-    for view, reading in zip(views, read_ahead(stored_mail(), config, parse), strict=True):
+    for view, item in zip(views, read_ahead(stored_mail(), config, parse), strict=True):
         report.messages += 1
         if progress is not None:
             progress(report.messages, len(views))
         try:
             if view.outcome == Outcome.FAILED:
-                _handle_parked(view, reading, engine, config, now, report)
+                _handle_parked(view, item, engine, config, now, report)
             else:
-                _reread(view, reading, engine, config, now, tz, grace, report)
+                _reread(view, item, engine, config, now, tz, grace, report, latest)
         except StoreUnavailable:
             raise  # nothing more can be done now; run it again later
         except Exception as exc:  # noqa: BLE001 - one message must not stop the run; it stays as it was
             report.failures.append(f"{view.id}: {type(exc).__name__}: {exc}")
         finally:
-            reading.discard()
+            item.discard()
+    with transaction(engine) as s:
+        repo.audit(s, None, "reprocessed", f"{report.messages} meddelanden lästa om: {report.new_versions} nya "
+                   f"versioner, {report.newly_filed} nyregistrerade, {report.parked_handled} parkerade behandlade, "
+                   f"{report.unchanged} oförändrade, {len(report.failures)} misslyckade", now)
     return report
 
 
@@ -198,27 +203,33 @@ def _handle_parked(view: repo.RawMessageView, reading: Reading, engine: Engine, 
     report.parked_handled += 1
 
 
-def _reread(view: repo.RawMessageView, reading: Reading, engine: Engine, config: Config, now: datetime,
-            tz: ZoneInfo, grace: timedelta, report: ReprocessReport) -> None:
-    message = reading.message()
-    decision = decide(message, reading.files(), config, view.received_at, None)
+def _reread(view: repo.RawMessageView, item: Reading, engine: Engine, config: Config, now: datetime,
+            tz: ZoneInfo, grace: timedelta, report: ReprocessReport,
+            latest: dict[tuple[str, str], tuple[int, datetime, str]]) -> None:
+    """Re-read one stored message; write only what changed (`latest`: the county's latest versions,
+    read once at the start and kept up to date here)."""
+    message = item.message()
+    decision = decide(message, item.files(), config, view.received_at, None)
     if decision.outcome is not Outcome.STORED:
         report.unchanged += 1
+        return
+    if view.outcome != Outcome.REJECTED and all(
+            _settled(latest.get((p.municipality, str(p.period_choice.period))), view, p.content_hash)
+            for p in decision.submissions):
+        report.unchanged += 1  # the store already says this: nothing to write
         return
     with transaction(engine) as s:
         kinds = []
         for plan in decision.submissions:
-            latest = repo.latest_arrival(s, config.county.code, plan.municipality, plan.period_choice.period)
-            if latest is not None and latest[0] != view.id and latest[1] >= view.received_at:
-                # A later message (a correction) stands; re-reading an older one
-                # must not file its content over it.
-                kinds.append("superseded")
+            # Asked again inside the transaction: a worker may have filed a correction meanwhile.
+            current = repo.latest_arrival(s, config.county.code, plan.municipality, plan.period_choice.period)
+            if _settled(current, view, plan.content_hash):
+                kinds.append("unchanged")
                 continue
-            if latest is not None and latest[2] == plan.content_hash:
-                kinds.append("identical")  # what record_submission would say, without its reads
-                continue
-            result = _file(s, view.id, reading.raw, plan, config, tz, grace)
+            result = _file(s, view.id, item.raw, plan, config, tz, grace)
             kinds.append(str(result.kind))
+            latest[(plan.municipality, str(plan.period_choice.period))] = (
+                view.id, view.received_at, plan.content_hash)
         if view.outcome == Outcome.REJECTED:
             repo.set_outcome(s, view.id, Outcome.STORED, "läst vid ny behandling",
                              municipality=decision.sender.municipality)
@@ -229,6 +240,16 @@ def _reread(view: repo.RawMessageView, reading: Reading, engine: Engine, config:
         report.new_versions += 1
     else:
         report.unchanged += 1
+
+
+def _settled(current: tuple[int, datetime, str] | None, view: repo.RawMessageView, content_hash: str) -> bool:
+    """Whether re-reading `view` leaves the report as it is: its latest version already has this
+    content, or came from a later message (a correction stands; an older message must not be filed
+    over it)."""
+    if current is None:
+        return False
+    raw_id, received_at, digest = current
+    return digest == content_hash or (raw_id != view.id and received_at >= view.received_at)
 
 
 def list_quarantined(engine: Engine, config: Config) -> list[dict[str, object]]:

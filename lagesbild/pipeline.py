@@ -43,7 +43,7 @@ from parsers.limits import Limits
 from parsers.personal import find_personal_data
 from parsers.result import Answer, Format, Issue, ParseResult
 from store import repo
-from store.db import transaction
+from store.db import read_transaction, transaction
 from store.errors import AlreadyClaimed
 
 _log = logging.getLogger(__name__)
@@ -196,7 +196,7 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
     refs = source.list_refs()
     if not refs:
         return report
-    with transaction(engine) as s:
+    with read_transaction(engine) as s:
         known = {}
         for (mailbox, uidvalidity), group in _grouped(refs).items():
             known.update({(mailbox, uidvalidity, uid): k for uid, k in
@@ -328,7 +328,7 @@ def _copy_of(engine: Engine, message: MailMessage, sha: str) -> repo.RawMessageV
     recognised by its Message-ID and the SHA-256 of its bytes, so a resend by
     the municipality (a new Message-ID) is still handled as such.
     """
-    with transaction(engine) as s:
+    with read_transaction(engine) as s:
         return repo.find_same_content(s, message.message_id, sha)
 
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -83,7 +85,7 @@ def _sqlite_engine(u: URL, busy_timeout: float) -> Engine:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _set_wal(cursor, busy_timeout)
             cursor.execute("PRAGMA foreign_keys = ON")
             cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; a power cut loses at most the last commit
         finally:
@@ -91,10 +93,26 @@ def _sqlite_engine(u: URL, busy_timeout: float) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # Take the write lock up front (waiting up to busy_timeout) instead of failing on upgrade.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Take the write lock up front (waiting up to busy_timeout) instead of failing on upgrade;
+        # a reading transaction takes none (in WAL mode readers never wait for the writer).
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(_READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def _set_wal(cursor: Any, busy_timeout: float) -> None:
+    # Switching a new database to WAL needs it to itself, and SQLite answers "locked" at once,
+    # without its busy handler, while another process opens it too (two workers started
+    # together on a fresh install): try again for the busy timeout.
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def _create_private_file(path: Path) -> None:
@@ -163,6 +181,22 @@ def current_revision(engine: Engine) -> str | None:
     """The migration the database is at (None: not migrated yet)."""
     with translate_errors(), engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+_READ_ONLY = "lagesbild_read_only"
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Session]:
+    """A session for reads only, in one transaction (one consistent view).
+
+    On SQLite it does not take the write lock that `transaction` takes up
+    front, so a status query or a duplicate check never waits for another
+    process's write. Writing in it is a mistake; SQLite may refuse it.
+    """
+    with translate_errors(), Session(engine.execution_options(**{_READ_ONLY: True}),
+                                     expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @contextmanager

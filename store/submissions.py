@@ -162,6 +162,15 @@ def latest_arrival(s: Session, county: str, municipality: str, period: Period | 
     return None if row is None else (row[0], row[1], row[2])
 
 
+def latest_arrivals(s: Session, county: str) -> dict[tuple[str, str], tuple[int, datetime, str]]:
+    """`latest_arrival` for every report of a county at once: (municipality, "YYYY-MM") -> (raw
+    message id, received at, content hash) of its latest version."""
+    rows = s.exec(select(Submission.municipality, Submission.period, Submission.version, Submission.raw_message_id,
+                         Submission.received_at, Submission.content_hash).where(col(Submission.county) == county)
+                  .order_by(col(Submission.version)))
+    return {(m, p): (raw_id, received, digest) for m, p, _, raw_id, received, digest in rows}
+
+
 def submissions_for_year(s: Session, county: str, year: int) -> list[SubmissionView]:
     """The latest version per municipality and month of `year`, by municipality then month."""
     rows = s.exec(select(Submission).where(

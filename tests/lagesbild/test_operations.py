@@ -106,6 +106,36 @@ def test_reprocess_files_what_todays_parser_reads(workspace: Path, capsys: pytes
     assert out.startswith("1 messages: 0 new versions, 0 newly filed, 1 unchanged")
 
 
+def test_reprocess_writes_only_readings_that_changed(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A reading stored by an older parser (here: edited in the database) becomes a new version; the
+    unchanged messages cost no write; a second run finds nothing to do."""
+    import sqlite3
+
+    for i, name in enumerate(("Mora", "Orsa", "Leksand")):
+        deliver(workspace, mails.build_mail(f"samordnare@{name.lower()}.se", "Lägesbild", "Hej",
+                                            [("f.docx", docx(name), mails.DOCX_TYPE)]), f"{i}.M{i}P1.mx")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    db = sqlite3.connect(workspace / "lb.db")
+    with db:
+        [(sid,)] = db.execute("SELECT id FROM submission WHERE municipality = 'Orsa'").fetchall()
+        db.execute("UPDATE answer SET comment = 'läst fel av en äldre version' WHERE submission_id = ? "
+                   "AND question = 3", (sid,))
+        db.execute("UPDATE submission SET content_hash = 'older-parser' WHERE id = ?", (sid,))
+    audits_before = db.execute("SELECT count(*) FROM audit_event").fetchone()[0]
+    code, out, _ = run(["reprocess", "--now", "2026-11-01T10:00"], capsys)
+    assert code == 0 and out.startswith("3 messages: 1 new versions, 0 newly filed, 2 unchanged"), out
+    entries = {e["municipality"]: e for e in json.loads(run(["export", "--period", "2026-10", "--json"], capsys)[1])}
+    assert (entries["Orsa"]["version"], entries["Mora"]["version"], entries["Leksand"]["version"]) == (2, 1, 1)
+    assert entries["Orsa"]["answers"]["3"] == sample_answers(FORM, "Orsa", OCT)[3].to_json()
+    events = db.execute("SELECT raw_message_id, detail FROM audit_event WHERE event = 'reprocessed' "
+                        "ORDER BY id").fetchall()
+    assert len(events) == 2 and events[0][1] == "correction" and events[1][0] is None
+    assert db.execute("SELECT count(*) FROM audit_event").fetchone()[0] == audits_before + 2
+    code, out, _ = run(["reprocess", "--now", "2026-11-02T10:00"], capsys)
+    assert out.startswith("3 messages: 0 new versions, 0 newly filed, 3 unchanged"), out
+    db.close()
+
+
 def test_the_worker_handles_mail_and_stops_cleanly_on_sigterm(workspace: Path) -> None:
     (workspace / "config.toml").write_text(
         '[mailbox]\nsource = "maildir:Maildir"\npoll_interval_seconds = 1\n[store]\nurl = "sqlite:///lb.db"\n'

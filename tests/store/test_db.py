@@ -161,3 +161,29 @@ def test_password_and_schema_options(tmp_path: Path) -> None:
         make_engine("postgresql+psycopg://u@h/db", schema="x; DROP")
     with pytest.raises(ValueError):
         make_engine(f"sqlite:///{tmp_path / 'a.db'}", schema="lb_x")
+
+
+def test_a_read_transaction_does_not_wait_for_another_process_writing_on_sqlite(tmp_path: Path) -> None:
+    """`transaction` takes SQLite's write lock up front; a duplicate check or a status query in
+    `read_transaction` must not queue behind another worker's write (WAL readers never wait)."""
+    import sqlite3
+
+    from store.db import read_transaction
+
+    path = tmp_path / "lb.db"
+    engine = make_engine(f"sqlite:///{path}", busy_timeout=0.3)
+    migrate(engine)
+    with transaction(engine) as s:
+        row_id = insert(s, "1").id
+    writer = sqlite3.connect(path, timeout=5, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM job_lock")
+        with read_transaction(engine) as s:
+            assert repo.get_message(s, row_id) is not None
+        with pytest.raises(StoreUnavailable), transaction(engine) as s:
+            repo.get_message(s, row_id)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    engine.dispose()
