@@ -112,14 +112,16 @@ def generate_county(args: tuple[str, Path, int, int]) -> tuple[str, int, int]:
     return code, count, size
 
 
-def write_configs(work: Path, codes: list[str], store_url: str) -> dict[str, Path]:
-    """One configuration file, Maildir and outbox folder per county; all share `store_url`."""
+def write_configs(work: Path, codes: list[str], store_url: str, readers: int = 0) -> dict[str, Path]:
+    """One configuration file, Maildir and outbox folder per county; all share `store_url`.
+    `readers`: `[parsing] readers` of each (0: one per core)."""
     paths = {}
     for code in codes:
         folder = work / code
         make_maildir(folder / "Maildir")
         data = county_data(code, source=f"maildir:{folder / 'Maildir'}", store_url=store_url,
                            outbox=f"file:{folder / 'outbox'}")
+        data["parsing"] = {"readers": readers}
         county_config(data, folder)  # validate before any command runs
         path = folder / "config.toml"
         path.write_text(toml_text(data), encoding="utf-8")
@@ -252,9 +254,13 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAGESBILD_")}
     print(f"machine: {machine_note()}")
     print(f"store: {url.split('?')[0]}; counties: {len(codes)}; municipalities: "
-          f"{sum(len(counties()[c]) for c in codes)}; months: {month_count} (scale {opts.scale:g}); jobs: {opts.jobs}")
+          f"{sum(len(counties()[c]) for c in codes)}; months: {month_count} (scale {opts.scale:g}); jobs: {opts.jobs}; "
+          f"readers per job: {max(1, multiprocessing.cpu_count() // max(1, opts.jobs))}")
     try:
-        configs = write_configs(work, codes, url)
+        # Each county's worker reads forms on `readers` cores; with several workers at once they share
+        # the machine's cores (as an operator would set [parsing] readers on a shared machine).
+        readers = max(1, multiprocessing.cpu_count() // max(1, opts.jobs))
+        configs = write_configs(work, codes, url, readers)
         start = time.perf_counter()
         _FACTORY = FormFactory(opts.variants)
         print(f"built {len(_FACTORY)} distinct forms in {time.perf_counter() - start:.1f} s")

@@ -375,7 +375,8 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
                     max_unzipped_bytes=p.int("max_unzipped_mb", 1, 4096) * mb,
                     seconds_per_file=float(p.int("seconds_per_file", 1, 600)),
                     max_pdf_pages=p.int("max_pdf_pages", 1, 10000),
-                    max_files_per_message=p.int("max_files_per_message", 1, 1000))
+                    max_files_per_message=p.int("max_files_per_message", 1, 1000),
+                    readers=p.int("readers", 0, 64))
     d = table("deadline")
     tz = d.str("timezone")
     try:

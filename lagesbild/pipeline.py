@@ -164,7 +164,8 @@ def read_ahead(raws: Iterable[RawMail], config: Config, parse: Parse = parse_iso
     cores while the caller files the current one; nothing is claimed or
     recorded here, so a crash loses only reading work.
     """
-    ahead = window if window is not None else (2 * cpu_count() if hasattr(parse, "submit") else 0)
+    readers = config.limits.readers or cpu_count()
+    ahead = window if window is not None else (2 * readers if hasattr(parse, "submit") else 0)
     pending: deque[Reading] = deque()
     try:
         for raw in raws:

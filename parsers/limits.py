@@ -21,6 +21,7 @@ class Limits:
     seconds_per_file: float = 20.0
     max_files_per_message: int = 20
     memory_bytes: int = 1024 * 1024 * 1024
+    readers: int = 0  # reader processes that read files under these caps (0: one per core)
 
 
 class Refused(Exception):

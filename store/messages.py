@@ -132,8 +132,11 @@ def mark_moved(s: Session, raw_id: int) -> None:
 
 
 def _update_raw(s: Session, raw_id: int, values: Mapping[str, Any]) -> None:
+    # The verbs hand out views, never the rows, so no object in the session needs the new values
+    # ("fetch" would SELECT the row again on every update); expire what the session may hold instead.
     result = s.exec(update(RawMessage).where(col(RawMessage.id) == raw_id)
-                    .values(**values).execution_options(synchronize_session="fetch"))
+                    .values(**values).execution_options(synchronize_session=False))
+    s.expire_all()
     if result.rowcount != 1:
         raise NotFound(f"no raw_message with id {raw_id}")
 

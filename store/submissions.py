@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from parsers.result import Answer, Format, Issue, Period
@@ -70,17 +71,35 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
     s.add(row)
     s.flush()
     assert row.id is not None
-    for question, answer in sorted(answers.items()):
-        s.add(AnswerRow(submission_id=row.id, question=question, impact=answer.impact, comment=answer.comment,
-                        withheld=question in held_questions))
-    for issue in issues:
-        s.add(SubmissionIssue(submission_id=row.id, field=issue.field, severity=issue.severity,
-                              message=issue.message))
-    s.flush()
-    view = _submission_views(s, [row], {_key(row): first or row})[0]
+    issue_list = list(issues)
+    # Core bulk inserts, not one ORM object per answer: half the cost of filing a report.
+    if answers:
+        s.execute(insert(AnswerRow), [
+            {"submission_id": row.id, "question": question, "impact": answer.impact, "comment": answer.comment,
+             "withheld": question in held_questions} for question, answer in sorted(answers.items())])
+    if issue_list:
+        s.execute(insert(SubmissionIssue), [
+            {"submission_id": row.id, "field": issue.field, "severity": issue.severity, "message": issue.message}
+            for issue in issue_list])
+    view = _new_view(s, row, first or row, answers, issue_list, held_questions)
     if latest is None:
         return SubmissionResult(view, SubmissionKind.NEW, None)
     return SubmissionResult(view, SubmissionKind.CORRECTION, latest.version)
+
+
+def _new_view(s: Session, row: Submission, first: Submission, answers: Mapping[int, Answer], issues: list[Issue],
+              withheld: set[int]) -> SubmissionView:
+    """The view of a version just written, from what was written (no reading back)."""
+    assert row.id is not None
+    sender = s.exec(select(RawMessage.sender, RawMessage.message_id).where(
+        col(RawMessage.id) == row.raw_message_id)).first()
+    return SubmissionView(
+        id=row.id, county=row.county, municipality=row.municipality, period=Period.parse(row.period),
+        version=row.version, status=row.status, received_at=row.received_at,
+        first_received_at=first.received_at, on_time=row.on_time, filename=row.filename, format=row.format,
+        content_hash=row.content_hash, flags=tuple(row.flags), answers=dict(sorted(answers.items())),
+        issues=tuple(issues), raw_message_id=row.raw_message_id, sender=sender[0] if sender else "",
+        message_id=sender[1] if sender else None, withheld=frozenset(withheld))
 
 
 def _key(row: Submission) -> tuple[str, str, str]:
