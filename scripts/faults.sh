@@ -6,7 +6,7 @@
 #   bash scripts/faults.sh                 # 13 kills per cell: 4 cells x 13 = 52 per database
 #   FAULTS_KILLS=25 bash scripts/faults.sh
 #   FAULTS_SEED=7 bash scripts/faults.sh -x  # other random kill moments; extra arguments go to pytest
-#   bash scripts/faults.sh -k "not test_long"  # the short run: every fault once, 2 kills per short cell
+#   bash scripts/faults.sh -k "not test_long"  # the short run (also part of ./run tests): every fault once
 #
 # Needs what ./run tests installs (Dovecot, PostgreSQL on 127.0.0.1:5432); the full-disk tests
 # need root (they mount a small tmpfs) and are skipped otherwise.
