@@ -199,6 +199,8 @@ class ReaderPool:
     def result(self, ticket: int) -> ParseResult:
         """Wait for a submitted file; raises ParserCrashed when the parser itself failed on it."""
         with self._lock:
+            if ticket not in self._forms:
+                raise ValueError(f"file {ticket} was cancelled or its result was taken already")
             while ticket not in self._results:
                 self._dispatch()
                 self._collect()

@@ -169,6 +169,8 @@ def test_a_cancelled_file_is_never_delivered_and_leaves_nothing_behind() -> None
         running.cancel()
         assert pool.parse(_docx(), "Mora.docx", FORM, Limits()).municipality == "Mora"
         assert not pool._results and not pool._queue and not pool._dropped and not pool._forms
+        with pytest.raises(ValueError, match="cancelled"):
+            queued()  # asking for a cancelled file is a mistake, not a wait forever
     finally:
         pool.close()
 
