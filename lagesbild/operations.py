@@ -162,7 +162,7 @@ def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | N
             with read_transaction(engine) as s:
                 found = repo.raw_bytes(s, [v.id for v in batch])
             for v in batch:
-                yield RawMail(MessageRef(v.mailbox, v.uidvalidity, v.uid), found.get(v.id, b""), v.received_at)
+                yield RawMail(MessageRef(v.mailbox, v.uidvalidity, v.uid), found.get(v.id, b""), _arrival(v))
 
     for view, item in zip(views, read_ahead(stored_mail(), config, parse), strict=True):
         report.messages += 1
@@ -209,7 +209,7 @@ def _reread(view: repo.RawMessageView, item: Reading, engine: Engine, config: Co
     """Re-read one stored message; write only what changed (`latest`: the county's latest versions,
     read once at the start and kept up to date here)."""
     message = item.message()
-    decision = decide(message, item.files(), config, view.received_at, None)
+    decision = decide(message, item.files(), config, _arrival(view), None)
     if decision.outcome is not Outcome.STORED:
         report.unchanged += 1
         return
@@ -229,7 +229,7 @@ def _reread(view: repo.RawMessageView, item: Reading, engine: Engine, config: Co
             result = _file(s, view.id, item.raw, plan, config, tz, grace)
             kinds.append(str(result.kind))
             latest[(plan.municipality, str(plan.period_choice.period))] = (
-                view.id, view.received_at, plan.content_hash)
+                view.id, _arrival(view), plan.content_hash)
         if view.outcome == Outcome.REJECTED:
             repo.set_outcome(s, view.id, Outcome.STORED, "läst vid ny behandling",
                              municipality=decision.sender.municipality)
@@ -249,7 +249,12 @@ def _settled(current: tuple[int, datetime, str] | None, view: repo.RawMessageVie
     if current is None:
         return False
     raw_id, received_at, digest = current
-    return digest == content_hash or (raw_id != view.id and received_at >= view.received_at)
+    return digest == content_hash or (raw_id != view.id and received_at >= _arrival(view))
+
+
+def _arrival(view: repo.RawMessageView) -> datetime:
+    # A message recorded only as a failure may lack its delivery time; it was received when recorded.
+    return view.received_at or view.created_at
 
 
 def list_quarantined(engine: Engine, config: Config) -> list[dict[str, object]]:
