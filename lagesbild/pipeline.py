@@ -36,7 +36,7 @@ from lagesbild.config import Config
 from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, decide
 from lagesbild.errors import LagesbildError, MailboxUnavailable, StoreUnavailable
 from lagesbild.notify import queue_decision_mail, queue_parked_notice, queue_signals
-from lagesbild.sandbox import cpu_count, parse_isolated
+from lagesbild.sandbox import Pending, cpu_count, parse_isolated
 from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
@@ -75,10 +75,9 @@ def parse_message(message: MailMessage, config: Config, parse: Parse = parse_iso
     return start_parsing(message, config, parse)()
 
 
-def start_parsing(message: MailMessage, config: Config, parse: Parse = parse_isolated,
-                  ) -> Callable[[], list[ParsedFile]]:
-    """Start reading the message's forms (on the reader pool: at once, on other cores); the handle
-    waits for them and gives what `parse_message` gives. A plain Parse function reads when called."""
+def start_parsing(message: MailMessage, config: Config, parse: Parse = parse_isolated) -> FormsBeingRead:
+    """Start reading the message's forms (on the reader pool: at once, on other cores); calling the
+    result waits for them and gives what `parse_message` gives. A plain Parse function reads when called."""
     form, limits = config.county.form, config.limits
     cap = limits.max_files_per_message
     submit = getattr(parse, "submit", None)
@@ -89,31 +88,42 @@ def start_parsing(message: MailMessage, config: Config, parse: Parse = parse_iso
             return handle
         return lambda: parse(data, filename, form, limits)
 
-    def cancel() -> None:
-        for handle in [h for _, h in files] + ([body] if body is not None else []):
-            if hasattr(handle, "cancel"):
-                handle.cancel()
-
     files = [(a.filename, start(a.content, a.filename)) for a in message.attachments[:cap]]
     body = None
     if not files and message.body_text.strip():
         body = start(message.body_text.encode("utf-8"), "meddelandetext.txt")
+    skipped = [a.filename for a in message.attachments[cap:]]
+    return FormsBeingRead(files, body, skipped, form, cap)
 
-    def finish() -> list[ParsedFile]:
-        parsed = [ParsedFile(name, handle()) for name, handle in files]
-        for a in message.attachments[cap:]:
+
+@dataclass(slots=True)
+class FormsBeingRead:
+    """A message's forms as they are read: call it to wait for them; `cancel()` when they are not wanted."""
+
+    files: list[tuple[str, Callable[[], ParseResult]]]
+    body: Callable[[], ParseResult] | None  # the mail's text, read when it has no attachment
+    skipped: list[str]  # attachments over [parsing] max_files_per_message
+    form: FormSpec
+    cap: int
+
+    def __call__(self) -> list[ParsedFile]:
+        parsed = [ParsedFile(name, handle()) for name, handle in self.files]
+        for filename in self.skipped:
             # Not read at all: one message must not hold the worker for long.
-            note = Issue.error("file", f"Meddelandet har fler än {cap} bilagor; den här lästes inte. "
+            note = Issue.error("file", f"Meddelandet har fler än {self.cap} bilagor; den här lästes inte. "
                                        "Skicka lägesbilden i ett eget meddelande.")
-            parsed.append(ParsedFile(a.filename, blank_result(form, Format.UNKNOWN, [note])))
-        if body is not None:
-            result = body()
+            parsed.append(ParsedFile(filename, blank_result(self.form, Format.UNKNOWN, [note])))
+        if self.body is not None:
+            result = self.body()
             if not result.unreadable:
                 parsed.append(ParsedFile("meddelandetext", result, from_body=True))
         return parsed
 
-    finish.cancel = cancel  # type: ignore[attr-defined]
-    return finish
+    def cancel(self) -> None:
+        handles = [h for _, h in self.files] + ([self.body] if self.body is not None else [])
+        for handle in handles:
+            if isinstance(handle, Pending):
+                handle.cancel()
 
 
 @dataclass(slots=True)
@@ -126,7 +136,7 @@ class Reading:
     raw: RawMail
     _message: MailMessage | None = None
     _error: Exception | None = None
-    _files: Callable[[], list[ParsedFile]] | None = None
+    _files: FormsBeingRead | None = None
 
     def message(self) -> MailMessage:
         if self._error is not None:
@@ -143,7 +153,7 @@ class Reading:
     def discard(self) -> None:
         """The forms will not be asked for (a copy of a handled mail, a failure): stop reading them."""
         if self._files is not None:
-            self._files.cancel()  # type: ignore[attr-defined]
+            self._files.cancel()
             self._files = None
 
 

@@ -37,9 +37,10 @@ from lagesbild.pipeline import PollReport, poll_once
 from lagesbild.reports import export_period
 from parsers.result import Period
 from store import repo
-from store.db import make_engine, migrate, transaction
+from store.db import transaction
 from tests.builders import hostile as H
 from tests.builders import mail as mails
+from tests.support.maildir_box import MaildirBox
 
 TZ = ZoneInfo("Europe/Stockholm")
 OCT = Period(2026, 10)
@@ -60,28 +61,8 @@ def corpus_config() -> Config:
     return replace(config, signals=())
 
 
-class HostileBox:
-    """A Maildir, a database and a configuration in a temporary folder."""
-
-    def __init__(self, root: Path, config: Config) -> None:
-        self.root = root
-        self.config = config
-        self.maildir = root / "Maildir"
-        for sub in ("new", "cur", "tmp"):
-            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(f"sqlite:///{root / 'lb.db'}")
-        migrate(self.engine)
-        self.count = 0
-
-    def deliver(self, raw: bytes, when: datetime) -> str:
-        """Deliver like an MTA (tmp/ then rename into new/); returns the message's unique name (its UID)."""
-        self.count += 1
-        uid = f"{1790000000 + self.count}.M{self.count}P1.mx"
-        tmp = self.maildir / "tmp" / uid
-        tmp.write_bytes(raw)
-        os.utime(tmp, (when.timestamp(), when.timestamp()))
-        tmp.rename(self.maildir / "new" / uid)
-        return uid
+class HostileBox(MaildirBox):
+    """A Maildir, a database and a configuration in a temporary folder; cycles use the production parser."""
 
     def poll(self, now: datetime) -> PollReport:
         """One cycle with the production parser (the sandbox)."""

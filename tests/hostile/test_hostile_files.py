@@ -8,7 +8,6 @@ timings.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,25 +17,14 @@ import parsers.text  # noqa: F401
 from tests.builders import hostile as H
 from tests.builders import mail as mails
 from tests.hostile.box import (
-    TIMINGS,
     Canary,
     check_case,
     corpus_config,
-    print_timings,
     run_case,
-    start_canary,
-    stop_canary,
 )
 
-CASES = [c for c in H.CASES if c.group == "file"]
-
-
-@pytest.fixture(scope="module")
-def canary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Canary]:
-    server = start_canary(tmp_path_factory.mktemp("canary"))
-    yield server
-    stop_canary(server)
-    print_timings([r for r in TIMINGS if r.case.group == "file"])
+GROUP = "file"  # the cases of this module; the canary fixture (conftest.py) prints their timings
+CASES = [c for c in H.CASES if c.group == GROUP]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -13,7 +13,6 @@ instead of ~35 ms.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,21 +25,11 @@ from tests.hostile.box import (
     Canary,
     check_case,
     corpus_config,
-    print_timings,
     run_case,
-    start_canary,
-    stop_canary,
 )
 
-CASES = [c for c in H.CASES if c.group == "mail"]
-
-
-@pytest.fixture(scope="module")
-def canary(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Canary]:
-    server = start_canary(tmp_path_factory.mktemp("canary"))
-    yield server
-    stop_canary(server)
-    print_timings([r for r in TIMINGS if r.case.group == "mail"])
+GROUP = "mail"  # the cases of this module; the canary fixture (conftest.py) prints their timings
+CASES = [c for c in H.CASES if c.group == GROUP]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import os
 import re
 from dataclasses import replace
 from datetime import datetime
@@ -16,7 +15,7 @@ import pytest
 from ingest.maildir import MaildirSource
 from ingest.open import configured_folders
 from ingest.source import Folder, MailSource, Outcome
-from lagesbild.config import Config, load_config
+from lagesbild.config import load_config
 from lagesbild.pipeline import poll_once
 from lagesbild.reports import export_period, status_for
 from lagesbild.samples import sample_answers, template_docx
@@ -24,8 +23,9 @@ from parsers import parse_bytes
 from parsers.form import default_form
 from parsers.result import Answer, Period
 from store import repo
-from store.db import make_engine, migrate, transaction
+from store.db import transaction
 from tests.builders import mail as mails
+from tests.support.maildir_box import MaildirBox
 
 TZ = ZoneInfo("Europe/Stockholm")
 DOCX = mails.DOCX_TYPE
@@ -57,29 +57,8 @@ def without_month_line(data: bytes) -> bytes:
     return out.getvalue()
 
 
-class Box:
+class Box(MaildirBox):
     """A Maildir, a database and a configuration in a temporary folder."""
-
-    def __init__(self, root: Path, config: Config) -> None:
-        self.root = root
-        self.config = config
-        self.maildir = root / "Maildir"
-        for sub in ("new", "cur", "tmp"):
-            (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(f"sqlite:///{root / 'lb.db'}")
-        migrate(self.engine)
-        self.count = 0
-
-    def deliver(self, raw: bytes, when: datetime | None = None) -> str:
-        """Deliver like an MTA: write in tmp/, rename into new/; mtime is the delivery time."""
-        self.count += 1
-        name = f"{1790000000 + self.count}.M{self.count}P1.mx"
-        tmp = self.maildir / "tmp" / name
-        tmp.write_bytes(raw)
-        if when is not None:
-            os.utime(tmp, (when.timestamp(), when.timestamp()))
-        tmp.rename(self.maildir / "new" / name)
-        return name
 
     def source(self) -> MailSource:
         return MaildirSource(self.maildir, configured_folders(self.config.mailbox))
