@@ -17,8 +17,9 @@ from ingest.source import MessageRef, Outcome, RawMail
 from lagesbild.config import Config
 from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, content_hash, decide
 from lagesbild.errors import ConfigError, StoreUnavailable
+from lagesbild.filing import file_plan
 from lagesbild.notify import queue_decision_mail, queue_signals
-from lagesbild.pipeline import Parse, Reading, _file, handle_message, parse_message, read_ahead
+from lagesbild.pipeline import Parse, Reading, handle_message, parse_message, read_ahead
 from lagesbild.sandbox import parse_isolated
 from parsers.result import Period
 from store import repo
@@ -60,7 +61,7 @@ def import_file(engine: Engine, config: Config, data: bytes, filename: str, muni
         row = repo.insert_raw(s, ref, message_id=f"<import-{sha[:24]}@lagesbild.invalid>", sha256=sha,
                               sender="", subject=f"Import: {filename}", received_at=now, raw=data,
                               county=config.county.code)
-        filed = _file(s, row.id, RawMail(ref, data, now), plan, config, ZoneInfo(config.deadline.timezone),
+        filed = file_plan(s, row.id, RawMail(ref, data, now), plan, config, ZoneInfo(config.deadline.timezone),
                       timedelta(minutes=config.deadline.grace_minutes))
         outcome = Outcome.CORRECTION if filed.kind == "correction" else Outcome.DUPLICATE \
             if filed.kind == "identical" else Outcome.STORED
@@ -97,7 +98,7 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
             choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
                                    view.received_at, tz)
             plan = PlannedSubmission(municipality, choice, p, content_hash(p.result))
-            result = _file(s, raw_id, RawMail(ref, raw, view.received_at), plan, config, tz, grace)
+            result = file_plan(s, raw_id, RawMail(ref, raw, view.received_at), plan, config, tz, grace)
             filed.append((plan, result))
             out.append(Filed(municipality, choice.period, str(result.kind), result.submission.version))
         decision = decide(message, parsed, config, view.received_at, None)
@@ -226,7 +227,7 @@ def _reread(view: repo.RawMessageView, item: Reading, engine: Engine, config: Co
             if _settled(current, view, plan.content_hash):
                 kinds.append("unchanged")
                 continue
-            result = _file(s, view.id, item.raw, plan, config, tz, grace)
+            result = file_plan(s, view.id, item.raw, plan, config, tz, grace)
             kinds.append(str(result.kind))
             latest[(plan.municipality, str(plan.period_choice.period))] = (
                 view.id, _arrival(view), plan.content_hash)

@@ -24,24 +24,22 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
 from ingest.classify import passes
 from ingest.message import MailMessage, read_message
 from ingest.source import FOLDER_FOR, Folder, MailSource, MessageRef, Outcome, RawMail
-from lagesbild.calendar import deadline_end
 from lagesbild.config import Config
-from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, decide
+from lagesbild.decide import ParsedFile, decide
 from lagesbild.errors import LagesbildError, MailboxUnavailable, StoreUnavailable
-from lagesbild.notify import queue_decision_mail, queue_parked_notice, queue_signals
+from lagesbild.filing import Decided, record_message
+from lagesbild.notify import queue_parked_notice
 from lagesbild.sandbox import Pending, cpu_count, parse_isolated
 from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
-from parsers.personal import find_personal_data
-from parsers.result import Answer, Format, Issue, ParseResult
+from parsers.result import Format, Issue, ParseResult
 from store import repo
 from store.db import read_transaction, transaction
 from store.errors import AlreadyClaimed
@@ -137,6 +135,9 @@ class Reading:
     _message: MailMessage | None = None
     _error: Exception | None = None
     _files: FormsBeingRead | None = None
+    _sha256: str = ""
+    _parsed: list[ParsedFile] | None = None
+    _files_error: Exception | None = None
 
     def message(self) -> MailMessage:
         if self._error is not None:
@@ -146,9 +147,29 @@ class Reading:
 
     def files(self) -> list[ParsedFile]:
         self.message()
-        assert self._files is not None
-        files, self._files = self._files, None
-        return files()
+        if self._parsed is None and self._files_error is None:
+            assert self._files is not None, "the forms were discarded before they were asked for"
+            files, self._files = self._files, None
+            try:
+                self._parsed = files()
+            except Exception as exc:  # noqa: BLE001 - kept: asked again, it raises again (a parser crash)
+                self._files_error = exc
+        if self._files_error is not None:
+            raise self._files_error
+        assert self._parsed is not None
+        return self._parsed
+
+    def sha256(self) -> str:
+        """The SHA-256 of the message's bytes (computed once)."""
+        if not self._sha256:
+            self._sha256 = hashlib.sha256(self.raw.raw).hexdigest()
+        return self._sha256
+
+    def content_key(self) -> tuple[str | None, str] | None:
+        """(Message-ID, SHA-256): what makes two mails copies of each other; None when unreadable."""
+        if self._message is None:
+            return None
+        return self._message.message_id, self.sha256()
 
     def discard(self) -> None:
         """The forms will not be asked for (a copy of a handled mail, a failure): stop reading them."""
@@ -196,6 +217,8 @@ def _authenticated(message: MailMessage) -> bool | None:
     return passes(message.auth, domain)
 
 
+BATCH_BYTES = 32 * 1024 * 1024  # mail held at once for one batch ([mailbox] batch_size messages at most)
+
 Progress = Callable[[int, int], None]  # (done, total): for a progress bar on long runs
 
 
@@ -224,14 +247,17 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
             report.waiting += 1
         else:
             to_fetch.append(ref)
-    for done, reading in enumerate(read_ahead(source.fetch(to_fetch), config, parse), start=1):
-        outcome = _handle_with_trap(reading, source, engine, config, now, report)
-        if progress is not None:
-            progress(done, len(to_fetch))
-        if outcome is None:
-            report.claimed_elsewhere += 1
-        else:
-            report.outcomes[outcome.value] += 1
+    new_keys = {ref for ref in to_fetch if (ref.mailbox, ref.uidvalidity, ref.uid) not in known}
+    done = 0
+    for batch in _batches(read_ahead(source.fetch(to_fetch), config, parse), config.mailbox.batch_size):
+        for outcome in _handle_batch(batch, source, engine, config, now, report, new_keys):
+            done += 1
+            if progress is not None:
+                progress(done, len(to_fetch))
+            if outcome is None:
+                report.claimed_elsewhere += 1
+            else:
+                report.outcomes[outcome.value] += 1
     return report
 
 
@@ -248,14 +274,142 @@ def _move(source: MailSource, engine: Engine, ref: MessageRef, folder: Folder, r
         repo.mark_moved(s, raw_id)
 
 
+def _batches(readings: Iterable[Reading], size: int, max_bytes: int = BATCH_BYTES) -> Iterator[list[Reading]]:
+    """The readings in order, in batches of up to `size` messages and `max_bytes` of mail.
+
+    A batch never holds two copies of one mail (same Message-ID and bytes):
+    the second must see the first recorded to be recognised as a copy.
+    """
+    batch: list[Reading] = []
+    held = 0
+    keys: set[tuple[str | None, str]] = set()
+    for reading in readings:
+        key = reading.content_key()
+        if batch and (len(batch) >= size or held + len(reading.raw.raw) > max_bytes or key in keys):
+            yield batch
+            batch, held, keys = [], 0, set()
+        batch.append(reading)
+        held += len(reading.raw.raw)
+        if key is not None:
+            keys.add(key)
+    if batch:
+        yield batch
+
+
+def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, config: Config, now: datetime,
+                  report: PollReport, new_keys: set[MessageRef]) -> list[Outcome | None]:
+    """Handle a batch of messages with one transaction for all of them; their outcomes in order.
+
+    Each message is recorded in a savepoint of its own, so one that fails
+    leaves the others filed; it is then handled alone, exactly as a single
+    message is (see `_handle_with_trap`). When the batch as a whole cannot be
+    committed (the database went away), every message is handled alone: a
+    batch never changes what becomes of a message, only how many commits it
+    takes. Nothing is sent before the commit, so a crash loses nothing.
+    """
+    try:
+        if len(batch) == 1:
+            return [_handle_with_trap(batch[0], source, engine, config, now, report, batch[0].raw.ref in new_keys)]
+        try:
+            copies = _copies_of(engine, batch)
+        except StoreUnavailable:
+            copies = None  # handled one by one below, each with its own trap
+        outcomes: list[Outcome | None] = [None] * len(batch)
+        alone: list[int] = []
+        items: dict[int, Decided] = {}
+        recorded: dict[int, tuple[Outcome, int] | None] = {}
+        decided: list[tuple[int, Decided]] = []
+        for i, reading in enumerate(batch):
+            if copies is None:
+                alone.append(i)
+                continue
+            try:
+                items[i] = _decided(reading, config, copies.get(reading.content_key() or ("", "")),
+                                    reading.raw.ref in new_keys)
+                decided.append((i, items[i]))
+            except Exception:  # noqa: BLE001 - handled alone below, inside the per-message trap
+                alone.append(i)
+        try:
+            with transaction(engine) as s:
+                for i, item in decided:
+                    try:
+                        with s.begin_nested():
+                            recorded[i] = record_message(s, item, config, now)
+                    except AlreadyClaimed:
+                        recorded[i] = None
+                    except Exception:  # noqa: BLE001 - rolled back to its savepoint; handled alone below.
+                        # Were the connection itself lost, the commit fails too and all go alone.
+                        alone.append(i)
+        except Exception:  # noqa: BLE001 - nothing of the batch was committed: each message alone
+            alone = sorted({*alone, *(i for i, _ in decided)})
+            recorded = {}
+        moved: list[int] = []
+        for i, result in recorded.items():
+            if result is not None:
+                outcome, raw_id = result
+                outcomes[i] = outcome
+                if _mark_done(source, batch[i].raw.ref, FOLDER_FOR[outcome]):
+                    moved.append(raw_id)
+        _record_moved(engine, moved)
+        for i in sorted(alone):
+            outcomes[i] = _handle_with_trap(batch[i], source, engine, config, now, report,
+                                            batch[i].raw.ref in new_keys, items.get(i))
+        return outcomes
+    finally:
+        for reading in batch:
+            reading.discard()
+
+
+def _decided(reading: Reading, config: Config, earlier: repo.RawMessageView | None, known_new: bool) -> Decided:
+    """Read the message's forms (unless it is a copy of a handled mail) and decide what it is."""
+    message = reading.message()
+    decision = None
+    if earlier is None:
+        decision = decide(message, reading.files(), config, reading.raw.received_at, _authenticated(message))
+    return Decided(reading.raw, message, reading.sha256(), earlier, decision, known_new)
+
+
+def _copies_of(engine: Engine, batch: list[Reading]) -> dict[tuple[str | None, str], repo.RawMessageView]:
+    """The earlier handled copies of the batch's mails, by (Message-ID, SHA-256): see `_copy_of`."""
+    keys = [key for key in (r.content_key() for r in batch) if key is not None]
+    with read_transaction(engine) as s:
+        return repo.find_copies(s, keys)
+
+
+def _mark_done(source: MailSource, ref: MessageRef, folder: Folder) -> bool:
+    try:
+        source.mark_done(ref, folder)
+        return True
+    except MailboxUnavailable as exc:
+        # Stored safely; the next cycle finds it stored-but-not-moved and moves it.
+        _log.warning("message %s stored but not moved yet: %s", ref.uid, exc)
+        return False
+
+
+def _record_moved(engine: Engine, raw_ids: list[int]) -> None:
+    if not raw_ids:
+        return
+    try:
+        with transaction(engine) as s:
+            repo.mark_moved_many(s, raw_ids)
+    except StoreUnavailable as exc:
+        # Moved but not recorded as moved: the next cycle no longer lists them, nothing is lost.
+        _log.warning("%d messages moved but not recorded as moved yet: %s", len(raw_ids), exc)
+
+
 def _handle_with_trap(reading: Reading, source: MailSource, engine: Engine, config: Config, now: datetime,
-                      report: PollReport) -> Outcome | None:
+                      report: PollReport, known_new: bool = False, item: Decided | None = None) -> Outcome | None:
     """The one place that catches everything: a message never stops the worker.
 
+    `item`: the message already decided (by a batch that could not record it).
     None means another worker claimed the message first (it files and moves it)."""
     raw = reading.raw
     try:
-        outcome, raw_id = handle_message(reading, engine, config, now)
+        if item is None:
+            outcome, raw_id = handle_message(reading, engine, config, now, known_new=known_new)
+        else:
+            with transaction(engine) as s:
+                outcome, raw_id = record_message(s, item, config, now)
     except AlreadyClaimed:
         return None  # another worker holds it, and moves it
     except Exception as exc:  # noqa: BLE001 - the per-message trap (see module docstring)
@@ -293,7 +447,7 @@ def _record_failure(raw: RawMail, engine: Engine, config: Config, now: datetime,
 
 
 def handle_message(raw: RawMail | Reading, engine: Engine, config: Config, now: datetime,
-                   parse: Parse = parse_isolated) -> tuple[Outcome, int]:
+                   parse: Parse = parse_isolated, known_new: bool = False) -> tuple[Outcome, int]:
     """Read, parse, decide and record one message in one transaction. Returns its outcome and row id.
 
     `raw` may be a Reading whose forms are already being read (see read_ahead).
@@ -301,31 +455,10 @@ def handle_message(raw: RawMail | Reading, engine: Engine, config: Config, now: 
     under another key is recorded as ignored (never answered): see `_copy_of`.
     """
     reading = raw if isinstance(raw, Reading) else start_reading(raw, config, parse)
-    raw = reading.raw
     message = reading.message()
-    sha = hashlib.sha256(raw.raw).hexdigest()
-    earlier = _copy_of(engine, message, sha)
-    decision = None
-    if earlier is None:
-        parsed = reading.files()
-        decision = decide(message, parsed, config, raw.received_at, _authenticated(message))
+    item = _decided(reading, config, _copy_of(engine, message, reading.sha256()), known_new)
     with transaction(engine) as s:
-        row = repo.insert_raw(s, raw.ref, message_id=message.message_id, sha256=sha, sender=message.sender,
-                              subject=message.subject, received_at=raw.received_at, raw=raw.raw,
-                              county=config.county.code)
-        repo.audit(s, row.id, "received", f"från {message.sender or 'okänd'}: {message.subject[:120]}", now)
-        if decision is None:
-            assert earlier is not None
-            reason = (f"kopia av meddelande {earlier.id}, som redan behandlats (samma Message-ID och innehåll); "
-                      "inget nytt svar skickas")
-            repo.set_outcome(s, row.id, Outcome.IGNORED, reason, municipality=earlier.municipality)
-            repo.audit(s, row.id, Outcome.IGNORED.value, reason, now)
-            return Outcome.IGNORED, row.id
-        outcome = _record(s, row.id, raw, message, decision, config, now)
-        repo.set_outcome(s, row.id, outcome, decision.reason or outcome.value,
-                         municipality=decision.sender.municipality)
-        repo.audit(s, row.id, outcome.value, decision.reason, now)
-    return outcome, row.id
+        return record_message(s, item, config, now)
 
 
 def _copy_of(engine: Engine, message: MailMessage, sha: str) -> repo.RawMessageView | None:
@@ -341,76 +474,3 @@ def _copy_of(engine: Engine, message: MailMessage, sha: str) -> repo.RawMessageV
     """
     with read_transaction(engine) as s:
         return repo.find_same_content(s, message.message_id, sha)
-
-
-def _record(s: object, raw_id: int, raw: RawMail, message: MailMessage, decision: Decision, config: Config,
-            now: datetime) -> Outcome:
-    """File the submissions (versions), queue the replies; the outcome of the message."""
-    answer = not too_old_to_answer(config, raw.received_at, now)
-    if not answer:
-        repo.audit(s, raw_id, "not_answered", f"mottaget {raw.received_at:%Y-%m-%d}, mer än "
-                   f"{config.outbox.max_reply_age_days} dagar före behandlingen: arkiveras utan svar", now)
-    if decision.outcome is not Outcome.STORED:
-        if answer:
-            queue_decision_mail(s, config, raw_id, message, decision, [], now)
-        return decision.outcome
-    tz = ZoneInfo(config.deadline.timezone)
-    grace = timedelta(minutes=config.deadline.grace_minutes)
-    filed = []
-    for plan in decision.submissions:
-        filed.append((plan, _file(s, raw_id, raw, plan, config, tz, grace)))
-    kinds = {result.kind for _, result in filed}
-    outcome = Outcome.CORRECTION if "correction" in kinds else Outcome.STORED if "new" in kinds \
-        else Outcome.DUPLICATE
-    if answer:
-        queue_decision_mail(s, config, raw_id, message, decision, filed, now)
-        for _, result in filed:
-            if result.kind != "identical":
-                queue_signals(s, config, result.submission, now)
-    return outcome
-
-
-def too_old_to_answer(config: Config, received_at: datetime, now: datetime) -> bool:
-    """Whether a message is filed without any mail about it (`[outbox] max_reply_age_days`).
-
-    A receipt for a report sent two years ago, or hundreds of them when the
-    worker first starts on a mailbox holding the county's archive, helps
-    nobody and alarms many; the reports are still filed and versioned.
-    """
-    days = config.outbox.max_reply_age_days
-    return days > 0 and now - received_at > timedelta(days=days)
-
-
-def _file(s: object, raw_id: int, raw: RawMail, plan: PlannedSubmission, config: Config, tz: ZoneInfo,
-          grace: timedelta) -> repo.SubmissionResult:
-    result = plan.parsed.result
-    flags = ["period_inferred"] if plan.period_choice.inferred else []
-    withheld, screening = screen_answers(result.answers, config.county.form)
-    return repo.record_submission(
-        s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
-        received_at=raw.received_at, raw_id=raw_id, filename=plan.parsed.filename, format=result.format.value,
-        answers=result.answers, issues=(*result.issues, *screening), flags=flags, content_hash=plan.content_hash,
-        deadline_end=deadline_end(plan.period_choice.period, tz, grace), withheld=withheld,
-    )
-
-
-def screen_answers(answers: dict[int, Answer], form: FormSpec) -> tuple[frozenset[int], tuple[Issue, ...]]:
-    """The questions whose comments seem to hold data about individuals, and an issue for each.
-
-    Such an answer is kept but withheld from the workbook, the digest and the
-    signals until county staff release it (`lagesbild review`).
-    """
-    held: set[int] = set()
-    issues: list[Issue] = []
-    for number, answer in sorted(answers.items()):
-        findings = find_personal_data(answer.comment)
-        if not findings:
-            continue
-        held.add(number)
-        kinds = sorted({f.kind for f in findings})
-        label = f"Fråga {number} ({form.question(number).short})"
-        issues.append(Issue.warning(
-            f"q{number}.comment",
-            f"{label}: kommentaren verkar innehålla personuppgifter ({', '.join(kinds)}). Den visas inte i "
-            "länets sammanställning förrän länsstyrelsen granskat den. Skicka gärna en ny version utan dem."))
-    return frozenset(held), tuple(issues)

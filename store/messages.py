@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlmodel import Session, col, select
 
 from ingest.source import MessageRef, Outcome
-from store._sql import chunks, clock, insert_or_conflict
+from store._sql import chunks, clock, insert_or_conflict, is_unique_violation
 from store.errors import AlreadyClaimed, NotFound
 from store.models import AuditEvent, RawMessage
 from store.views import AuditView, FailureRecord, KnownRef, RawMessageView
@@ -64,15 +65,20 @@ def known_refs(s: Session, mailbox: str, uidvalidity: int, uids: Iterable[str]) 
 
 
 def insert_raw(s: Session, ref: MessageRef, *, message_id: str | None, sha256: str, sender: str, subject: str,
-               received_at: datetime, raw: bytes, county: str = "") -> RawMessageView:
+               received_at: datetime, raw: bytes, county: str = "", known_new: bool = False) -> RawMessageView:
     """Claim `ref` by storing the message; raises AlreadyClaimed when another worker or run has it.
 
     The insert is flushed at once, so a concurrent claim is detected here (it
     waits for the other transaction, then fails) and the caller's transaction
     stays usable. A message left FAILED by `record_failure` is claimed again
     for its retry (its attempts are kept), unless someone else retried it first.
+    `known_new`: the caller saw no row for `ref` moments ago, so the insert is
+    tried without looking first (a row that appeared since still conflicts).
     """
     now = clock()
+    if known_new:
+        return _claim_new(s, ref, county=county, message_id=message_id, sha256=sha256, sender=sender,
+                          subject=subject, received_at=received_at, raw=raw, now=now)
     existing = _row_for(s, ref)
     if existing is None:
         row = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid, county=county,
@@ -96,6 +102,48 @@ def insert_raw(s: Session, ref: MessageRef, *, message_id: str | None, sha256: s
     refreshed = _row_for(s, ref)
     assert refreshed is not None
     return _raw_view(refreshed)
+
+
+def _claim_new(s: Session, ref: MessageRef, *, county: str, message_id: str | None, sha256: str, sender: str,
+               subject: str, received_at: datetime, raw: bytes, now: datetime) -> RawMessageView:
+    """Insert the row for a key nobody had; AlreadyClaimed when someone inserted it meanwhile."""
+    values: dict[str, Any] = dict(
+        mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid, county=county, message_id=message_id,
+        sha256=sha256, sender=sender, subject=subject, received_at=received_at, raw=raw, size=len(raw), attempts=0,
+        moved=False, created_at=now, updated_at=now)
+    try:
+        with s.begin_nested():
+            raw_id = s.exec(insert(RawMessage).values(**values).returning(col(RawMessage.id))).scalar_one()
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        raise AlreadyClaimed(ref) from exc
+    return RawMessageView(id=raw_id, mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid,
+                          message_id=message_id, sha256=sha256, sender=sender, subject=subject,
+                          received_at=received_at, size=len(raw), outcome=None, reason=None, county=county,
+                          municipality=None, moved=False, attempts=0, next_attempt_at=None, created_at=now,
+                          updated_at=now)
+
+
+def find_copies(s: Session, keys: Iterable[tuple[str | None, str]]) -> dict[tuple[str | None, str], RawMessageView]:
+    """`find_same_content` for many mails at once: the earliest handled copy of each (Message-ID, SHA-256)
+    that has one. Looked up by Message-ID first, as the index is."""
+    wanted = set(keys)
+    with_id = sorted({mid for mid, _ in wanted if mid is not None})
+    clauses: list[Any] = [col(RawMessage.message_id).in_(chunk) for chunk in chunks(with_id)]
+    if any(mid is None for mid, _ in wanted):
+        clauses.append(col(RawMessage.message_id).is_(None)
+                       & col(RawMessage.sha256).in_(sorted({sha for mid, sha in wanted if mid is None})))
+    out: dict[tuple[str | None, str], RawMessageView] = {}
+    for clause in clauses:
+        query = select(RawMessage).options(defer(_RAW_BYTES)).where(
+            clause, col(RawMessage.outcome).is_not(None), col(RawMessage.outcome) != Outcome.FAILED,
+        ).order_by(col(RawMessage.id))
+        for row in s.exec(query):
+            key = (row.message_id, row.sha256 or "")
+            if key in wanted and key not in out:
+                out[key] = _raw_view(row)
+    return out
 
 
 def find_same_content(s: Session, message_id: str | None, sha256: str, *,
@@ -129,6 +177,14 @@ def set_outcome(s: Session, raw_id: int, outcome: Outcome, reason: str | None,
 def mark_moved(s: Session, raw_id: int) -> None:
     """The message has been moved out of the inbox (after its transaction committed)."""
     _update_raw(s, raw_id, {"moved": True, "updated_at": clock()})
+
+
+def mark_moved_many(s: Session, raw_ids: Iterable[int]) -> None:
+    """`mark_moved` for many messages at once."""
+    for chunk in chunks(list(raw_ids)):
+        s.exec(update(RawMessage).where(col(RawMessage.id).in_(chunk)).values(moved=True, updated_at=clock())
+               .execution_options(synchronize_session=False))
+    s.expire_all()
 
 
 def _update_raw(s: Session, raw_id: int, values: Mapping[str, Any]) -> None:

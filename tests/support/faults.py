@@ -445,7 +445,7 @@ password_env = "FAULTS_IMAP_PASSWORD"
 allow_plaintext_loopback = true
 poll_interval_seconds = {self.poll_interval}
 max_attempts = {self.max_attempts}
-batch_size = 10
+batch_size = 3
 [store]
 url = "{self.store_url}"
 [outbox]
@@ -815,11 +815,13 @@ class SlowHandler:
     which two senders could hand over the same mail). `ack_delay`: seconds
     between taking a mail and saying 250 (a kill then falls between the
     hand-over and its record more often: the documented duplicate window).
+    `on_taken`: called (in the server's thread) after each mail is taken, before the 250.
     """
 
     delay: float = 0.0
     ack_delay: float = 0.0
     inner: Any = None
+    on_taken: Callable[[], None] | None = None
 
     def __post_init__(self) -> None:
         from tests.support.smtp import RecordingHandler
@@ -837,6 +839,8 @@ class SlowHandler:
         if self.delay:
             await asyncio.sleep(self.delay)
         reply = str(await self.inner.handle_DATA(*args))
+        if self.on_taken is not None:
+            self.on_taken()
         if self.ack_delay:
             await asyncio.sleep(self.ack_delay)
         return reply

@@ -1,0 +1,143 @@
+"""Recording a message that has been read and decided: the write half of handling it.
+
+Everything here runs inside a transaction the caller holds (one message's,
+or a batch's savepoint): claim the message by storing it, file its reports
+as versions, queue its replies and signals, and write the audit trail. No
+mail is sent and nothing is moved here; that happens after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from ingest.message import MailMessage
+from ingest.source import Outcome, RawMail
+from lagesbild.calendar import deadline_end
+from lagesbild.config import Config
+from lagesbild.decide import Decision, PlannedSubmission
+from lagesbild.notify import queue_decision_mail, queue_signals
+from parsers.form import FormSpec
+from parsers.personal import find_personal_data
+from parsers.result import Answer, Issue
+from store import repo
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A message read and decided, ready to be recorded.
+
+    `earlier` is the handled copy of this very mail when it came back under a
+    new key (then `decision` is None: it is recorded as ignored, never filed).
+    `known_new`: the mailbox listing found its key unknown to the store, so
+    the claim can insert without looking first (a concurrent claim still
+    fails on the unique key).
+    """
+
+    raw: RawMail
+    message: MailMessage
+    sha256: str
+    earlier: repo.RawMessageView | None
+    decision: Decision | None
+    known_new: bool = False
+
+
+def record_message(s: Session, item: Decided, config: Config, now: datetime) -> tuple[Outcome, int]:
+    """Claim, file, answer (queue) and audit one message in the caller's transaction.
+
+    Raises AlreadyClaimed when another worker or run holds the message.
+    """
+    raw, message = item.raw, item.message
+    row = repo.insert_raw(s, raw.ref, message_id=message.message_id, sha256=item.sha256, sender=message.sender,
+                          subject=message.subject, received_at=raw.received_at, raw=raw.raw,
+                          county=config.county.code, known_new=item.known_new)
+    repo.audit(s, row.id, "received", f"från {message.sender or 'okänd'}: {message.subject[:120]}", now)
+    if item.decision is None:
+        assert item.earlier is not None
+        reason = (f"kopia av meddelande {item.earlier.id}, som redan behandlats (samma Message-ID och innehåll); "
+                  "inget nytt svar skickas")
+        repo.set_outcome(s, row.id, Outcome.IGNORED, reason, municipality=item.earlier.municipality)
+        repo.audit(s, row.id, Outcome.IGNORED.value, reason, now)
+        return Outcome.IGNORED, row.id
+    decision = item.decision
+    outcome = record_decision(s, row.id, raw, message, decision, config, now)
+    repo.set_outcome(s, row.id, outcome, decision.reason or outcome.value, municipality=decision.sender.municipality)
+    repo.audit(s, row.id, outcome.value, decision.reason, now)
+    return outcome, row.id
+
+
+def record_decision(s: Session, raw_id: int, raw: RawMail, message: MailMessage, decision: Decision, config: Config,
+                    now: datetime) -> Outcome:
+    """File the submissions (versions), queue the replies; the outcome of the message."""
+    answer = not too_old_to_answer(config, raw.received_at, now)
+    if not answer:
+        repo.audit(s, raw_id, "not_answered", f"mottaget {raw.received_at:%Y-%m-%d}, mer än "
+                   f"{config.outbox.max_reply_age_days} dagar före behandlingen: arkiveras utan svar", now)
+    if decision.outcome is not Outcome.STORED:
+        if answer:
+            queue_decision_mail(s, config, raw_id, message, decision, [], now)
+        return decision.outcome
+    tz = ZoneInfo(config.deadline.timezone)
+    grace = timedelta(minutes=config.deadline.grace_minutes)
+    filed = []
+    for plan in decision.submissions:
+        filed.append((plan, file_plan(s, raw_id, raw, plan, config, tz, grace)))
+    kinds = {result.kind for _, result in filed}
+    outcome = Outcome.CORRECTION if "correction" in kinds else Outcome.STORED if "new" in kinds \
+        else Outcome.DUPLICATE
+    if answer:
+        queue_decision_mail(s, config, raw_id, message, decision, filed, now)
+        for _, result in filed:
+            if result.kind != "identical":
+                queue_signals(s, config, result.submission, now)
+    return outcome
+
+
+def too_old_to_answer(config: Config, received_at: datetime, now: datetime) -> bool:
+    """Whether a message is filed without any mail about it (`[outbox] max_reply_age_days`).
+
+    A receipt for a report sent two years ago, or hundreds of them when the
+    worker first starts on a mailbox holding the county's archive, helps
+    nobody and alarms many; the reports are still filed and versioned.
+    """
+    days = config.outbox.max_reply_age_days
+    return days > 0 and now - received_at > timedelta(days=days)
+
+
+def file_plan(s: Session, raw_id: int, raw: RawMail, plan: PlannedSubmission, config: Config, tz: ZoneInfo,
+              grace: timedelta) -> repo.SubmissionResult:
+    """File one planned report as a version (new, correction or identical) of its municipality and month."""
+    result = plan.parsed.result
+    flags = ["period_inferred"] if plan.period_choice.inferred else []
+    withheld, screening = screen_answers(result.answers, config.county.form)
+    return repo.record_submission(
+        s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
+        received_at=raw.received_at, raw_id=raw_id, filename=plan.parsed.filename, format=result.format.value,
+        answers=result.answers, issues=(*result.issues, *screening), flags=flags, content_hash=plan.content_hash,
+        deadline_end=deadline_end(plan.period_choice.period, tz, grace), withheld=withheld,
+    )
+
+
+def screen_answers(answers: dict[int, Answer], form: FormSpec) -> tuple[frozenset[int], tuple[Issue, ...]]:
+    """The questions whose comments seem to hold data about individuals, and an issue for each.
+
+    Such an answer is kept but withheld from the workbook, the digest and the
+    signals until county staff release it (`lagesbild review`).
+    """
+    held: set[int] = set()
+    issues: list[Issue] = []
+    for number, answer in sorted(answers.items()):
+        findings = find_personal_data(answer.comment)
+        if not findings:
+            continue
+        held.add(number)
+        kinds = sorted({f.kind for f in findings})
+        label = f"Fråga {number} ({form.question(number).short})"
+        issues.append(Issue.warning(
+            f"q{number}.comment",
+            f"{label}: kommentaren verkar innehålla personuppgifter ({', '.join(kinds)}). Den visas inte i "
+            "länets sammanställning förrän länsstyrelsen granskat den. Skicka gärna en ny version utan dem."))
+    return frozenset(held), tuple(issues)
