@@ -10,12 +10,15 @@ database that can be read but not written (a full disk, a read-only
 failover) therefore stops the sending before anything leaves, instead of
 letting the same mail go out every cycle because its sending can never be
 recorded. A write failing in the instant between the hand-over and its
-record is the crash window above: one duplicate at most.
+record (the database going away just then) is remembered by the process:
+the record is written first on the next call and the mail is never handed
+over again, so only a crash in that instant can send a mail twice.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,12 +44,23 @@ class SendReport:
     failed: int = 0
 
 
+# Mails this process handed to the transport whose sending is not recorded yet, by (store, outbox id):
+# the database failed between the two. Recorded before anything else is sent; never handed over again.
+_unrecorded: dict[tuple[str, int], datetime] = {}
+_unrecorded_lock = threading.Lock()
+
+
 def send_due(engine: Engine, transport: Transport, config: Config, now: datetime, limit: int = 200) -> SendReport:
     """Send every queued mail that is due at `now`."""
     report = SendReport()
+    store = engine.url.render_as_string(hide_password=True)
+    _record_unrecorded(engine, store)  # raises while the store is still away: nothing is sent then
     with transaction(engine) as s:
         due = repo.due_mail(s, now, limit)
     for mail in due:
+        with _unrecorded_lock:
+            if (store, mail.id) in _unrecorded:
+                continue  # handed over by another thread of this worker just now
         with transaction(engine) as s:  # raises when the store cannot be written: nothing is handed over
             if not _note_attempt(s, mail.id, now):
                 continue  # sent or given up by someone else meanwhile
@@ -70,10 +84,26 @@ def send_due(engine: Engine, transport: Transport, config: Config, now: datetime
             if not isinstance(exc, TemporarySendError):
                 break  # the transport itself is away: try the rest next time
             continue
+        with _unrecorded_lock:
+            _unrecorded[(store, mail.id)] = now
         with transaction(engine) as s:
             repo.mark_sent(s, mail.id, now)
+        with _unrecorded_lock:
+            _unrecorded.pop((store, mail.id), None)
         report.sent += 1
     return report
+
+
+def _record_unrecorded(engine: Engine, store: str) -> None:
+    """Record as sent the mails handed over while the store could not be written."""
+    with _unrecorded_lock:
+        pending = [(key, at) for key, at in _unrecorded.items() if key[0] == store]
+    for key, at in pending:
+        with transaction(engine) as s:
+            repo.mark_sent(s, key[1], at)
+        with _unrecorded_lock:
+            _unrecorded.pop(key, None)
+        _log.info("mail %s: its sending at %s recorded now that the store is back", key[1], at.isoformat())
 
 
 
