@@ -53,6 +53,7 @@ from html.parser import HTMLParser
 
 from ingest import tnef
 from ingest.classify import AuthResults, automatic_reason, parse_authentication_results
+from ingest.mime import parse_fast
 from parsers.limits import Refused
 from parsers.result import Format
 from parsers.sniff import detect_format
@@ -220,6 +221,12 @@ class _Problems:
 
 
 def _parse(raw: bytes, problems: _Problems) -> email.message.Message:
+    try:
+        fast = parse_fast(raw)  # the same tree, for ordinary mail, without the feed parser's line-by-line pass
+    except _EMAIL_ERRORS:
+        fast = None  # the feed parser below meets the same trouble and says what it is
+    if fast is not None:
+        return fast
     try:
         return email.message_from_bytes(raw, policy=policy.compat32)
     except _EMAIL_ERRORS as exc:
