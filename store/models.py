@@ -181,6 +181,7 @@ class OutboxRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_kind_created", "kind", "created_at"),  # the reply rate limit's "last hour"
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
