@@ -214,8 +214,9 @@ def read_docx(data: bytes, limits: Limits) -> Document:
     document, break a limit, or the main document part is unreadable.
     """
     with open_zip(data, limits) as zf:
-        check_xml_parts(zf, limits)
-        package = _Package(zf, limits)
+        whole: dict[str, bytes] = {}
+        check_xml_parts(zf, limits, whole)
+        package = _Package(zf, limits, whole)
         main = package.main_part()
         root = package.xml(main)
         body = None if root is None else root.find(_BODY)
@@ -226,7 +227,7 @@ def read_docx(data: bytes, limits: Limits) -> Document:
         numbering = _Numbering(
             package.xml(rels.get("numbering", "word/numbering.xml"), needle=b"num"),
             # styles.xml is large and matters only for list styles (w:numPr).
-            lambda: package.xml(styles, needle=b"numPr"),
+            lambda: package.style_numbering(styles),
         )
         reader = _Reader(numbering, limits)
         blocks = reader.blocks(body)
@@ -246,9 +247,10 @@ def read_docx(data: bytes, limits: Limits) -> Document:
 class _Package:
     """The parts of an opened (and already checked) Word package."""
 
-    def __init__(self, zf: zipfile.ZipFile, limits: Limits) -> None:
+    def __init__(self, zf: zipfile.ZipFile, limits: Limits, whole: dict[str, bytes]) -> None:
         self._zf = zf
         self._limits = limits
+        self._whole = whole  # parts the safety check already read to their end, by member name
         # Part names are case-insensitive in OPC; zip names are not.
         self._names = {n.lower(): n for n in zf.namelist()}
 
@@ -257,15 +259,41 @@ class _Package:
 
         Broken XML or a DTD refuses the file.
         """
+        raw = self._raw(part)
+        if raw is None or needle not in raw:
+            return None
+        return _parse_part(raw)
+
+    def style_numbering(self, part: str) -> _StyleNumbering:
+        """Paragraph style id -> its list numbering, from the styles part ({} without any).
+
+        Word's styles part is by far the largest (~350 KB from Word's own
+        template, 5 ms to parse) and arrives byte for byte the same in file
+        after file, so what it says is remembered by its exact content.
+        """
+        raw = self._raw(part)
+        if raw is None or b"numPr" not in raw:
+            return {}
+        known = _STYLE_NUMBERING.get(raw)
+        if known is None:
+            known = _read_styles(_parse_part(raw))  # broken XML or a DTD refuses the file, as ever
+            if len(raw) <= _MAX_REMEMBERED_STYLES_BYTES:
+                if len(_STYLE_NUMBERING) >= _MAX_REMEMBERED_STYLES:
+                    _STYLE_NUMBERING.clear()
+                _STYLE_NUMBERING[raw] = known
+        return known
+
+    def _raw(self, part: str) -> bytes | None:
+        """A part's bytes by its (case-insensitive) name; None when it is absent."""
         name = self._names.get(part.lower())
-        if name is None:
-            return None
-        raw = read_member(self._zf, name, self._limits.max_unzipped_bytes)
-        if needle not in raw:
-            return None
-        if _W_STRICT_URI in raw:
-            raw = raw.replace(_W_STRICT_URI, _W_URI.encode())
-        return safe_xml(raw)
+        return None if name is None else self._bytes(name)
+
+    def _bytes(self, name: str) -> bytes:
+        """A member's bytes; small parts come from the safety check's read, not a second inflate."""
+        kept = self._whole.get(name)
+        if kept is not None and len(kept) <= self._limits.max_unzipped_bytes:
+            return kept
+        return read_member(self._zf, name, self._limits.max_unzipped_bytes)
 
     def relationships(self, part: str) -> dict[str, str]:
         """Relationship type (last path segment, e.g. "styles") -> target part name."""
@@ -487,7 +515,22 @@ def _format_number(n: int, fmt: str) -> str:
 _LEVEL_REF = re.compile(r"%([1-9])")
 
 
-def _read_styles(styles: Element) -> dict[str, tuple[str | None, int | None]]:
+_StyleNumbering = dict[str, tuple[str | None, int | None]]  # style id -> (numId, ilvl)
+# The list numbering of styles parts already read, by their exact bytes (never
+# changed once made). Bounded: a few templates are in use at a time.
+_STYLE_NUMBERING: dict[bytes, _StyleNumbering] = {}
+_MAX_REMEMBERED_STYLES = 8
+_MAX_REMEMBERED_STYLES_BYTES = 2 * 1024 * 1024
+
+
+def _parse_part(raw: bytes) -> Element:
+    """Parse a part's bytes (Strict Open XML read as transitional); broken XML or a DTD refuses the file."""
+    if _W_STRICT_URI in raw:
+        raw = raw.replace(_W_STRICT_URI, _W_URI.encode())
+    return safe_xml(raw)
+
+
+def _read_styles(styles: Element) -> _StyleNumbering:
     """Paragraph style id -> (numId, ilvl) of its list numbering, inherited along basedOn."""
     raw: dict[str, tuple[str | None, int | None, str | None]] = {}
     for style in styles.iter(_W + "style"):
@@ -509,6 +552,43 @@ def _read_styles(styles: Element) -> dict[str, tuple[str | None, int | None]]:
     return out
 
 
+def _read_numbering(numbering: Element) -> dict[str, tuple[str, dict[int, _Level]]]:
+    """numId -> (counter key, levels) from numbering.xml.
+
+    The counter key is the abstract list's id, so instances of one list share
+    their counters, unless the instance overrides a level ("num:" + numId).
+    """
+    nums: dict[str, tuple[str, dict[int, _Level]]] = {}
+    abstract: dict[str, dict[int, _Level]] = {}
+    for an in numbering.iter(_W + "abstractNum"):
+        levels = {}
+        for lvl in an.iter(_W + "lvl"):
+            ilvl = _int(lvl.get(_ILVL))
+            if ilvl is not None and 0 <= ilvl < 9:
+                levels[ilvl] = _level(lvl)
+        abstract[an.get(_W + "abstractNumId") or ""] = levels
+    for num in numbering.iter(_W + "num"):
+        num_id = num.get(_W + "numId") or ""
+        abstract_id = _val(num.find(_W + "abstractNumId")) or ""
+        levels = dict(abstract.get(abstract_id, {}))
+        key = abstract_id
+        for override in num.iter(_W + "lvlOverride"):
+            ilvl = _int(override.get(_ILVL))
+            if ilvl is None or not 0 <= ilvl < 9:
+                continue
+            lvl = override.find(_W + "lvl")
+            if lvl is not None:
+                levels[ilvl] = _level(lvl)
+                key = "num:" + num_id
+            start = _int(_val(override.find(_W + "startOverride")))
+            if start is not None and ilvl in levels:
+                base = levels[ilvl]
+                levels[ilvl] = _Level(base.fmt, base.text, start, base.suffix, base.legal)
+                key = "num:" + num_id
+        nums[num_id] = (key, levels)
+    return nums
+
+
 class _Numbering:
     """Computes the number Word shows in front of a numbered paragraph.
 
@@ -519,69 +599,54 @@ class _Numbering:
     styles.xml, which is parsed only when a styled paragraph needs it.
     """
 
-    def __init__(self, numbering: Element | None, styles: Callable[[], Element | None]) -> None:
-        self._nums: dict[str, tuple[str, dict[int, _Level]]] = {}
+    def __init__(self, numbering: Element | None, styles: Callable[[], _StyleNumbering]) -> None:
+        self._numbering = numbering
+        self._nums: dict[str, tuple[str, dict[int, _Level]]] | None = None  # see `_instances`
         self._counters: dict[str, list[int | None]] = {}
-        self._style_num: dict[str, tuple[str | None, int | None]] | None = None
+        self._style_num: _StyleNumbering | None = None
         self._load_styles = styles
-        if numbering is None:
-            return
-        abstract: dict[str, dict[int, _Level]] = {}
-        for an in numbering.iter(_W + "abstractNum"):
-            levels = {}
-            for lvl in an.iter(_W + "lvl"):
-                ilvl = _int(lvl.get(_ILVL))
-                if ilvl is not None and 0 <= ilvl < 9:
-                    levels[ilvl] = _level(lvl)
-            abstract[an.get(_W + "abstractNumId") or ""] = levels
-        for num in numbering.iter(_W + "num"):
-            num_id = num.get(_W + "numId") or ""
-            abstract_id = _val(num.find(_W + "abstractNumId")) or ""
-            levels = dict(abstract.get(abstract_id, {}))
-            key = abstract_id
-            for override in num.iter(_W + "lvlOverride"):
-                ilvl = _int(override.get(_ILVL))
-                if ilvl is None or not 0 <= ilvl < 9:
-                    continue
-                lvl = override.find(_W + "lvl")
-                if lvl is not None:
-                    levels[ilvl] = _level(lvl)
-                    key = "num:" + num_id
-                start = _int(_val(override.find(_W + "startOverride")))
-                if start is not None and ilvl in levels:
-                    base = levels[ilvl]
-                    levels[ilvl] = _Level(base.fmt, base.text, start, base.suffix, base.legal)
-                    key = "num:" + num_id
-            self._nums[num_id] = (key, levels)
+
+    def _instances(self) -> dict[str, tuple[str, dict[int, _Level]]]:
+        """numId -> (counter key, levels), read from numbering.xml when a paragraph first needs it.
+
+        Many forms carry numbering definitions that no paragraph uses; the
+        part is still parsed up front (a broken one refuses the file), but
+        its levels are only read for a document with list paragraphs.
+        """
+        if self._nums is None:
+            self._nums = {} if self._numbering is None else _read_numbering(self._numbering)
+        return self._nums
 
     def _style_numbering(self, style: str) -> tuple[str | None, int | None]:
         if self._style_num is None:
-            root = self._load_styles()
-            self._style_num = {} if root is None else _read_styles(root)
+            self._style_num = self._load_styles()
         return self._style_num.get(style, (None, None))
 
     def prefix(self, p: Element) -> str:
         """Advance the paragraph's list counter and return its shown number ("" if none)."""
-        if not self._nums:
-            return ""
         ppr = p.find(_PPR)
         if ppr is None:
             return ""
+        numpr = ppr.find(_NUMPR)
+        style = _val(ppr.find(_PSTYLE))
+        if numpr is None and style is None:
+            return ""  # neither a list paragraph nor a style that could make it one
+        nums = self._instances()
+        if not nums:
+            return ""
         num_id: str | None = None
         ilvl: int | None = None
-        numpr = ppr.find(_NUMPR)
         if numpr is not None:
             num_id = _val(numpr.find(_NUMID))
             ilvl = _int(_val(numpr.find(_ILVL)))
-        style = _val(ppr.find(_PSTYLE))
         if style is not None and (num_id is None or ilvl is None):
             style_num, style_ilvl = self._style_numbering(style)
             num_id = num_id if num_id is not None else style_num
             ilvl = ilvl if ilvl is not None else style_ilvl
-        if not num_id or num_id == "0" or num_id not in self._nums:
+        if not num_id or num_id == "0" or num_id not in nums:
             return ""
         ilvl = ilvl if ilvl is not None and 0 <= ilvl < 9 else 0
-        key, levels = self._nums[num_id]
+        key, levels = nums[num_id]
         level = levels.get(ilvl)
         if level is None:
             return ""

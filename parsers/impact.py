@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from parsers.form import Scale
+from parsers.memo import per_object
 from parsers.normalize import clean, fold
 
 
@@ -70,21 +71,77 @@ _EMPTY_WORDS = {"", "-", "--", "?", "x", "...", "…", "ej aktuellt", "ej aktuel
                 "click or tap here to enter text."}
 
 
-def _level_words(scale: Scale) -> list[tuple[str, int]]:
-    words = [(fold(w), lv.value) for lv in scale.levels for w in (lv.name, *lv.aliases)]
-    return sorted(words, key=lambda wv: -len(wv[0]))
+# Patterns that do not depend on the scale, compiled once.
+_TICK_RE = re.compile(r"[xX✓✔]")
+_LEADING_NUMBER_RE = re.compile(r"^(\d+)\b")
+_DECIMAL_ZERO_RE = re.compile(r"^(\d)[.,]0+\b")
+_SPAN_RE = re.compile(r"^\d\s*(-|/|eller|el\.?|till|a|à|och|,)\s*\d(?!\d)")
+_DECIMAL_COMMA_RE = re.compile(r"^\d\s*,\s*\d")
+_NUMBER_RE = re.compile(r"^(\d+)(?:[.,](\d+))?")
+_FIRST_WORD_RE = re.compile(r"^[a-zåäö]+")
+_LEGEND_PAIR_RE = re.compile(r"\d\s*[=:]\s*[a-z]")
+_BRACKETED_RE = re.compile(r"[(\[][^)\]]*[)\]]")
+_LETTER_RE = re.compile(r"[a-z]")
+_HISTORY_RE = re.compile(r"\(\s*(tidigare|forra manaden|forra|fore|innan|var)\b[^)]*\)")
+_ARROW_RE = re.compile(r"(->|→|=>|>)\s*\d")
+_PAREN_RE = re.compile(r"^\(([^)]*)\)\s*(.*)$")
+_DIGIT_RE = re.compile(r"^\d")
+_DIGITS_RE = re.compile(r"^\d+")
+_ASCII_WORD_RE = re.compile(r"^[a-z]+")
+
+
+@dataclass(frozen=True, slots=True)
+class _ScalePlan:
+    """What reading needs from a scale, folded and compiled once per scale.
+
+    Every impact text is compared with every level word and range label;
+    doing the folding, sorting and regex escaping per call cost more than
+    the reading itself.
+    """
+
+    level_words: tuple[tuple[str, int], ...]  # folded level names and aliases, longest first
+    whole_words: tuple[tuple[str, re.Pattern[str], int], ...]  # the same, as whole-word patterns
+    range_prefixes: tuple[str, ...]  # cleaned range labels, with and without brackets, longest first
+    folded_ranges: tuple[str, ...]  # folded range labels, in the form's order
+    legend_ranges: tuple[str, ...]  # folded range labels without brackets
+    out_of_max: re.Pattern[str]  # "3/5", "3 av 5" at the start
+    of_max: re.Pattern[str]  # "/5", " av 5" after a value
+    text: str  # `scale_text`
+    # Readings already made, by text: the same few impact texts ("2",
+    # "3 (Oroande)", "1-5") come back in nearly every file.
+    readings: dict[str, ImpactReading]
+
+
+@per_object
+def _plan(scale: Scale) -> _ScalePlan:
+    words = sorted(((fold(w), lv.value) for lv in scale.levels for w in (lv.name, *lv.aliases)),
+                   key=lambda wv: -len(wv[0]))
+    labels = sorted(scale.range_labels, key=len, reverse=True)
+    first, last = scale.levels[0], scale.levels[-1]
+    return _ScalePlan(
+        level_words=tuple(words),
+        whole_words=tuple((w, re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])"), v) for w, v in words),
+        range_prefixes=tuple(c for label in labels for c in (clean(label), clean(label).strip("()"))),
+        folded_ranges=tuple(fold(label) for label in scale.range_labels),
+        legend_ranges=tuple(fold(r).strip("()") for r in scale.range_labels),
+        out_of_max=re.compile(rf"^\d\s*(/|av)\s*{scale.max}\b"),
+        of_max=re.compile(rf"^\s*(/|av)\s*{scale.max}\b"),
+        text=f"{first.value} ({first.name}) till {last.value} ({last.name})",
+        readings={},
+    )
+
+
+def _level_words(scale: Scale) -> tuple[tuple[str, int], ...]:
+    return _plan(scale).level_words
 
 
 def _strip_range_label(text: str, scale: Scale) -> tuple[str, bool]:
     """Remove a leading "1-5" style range label; say whether one was there."""
     t = text.lstrip(_SEPARATORS.replace(")", "") + "(")
-    for label in sorted(scale.range_labels, key=len, reverse=True):
-        lab = clean(label)
-        candidates = [lab, lab.strip("()")]
-        for c in candidates:
-            if t.startswith(c) and (len(t) == len(c) or not t[len(c)].isdigit()):
-                rest = t[len(c):]
-                return rest.lstrip(_SEPARATORS), True
+    for c in _plan(scale).range_prefixes:
+        if t.startswith(c) and (len(t) == len(c) or not t[len(c)].isdigit()):
+            rest = t[len(c):]
+            return rest.lstrip(_SEPARATORS), True
     return text, False
 
 
@@ -111,7 +168,7 @@ def _read_boxes(text: str, scale: Scale) -> ImpactReading | None:
         if value is None:
             return None
         mark = box.group()
-        options.append((value, mark[0] in CHECKED or bool(re.search(r"[xX✓✔]", mark))))
+        options.append((value, mark[0] in CHECKED or bool(_TICK_RE.search(mark))))
     ticked = [v for v, on in options if on]
     if not ticked:
         return ImpactReading(None, ImpactStatus.BLANK, "ingen ruta är kryssad")
@@ -126,7 +183,7 @@ def _read_boxes(text: str, scale: Scale) -> ImpactReading | None:
 
 def _label_value(label: str, scale: Scale) -> int | None:
     """The value a checkbox label names: "3", "3 oroande", "oroande"."""
-    m = re.match(r"^(\d+)\b", label)
+    m = _LEADING_NUMBER_RE.match(label)
     if m:
         return int(m.group(1))
     hit = _find_level_word(label, scale)
@@ -152,12 +209,34 @@ def _find_level_word(folded: str, scale: Scale) -> tuple[int, str] | None:
 
 def scale_text(scale: Scale) -> str:
     """ "1 (Normalt) till 5 (Kritiskt)", for messages."""
-    first, last = scale.levels[0], scale.levels[-1]
-    return f"{first.value} ({first.name}) till {last.value} ({last.name})"
+    return _plan(scale).text
+
+
+# Bounds on what `read_impact` remembers per scale: impact texts are short,
+# and a long text is prose that happens to follow a label.
+_MAX_REMEMBERED = 4096
+_MAX_REMEMBERED_CHARS = 200
 
 
 def read_impact(text: str, scale: Scale) -> ImpactReading:
     """Read the text written after an impact label. See the module docstring."""
+    # A reading depends on the text and the scale only, and is frozen, so a
+    # remembered one can be handed out again.
+    if len(text) > _MAX_REMEMBERED_CHARS:
+        return _read_impact(text, scale)
+    readings = _plan(scale).readings
+    reading = readings.get(text)
+    if reading is None:
+        reading = _read_impact(text, scale)
+        if len(readings) >= _MAX_REMEMBERED:
+            readings.clear()  # bounded: every file may bring texts never seen before
+        readings[text] = reading
+    return reading
+
+
+def _read_impact(text: str, scale: Scale) -> ImpactReading:
+    """`read_impact` without the memory of earlier readings."""
+    plan = _plan(scale)
     original = clean(text).replace("\n", " ").lstrip(":= ")
     if _is_empty(original):
         return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
@@ -178,7 +257,7 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
         if folded.startswith(lead):
             folded = folded[len(lead):].lstrip(" :")
     shown = t if len(t) <= 40 else t[:37] + "..."
-    scale_msg = scale_text(scale)
+    scale_msg = plan.text
 
     named = _levels_named(folded, scale)
     if len(named) > 1:
@@ -188,23 +267,21 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
         return ImpactReading(None, ImpactStatus.INVALID,
                              f"\"{shown}\" är inte ett värde på skalan; ange ett värde från {scale_msg}")
     # A span like "3-4", "3 eller 4", "3/4" names two values.
-    folded = re.sub(r"^(\d)[.,]0+\b", r"\1", folded)  # "3,0" from a spreadsheet is 3
-    if re.match(r"^\d\s*(-|/|eller|el\.?|till|a|à|och|,)\s*\d(?!\d)", folded) and not re.match(
-        rf"^\d\s*(/|av)\s*{scale.max}\b", folded
-    ):
-        if re.match(r"^\d\s*,\s*\d", folded):
+    folded = _DECIMAL_ZERO_RE.sub(r"\1", folded)  # "3,0" from a spreadsheet is 3
+    if _SPAN_RE.match(folded) and not plan.out_of_max.match(folded):
+        if _DECIMAL_COMMA_RE.match(folded):
             return ImpactReading(None, ImpactStatus.INVALID,
                                  f"\"{shown}\" är inte ett heltal; ange ett värde från {scale_msg}")
         return ImpactReading(None, ImpactStatus.AMBIGUOUS,
                              f"\"{shown}\" anger mer än ett värde; välj ett värde från {scale_msg}")
-    m = re.match(r"^(\d+)(?:[.,](\d+))?", folded)
+    m = _NUMBER_RE.match(folded)
     if m:
         if m.group(2) is not None and m.group(2) != "0" * len(m.group(2)):
             return ImpactReading(None, ImpactStatus.INVALID,
                                  f"\"{shown}\" är inte ett heltal; ange ett värde från {scale_msg}")
         value = int(m.group(1))
         after = folded[m.end():]
-        after = re.sub(rf"^\s*(/|av)\s*{scale.max}\b", "", after)
+        after = plan.of_max.sub("", after)
         if not scale.min <= value <= scale.max:
             return ImpactReading(None, ImpactStatus.INVALID,
                                  f"\"{shown}\" ligger utanför skalan {scale_msg}")
@@ -213,7 +290,7 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
     if word_hit:
         value, after = word_hit
         return _with_trailing(value, after, t, scale, hedged)
-    first = re.match(r"^[a-zåäö]+", folded)
+    first = _FIRST_WORD_RE.match(folded)
     if first and first.group() in _NUMBER_WORDS and folded[first.end():].strip(" .") == "":
         return ImpactReading(_NUMBER_WORDS[first.group()], ImpactStatus.OK)
     if first and len(first.group()) >= 5:
@@ -234,8 +311,7 @@ _OTHER_VALUE_RE = re.compile(r"(?<![\d/.,:-])\b\d\b(?![\d/.,:]|\s*-\s*\d)")
 
 def _strip_trailing_range(text: str, scale: Scale) -> str:
     """ "3 1-5" (the digit typed before the untouched range): drop the range."""
-    for label in scale.range_labels:
-        lab = fold(label)
+    for lab in _plan(scale).folded_ranges:
         if text.endswith(lab) and (len(text) == len(lab) or not text[-len(lab) - 1].isdigit()):
             return text[: -len(lab)].strip()
     return text
@@ -244,17 +320,17 @@ def _strip_trailing_range(text: str, scale: Scale) -> str:
 def _levels_named(folded: str, scale: Scale) -> set[int]:
     """The levels whose words stand in `folded` as whole words."""
     found: set[int] = set()
-    for word, value in _level_words(scale):  # longest first: "inget avvikande" before "avvikande"
-        pattern = rf"(?<![a-z]){re.escape(word)}(?![a-z])"
-        if re.search(pattern, folded):
+    for word, pattern, value in _plan(scale).whole_words:  # longest first: "inget avvikande" before "avvikande"
+        # The substring test is a cheap pre-check: most texts hold no level word at all.
+        if word in folded and pattern.search(folded):
             found.add(value)
-            folded = re.sub(pattern, " ", folded)
+            folded = pattern.sub(" ", folded)
     return found
 
 
 def _is_legend_item(text: str, scale: Scale) -> bool:
     folded = fold(text)
-    return len(_levels_named(folded, scale)) >= 2 or bool(re.search(r"\d\s*[=:]\s*[a-z]", folded))
+    return len(_levels_named(folded, scale)) >= 2 or bool(_LEGEND_PAIR_RE.search(folded))
 
 
 _LEGEND_RUN_RE = re.compile(
@@ -270,18 +346,18 @@ def _strip_legend(text: str, scale: Scale) -> tuple[str, bool]:
     """
     removed = False
 
-    ranges = [fold(r).strip("()") for r in scale.range_labels]
+    ranges = _plan(scale).legend_ranges
 
     def drop(m: re.Match[str]) -> str:
         nonlocal removed
         inner = fold(m.group(0))
-        if _is_legend_item(m.group(0), scale) or (any(r in inner for r in ranges) and re.search(r"[a-z]", inner)):
+        if _is_legend_item(m.group(0), scale) or (any(r in inner for r in ranges) and _LETTER_RE.search(inner)):
             # "(1 = Normalt … 5 = Kritiskt)", "(skala 1-5)": an explanation, not the answer.
             removed = True
             return " "
         return m.group(0)
 
-    out = re.sub(r"[(\[][^)\]]*[)\]]", drop, text)
+    out = _BRACKETED_RE.sub(drop, text)
     run = _LEGEND_RUN_RE.match(out)
     if run and _is_legend_item(run.group(0), scale):
         out, removed = out[run.end():], True
@@ -302,15 +378,15 @@ def _with_trailing(value: int, after: str, shown: str, scale: Scale, hedged: boo
     ("3 (tidigare 2)") is history and ignored.
     """
     rest = after.strip()
-    rest = re.sub(r"\(\s*(tidigare|forra manaden|forra|fore|innan|var)\b[^)]*\)", " ", rest).strip()
+    rest = _HISTORY_RE.sub(" ", rest).strip()
     rest = _strip_trailing_range(rest, scale)
     others = {int(m.group()) for m in _OTHER_VALUE_RE.finditer(rest)} - {value}
-    if re.search(r"(->|→|=>|>)\s*\d", rest) or others:
+    if _ARROW_RE.search(rest) or others:
         return ImpactReading(None, ImpactStatus.AMBIGUOUS,
                              f"\"{shown}\" innehåller mer än ett värde; ange ett värde från {scale_text(scale)}")
     rest = rest.lstrip(" -:=,.;")
     inner = rest
-    paren = re.match(r"^\(([^)]*)\)\s*(.*)$", rest)
+    paren = _PAREN_RE.match(rest)
     if paren:
         inner, rest = paren.group(1).strip(), paren.group(2).strip()
     else:
@@ -326,13 +402,13 @@ def _with_trailing(value: int, after: str, shown: str, scale: Scale, hedged: boo
                                  "stämmer inte överens; ange ett värde")
         if not paren:
             rest = wafter.strip(" -:=,.;")
-    elif inner and re.match(r"^\d", inner.strip(" -:=,.;(")):
-        other = re.match(r"^\d+", inner.strip(" -:=,.;("))
+    elif inner and _DIGIT_RE.match(inner.strip(" -:=,.;(")):
+        other = _DIGITS_RE.match(inner.strip(" -:=,.;("))
         if other and other.group() != str(value):
             return ImpactReading(None, ImpactStatus.AMBIGUOUS,
                                  f"\"{shown}\" innehåller flera värden; ange ett värde")
     elif inner and not paren:
-        first = re.match(r"^[a-z]+", inner)
+        first = _ASCII_WORD_RE.match(inner)
         if first and len(first.group()) >= 5:
             wv, ratio = _closest_word(first.group(), scale)
             if ratio >= 0.8 and wv != value:

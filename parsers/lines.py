@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -18,6 +17,7 @@ from typing import Generic, TypeVar
 from parsers.document import Grid, Paragraph, Section
 from parsers.form import FormSpec, Question
 from parsers.impact import CHECKED, UNCHECKED, ImpactStatus, read_impact
+from parsers.memo import per_object
 from parsers.normalize import clean, fold, fold_same_length, squash
 
 
@@ -50,34 +50,16 @@ class Line:
     raw: str = ""
     doubt: str = ""  # why a clear-looking value is still unsure (becomes a warning)
 
+    def copy(self) -> Line:
+        """A line of its own (lines are mutable; remembered ones are handed out as copies)."""
+        return Line(self.kind, self.text, self.question, self.strength, self.open_value, self.from_grid,
+                    self.raw, self.doubt)
+
 
 # ---------------------------------------------------------------- matching
 
 
-_K = TypeVar("_K")
 _V = TypeVar("_V")
-
-
-def _per_object(build: Callable[[_K], _V]) -> Callable[[_K], _V]:
-    """Cache `build(obj)` per object, by identity.
-
-    Forms and questions are frozen but deeply nested, so hashing one (what
-    `functools.cache` does on every call) costs more than the lookup saves.
-    Each entry keeps its object alive, so no other object can take its id.
-    """
-    memo: dict[int, tuple[_K, _V]] = {}
-
-    def get(obj: _K) -> _V:
-        hit = memo.get(id(obj))
-        if hit is not None and hit[0] is obj:
-            return hit[1]
-        value = build(obj)
-        if len(memo) >= 256:
-            memo.clear()  # forms are few; this only bounds a test run that builds many
-        memo[id(obj)] = (obj, value)
-        return value
-
-    return get
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,9 +134,15 @@ class _FormPlan:
     # Per question, its squashed wordings as (length, letter pairs of each
     # prefix from 12 to 30 letters long), for `_question_by_wording`.
     wordings: tuple[tuple[Question, tuple[tuple[int, dict[int, frozenset[str]]], ...]], ...]
+    # By prefix length n, every letter pair that any wording's n-letter prefix holds.
+    wording_pairs: dict[int, frozenset[str]]
+    # Per level: its folded name, and the pattern `_role` matches a "3 - Oroande" header with.
+    level_headers: tuple[tuple[int, str, str], ...]
+    # Lines already classified, by text (see `classify`).
+    classified: dict[str, tuple[Line, ...]]
 
 
-@_per_object
+@per_object
 def _plan(form: FormSpec) -> _FormPlan:
     names = [(fold(name), q.number) for q in form.questions for name in q.names]
     squashed: dict[str, list[tuple[str, int]]] = {}
@@ -163,16 +151,27 @@ def _plan(form: FormSpec) -> _FormPlan:
             target = squash(name)
             if len(target) >= 8:
                 squashed.setdefault(target[:1], []).append((target, q.number))
+    wordings = tuple(
+        (q, tuple((len(b), {n: _bigrams(b[:n]) for n in range(12, min(len(b), 30) + 1)})
+                  for b in _wordings_of(q).squashed))
+        for q in form.questions
+    )
+    wording_pairs: dict[int, frozenset[str]] = {}
+    for _, per_wording in wordings:
+        for _, pairs in per_wording:
+            for n, prefix_pairs in pairs.items():
+                wording_pairs[n] = wording_pairs.get(n, frozenset()) | prefix_pairs
     return _FormPlan(
         names=_Prefixes.build(names),
         squashed={c: tuple(entries) for c, entries in squashed.items()},
         stems={q.number: frozenset(s for name in q.names for s in _stems(name)) for q in form.questions},
         embedded=_build_embedded_label_re(form),
-        wordings=tuple(
-            (q, tuple((len(b), {n: _bigrams(b[:n]) for n in range(12, min(len(b), 30) + 1)})
-                      for b in _wordings_of(q).squashed))
-            for q in form.questions
-        ),
+        wordings=wordings,
+        wording_pairs=wording_pairs,
+        # The name is folded but not escaped: a pattern, as it always was.
+        level_headers=tuple((lv.value, fold(lv.name), rf"{lv.value}\s*[-(]?\s*{fold(lv.name)}\)?")
+                            for lv in form.scale.levels),
+        classified={},
     )
 
 
@@ -227,7 +226,7 @@ class _Wordings:
     shortest: int  # length of the shortest text, 0 if none
 
 
-@_per_object
+@per_object
 def _wordings_of(question: Question) -> _Wordings:
     texts = _wordings(question)
     return _Wordings(texts, tuple(squash(w[:60]) for w in texts), min((len(w) for w in texts), default=0))
@@ -277,11 +276,19 @@ def _question_by_wording(a: str, form: FormSpec) -> Question | None:
     la = len(a)
     if la < 12:
         return None
-    mine: dict[int, frozenset[str]] = {}  # letter pairs of a[:n], by n
-    for question, wordings in _plan(form).wordings:
+    plan = _plan(form)
+    full = min(la, 30)  # the length `a` is compared at with every wording at least that long
+    mine: dict[int, frozenset[str]] = {full: _bigrams(a[:full])}  # letter pairs of a[:n], by n
+    # A score of 0.8 needs at least 2/3 of the line's pairs in the wording
+    # (2|x&y| >= 0.8(|x|+|y|) and |y| >= |x&y|). A line that shares fewer
+    # even with all the wordings together (most lines: comments, labels) can
+    # skip every comparison at that length. In integers, so the bound is exact.
+    own = mine[full]
+    full_ruled_out = 3 * len(own & plan.wording_pairs.get(full, frozenset())) < 2 * len(own)
+    for question, wordings in plan.wordings:
         for lb, pairs in wordings:
             n = min(la, lb, 30)
-            if n < 12:
+            if n < 12 or (n == full and full_ruled_out):
                 continue
             x, y = mine.get(n), pairs[n]
             if x is None:
@@ -590,9 +597,9 @@ def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
         return (_Role.QUESTION, 0)
     if f.isdigit() and form.scale.min <= int(f) <= form.scale.max:
         return (_Role.LEVEL, int(f))
-    for lv in form.scale.levels:
-        if f == fold(lv.name) or re.fullmatch(rf"{lv.value}\s*[-(]?\s*{fold(lv.name)}\)?", f):
-            return (_Role.LEVEL, lv.value)
+    for value, name, header in _plan(form).level_headers:
+        if f == name or re.fullmatch(header, f):
+            return (_Role.LEVEL, value)
     return None
 
 
@@ -843,8 +850,31 @@ def split_embedded_labels(line: str, form: FormSpec) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+# Bounds on what `classify` remembers per form: template lines are a few
+# dozen and short; a long text is most likely a one-off comment.
+_MAX_CLASSIFIED = 4096
+_MAX_CLASSIFIED_CHARS = 2000
+
+
 def classify(text: str, form: FormSpec) -> list[Line]:
     """Typed lines for one paragraph or cell (a cell may hold several lines)."""
+    # Every file of a form repeats most of the form's own text (the intro,
+    # the question headings, "Påverkan: 2"), and the lines depend on the text
+    # and the form only: each text is classified once per process.
+    if len(text) > _MAX_CLASSIFIED_CHARS:
+        return _classify(text, form)
+    classified = _plan(form).classified
+    lines = classified.get(text)
+    if lines is None:
+        lines = tuple(_classify(text, form))
+        if len(classified) >= _MAX_CLASSIFIED:
+            classified.clear()  # bounded: comments are new in every file
+        classified[text] = lines
+    return [line.copy() for line in lines]
+
+
+def _classify(text: str, form: FormSpec) -> list[Line]:
+    """`classify` without the memory of texts already classified."""
     out: list[Line] = []
     lines = [_QUOTE_RE.sub("", line) for line in clean(text).split("\n")]
     for raw in (part for line in lines for part in split_embedded_labels(line, form) or [""]):

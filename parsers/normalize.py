@@ -67,7 +67,18 @@ class _FoldTable(dict[int, str]):
 _FOLD_TABLE = _FoldTable()
 
 
+_MAX_REMEMBERED_FOLD = 2000  # longer lines are rare, and not worth their memory
+
+
 def fold_same_length(text: str) -> str:
     """Lower-case, accent-free text with the same indices as `text`."""
+    # One line is folded by each matcher that looks at it, so short lines are remembered.
+    if len(text) <= _MAX_REMEMBERED_FOLD:
+        return _fold_same_length_remembered(text)
+    return text.translate(_FOLD_TABLE)
+
+
+@lru_cache(maxsize=16384)
+def _fold_same_length_remembered(text: str) -> str:
     # One character in, one out (see `_fold_char`), so translate keeps indices.
     return text.translate(_FOLD_TABLE)

@@ -217,7 +217,9 @@ def read_member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, max_bytes: int
     return b"".join(iter_member(zf, info))
 
 
-def check_xml_parts(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo]:
+def check_xml_parts(
+    zf: zipfile.ZipFile, limits: Limits, whole: dict[str, bytes] | None = None
+) -> list[zipfile.ZipInfo]:
     """Read the prolog of every XML part and refuse the file if any holds a DTD.
 
     Office Open XML and OpenDocument parts never contain a DOCTYPE or entity
@@ -248,7 +250,9 @@ def check_xml_parts(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo
     read goes past a member's declared size, and `open_zip` caps their total.
 
     Returns the members it checked, so a reader that walks XML parts itself
-    never touches one that was not checked.
+    never touches one that was not checked. With `whole`, the parts it read
+    to their end (CRC checked) are also kept there by member name, so a
+    reader can take their bytes from there instead of inflating them again.
     """
     budget = limits.max_unzipped_bytes
     scanned: list[zipfile.ZipInfo] = []
@@ -266,6 +270,11 @@ def check_xml_parts(zf: zipfile.ZipFile, limits: Limits) -> list[zipfile.ZipInfo
             budget -= _scan_xml(head, chunks)
         finally:
             chunks.close()
+        if whole is not None and len(head) == info.file_size < _CHUNK:
+            # The first read asked for more than the part holds, so it went to
+            # the part's end and zipfile checked the CRC: these are exactly the
+            # bytes `read_member` would return.
+            whole[info.filename] = head
         if budget < 0:
             raise Refused(_BOMB_MESSAGE)
         scanned.append(info)

@@ -13,11 +13,13 @@ import docx
 import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import qn
+from lxml import etree
 
 from parsers.document import Document, Grid, NamedField, Paragraph
 from parsers.docx import read_docx
 from parsers.limits import Limits, Refused
 
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
     'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml" '
@@ -550,6 +552,29 @@ def test_numbered_list_items_get_their_number_bullets_do_not() -> None:
     ]
 
 
+def test_list_numbering_from_styles_follows_each_files_own_styles() -> None:
+    # What a styles part says is remembered between files by its exact bytes:
+    # a file whose List Number style has no numbering must not borrow it.
+    d = docx.Document()
+    d.add_paragraph("Ordningsstörningar", style="List Number")
+    d.add_paragraph("Hot och våld", style="List Number")
+    data = save(d)
+
+    def unnumbered(name: str, raw: bytes) -> bytes:
+        if name != "word/styles.xml":
+            return raw
+        root = etree.fromstring(raw)
+        (style,) = root.findall(f"{{{W}}}style[@{{{W}}}styleId='ListNumber']")
+        for numpr in style.iter(f"{{{W}}}numPr"):
+            numpr.getparent().remove(numpr)
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    plain = _rewrite(data, unnumbered)
+    assert texts(data) == ["1. Ordningsstörningar", "2. Hot och våld"]
+    assert texts(plain) == ["Ordningsstörningar", "Hot och våld"]
+    assert texts(data) == ["1. Ordningsstörningar", "2. Hot och våld"]
+
+
 def _add_lists(d: docx.document.Document) -> None:
     numbering = d.part.numbering_part.element
     abstract = parse_xml(
@@ -698,6 +723,17 @@ def test_broken_xml_is_refused_in_swedish() -> None:
     data = _rewrite(
         _simple_docx(),
         lambda n, raw: raw[: len(raw) // 2] if n == "word/document.xml" else raw,
+    )
+    with pytest.raises(Refused, match="skadad"):
+        read(data)
+
+
+def test_broken_numbering_is_refused_even_when_no_paragraph_is_numbered() -> None:
+    # Its list levels are only read when a paragraph needs them, but the
+    # part itself is parsed up front, as before.
+    data = _rewrite(
+        _simple_docx(),
+        lambda n, raw: raw[: len(raw) // 2] if n == "word/numbering.xml" else raw,
     )
     with pytest.raises(Refused, match="skadad"):
         read(data)

@@ -23,7 +23,7 @@ from odf.text import P
 from parsers import parse_bytes
 from parsers.limits import Limits, Refused
 from parsers.result import Severity
-from parsers.safety import MAX_PROLOG_CHARS, XML_PARSER_OPTIONS, check_xml_parts, open_zip
+from parsers.safety import MAX_PROLOG_CHARS, XML_PARSER_OPTIONS, check_xml_parts, open_zip, read_member
 from parsers.xlsx import read_xlsx
 from tests.builders.docx_builder import rewrite_zip
 from tests.builders.hostile import zip_members
@@ -257,3 +257,17 @@ def test_small_part_longer_than_declared_is_still_refused_by_the_scan() -> None:
     data = rewrite_zip(form_docx(), {}, add=[("customXml/item9.xml", b"<a>" + b"<b/>" * 2000 + b"</a>")])
     with pytest.raises(Refused, match="fel storlek"):
         _check(_shrink_declared_size(data, "customXml/item9.xml", 100))
+
+
+def test_parts_read_whole_by_the_scan_are_kept_as_a_reader_would_read_them() -> None:
+    # The Word reader takes small parts from the scan instead of inflating
+    # them again; a part too large for one read is not kept (nor CRC checked).
+    document = _member(form_docx(), "word/document.xml")
+    data = _docx_with_document(_after_root_start(document, _padding(200_000)))
+    whole: dict[str, bytes] = {}
+    with open_zip(data, LIMITS) as zf:
+        check_xml_parts(zf, LIMITS, whole)
+        assert "[Content_Types].xml" in whole and "word/_rels/document.xml.rels" in whole
+        assert "word/document.xml" not in whole
+        for name, raw in whole.items():
+            assert raw == read_member(zf, name, LIMITS.max_unzipped_bytes), name
