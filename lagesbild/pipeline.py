@@ -48,6 +48,8 @@ _log = logging.getLogger(__name__)
 
 Parse = Callable[[bytes, str, FormSpec, Limits], ParseResult]
 
+BATCH_BYTES = 32 * 1024 * 1024  # mail held at once by one batch, and by the messages read ahead of it
+
 
 @dataclass(slots=True)
 class PollReport:
@@ -188,20 +190,26 @@ def start_reading(raw: RawMail, config: Config, parse: Parse = parse_isolated) -
 
 
 def read_ahead(raws: Iterable[RawMail], config: Config, parse: Parse = parse_isolated,
-               window: int | None = None) -> Iterator[Reading]:
-    """The messages in order, each one's forms started `window` messages before it is wanted.
+               window: int | None = None, max_bytes: int = BATCH_BYTES) -> Iterator[Reading]:
+    """The messages in order, each one's forms started `window` messages before it is wanted
+    (fewer when the messages waiting hold over `max_bytes` of mail).
 
     With the reader pool the forms of the next messages are read on the other
-    cores while the caller files the current one; nothing is claimed or
-    recorded here, so a crash loses only reading work.
+    cores while the caller files the current one (or, in a batch, the current
+    batch); nothing is claimed or recorded here, so a crash loses only
+    reading work.
     """
     readers = config.limits.readers or cpu_count()
-    ahead = window if window is not None else (2 * readers if hasattr(parse, "submit") else 0)
+    reading_ahead = hasattr(parse, "submit")
+    ahead = window if window is not None and reading_ahead else (2 * readers if reading_ahead else 0)
     pending: deque[Reading] = deque()
+    held = 0
     try:
         for raw in raws:
             pending.append(start_reading(raw, config, parse))
-            if len(pending) > ahead:
+            held += len(raw.raw)
+            while len(pending) > ahead or (held > max_bytes and len(pending) > 1):
+                held -= len(pending[0].raw.raw)
                 yield pending.popleft()
         while pending:
             yield pending.popleft()
@@ -216,8 +224,6 @@ def _authenticated(message: MailMessage) -> bool | None:
     domain = message.sender.rsplit("@", 1)[-1]
     return passes(message.auth, domain)
 
-
-BATCH_BYTES = 32 * 1024 * 1024  # mail held at once for one batch ([mailbox] batch_size messages at most)
 
 Progress = Callable[[int, int], None]  # (done, total): for a progress bar on long runs
 
@@ -249,8 +255,11 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
             to_fetch.append(ref)
     new_keys = {ref for ref in to_fetch if (ref.mailbox, ref.uidvalidity, ref.uid) not in known}
     done = 0
-    for batch in _batches(read_ahead(source.fetch(to_fetch), config, parse), config.mailbox.batch_size):
-        for outcome in _handle_batch(batch, source, engine, config, now, report, new_keys):
+    # The next batch's forms are read while this one is recorded: a window of a whole batch.
+    size = config.mailbox.batch_size
+    for batch in _batches(read_ahead(source.fetch(to_fetch), config, parse, window=size), size):
+        for outcome in _handle_batch(batch, source, engine, config, now, report, new_keys,
+                                     getattr(parse, "pump", _nothing)):
             done += 1
             if progress is not None:
                 progress(done, len(to_fetch))
@@ -296,8 +305,13 @@ def _batches(readings: Iterable[Reading], size: int, max_bytes: int = BATCH_BYTE
         yield batch
 
 
+def _nothing() -> None:
+    pass
+
+
 def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, config: Config, now: datetime,
-                  report: PollReport, new_keys: set[MessageRef]) -> list[Outcome | None]:
+                  report: PollReport, new_keys: set[MessageRef], pump: Callable[[], None] = _nothing,
+                  ) -> list[Outcome | None]:
     """Handle a batch of messages with one transaction for all of them; their outcomes in order.
 
     Each message is recorded in a savepoint of its own, so one that fails
@@ -306,14 +320,15 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
     committed (the database went away), every message is handled alone: a
     batch never changes what becomes of a message, only how many commits it
     takes. Nothing is sent before the commit, so a crash loses nothing.
+    `pump` keeps the readers on the next batch's forms while this one is recorded.
     """
     try:
         if len(batch) == 1:
             return [_handle_with_trap(batch[0], source, engine, config, now, report, batch[0].raw.ref in new_keys)]
         try:
             copies = _copies_of(engine, batch)
-        except StoreUnavailable:
-            copies = None  # handled one by one below, each with its own trap
+        except Exception:  # noqa: BLE001 - the store is away or worse: one by one below, each in its own trap
+            copies = None
         outcomes: list[Outcome | None] = [None] * len(batch)
         alone: list[int] = []
         items: dict[int, Decided] = {}
@@ -335,6 +350,7 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
                     try:
                         with s.begin_nested():
                             recorded[i] = record_message(s, item, config, now)
+                        pump()
                     except AlreadyClaimed:
                         recorded[i] = None
                     except Exception:  # noqa: BLE001 - rolled back to its savepoint; handled alone below.

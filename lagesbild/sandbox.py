@@ -211,6 +211,17 @@ class ReaderPool:
         assert isinstance(answer, ParseResult)
         return answer
 
+    def pump(self) -> None:
+        """Take what the readers have finished and give them the next files, without waiting.
+
+        A reader that finished a file waits for the caller to collect it; a
+        caller busy with other work (recording a batch) calls this now and then
+        so the readers keep reading meanwhile.
+        """
+        with self._lock:
+            self._collect(patience=0.0)
+            self._dispatch()
+
     def close(self) -> None:
         """Stop every reader (those in the middle of a file are killed)."""
         with self._lock:
@@ -256,12 +267,14 @@ class ReaderPool:
             return reader
         return None
 
-    def _collect(self) -> None:
-        """Wait for one answer or deadline among the busy readers."""
+    def _collect(self, patience: float | None = None) -> None:
+        """Wait for one answer or deadline among the busy readers (at most `patience` seconds)."""
         busy = [r for r in self._readers if r.ticket is not None]
         if not busy:
             return
         timeout = max(0.0, min(r.deadline for r in busy) - time.monotonic())
+        if patience is not None:
+            timeout = min(timeout, patience)
         ready = wait([r.conn for r in busy], timeout)
         now = time.monotonic()
         for reader in busy:
@@ -359,6 +372,13 @@ class IsolatedReader:
     def submit(self, data: bytes, filename: str, form: FormSpec, limits: Limits) -> Pending:
         """Start reading now on an idle reader; the handle waits for the result."""
         return reader_pool(limits).submit(data, filename, form, limits)
+
+    def pump(self) -> None:
+        """Keep this process's readers busy while the caller works on something else (see ReaderPool.pump)."""
+        with _pools_lock:
+            pools = [pool for pool in _pools.values() if pool._pid == os.getpid()]
+        for pool in pools:
+            pool.pump()
 
 
 parse_isolated = IsolatedReader()
