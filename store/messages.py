@@ -73,7 +73,9 @@ def insert_raw(s: Session, ref: MessageRef, *, message_id: str | None, sha256: s
     stays usable. A message left FAILED by `record_failure` is claimed again
     for its retry (its attempts are kept), unless someone else retried it first.
     `known_new`: the caller saw no row for `ref` moments ago, so the insert is
-    tried without looking first (a row that appeared since still conflicts).
+    tried without looking first (a row that appeared since still conflicts);
+    after AlreadyClaimed the caller must roll back (its transaction, or a
+    savepoint it opened), as on PostgreSQL the failed insert aborts it.
     """
     now = clock()
     if known_new:
@@ -106,14 +108,18 @@ def insert_raw(s: Session, ref: MessageRef, *, message_id: str | None, sha256: s
 
 def _claim_new(s: Session, ref: MessageRef, *, county: str, message_id: str | None, sha256: str, sender: str,
                subject: str, received_at: datetime, raw: bytes, now: datetime) -> RawMessageView:
-    """Insert the row for a key nobody had; AlreadyClaimed when someone inserted it meanwhile."""
+    """Insert the row for a key nobody had; AlreadyClaimed when someone inserted it meanwhile.
+
+    No savepoint of its own (two statements fewer for every message): after
+    AlreadyClaimed the caller's transaction, or the savepoint it opened for the
+    message, is rolled back, as every caller of `record_message` does.
+    """
     values: dict[str, Any] = dict(
         mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid, county=county, message_id=message_id,
         sha256=sha256, sender=sender, subject=subject, received_at=received_at, raw=raw, size=len(raw), attempts=0,
         moved=False, created_at=now, updated_at=now)
     try:
-        with s.begin_nested():
-            raw_id = s.exec(insert(RawMessage).values(**values).returning(col(RawMessage.id))).scalar_one()
+        raw_id = s.exec(insert(RawMessage).values(**values).returning(col(RawMessage.id))).scalar_one()
     except IntegrityError as exc:
         if not is_unique_violation(exc):
             raise

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +19,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Engine
 
 from store import repo
-from store.db import current_revision, head_revision, make_engine, migrate, transaction
+from store.db import HEAD_REVISION, current_revision, head_revision, make_engine, migrate, transaction
 from store.errors import StoreUnavailable
 from store.models import metadata
 from tests.store import workers
@@ -47,13 +49,28 @@ def test_migrate_from_empty_creates_every_table_and_is_idempotent(empty_url: str
         assert current_revision(engine) is None
         migrate(engine)
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-        assert current_revision(engine) == head_revision() == "0003"
+        assert current_revision(engine) == head_revision() == HEAD_REVISION == "0003"
         with transaction(engine) as s:
             insert(s, "kept")
         migrate(engine)  # a second start changes nothing and keeps the data
         assert current_revision(engine) == head_revision() == "0003"
         with transaction(engine) as s:
             assert set(repo.known_refs(s, MAILBOX, 0, ["kept"])) == {"kept"}
+    finally:
+        engine.dispose()
+
+
+def test_a_start_on_a_migrated_database_does_not_load_alembic(tmp_path: Path) -> None:
+    """Every command migrates on start; when there is nothing to do it must not pay for Alembic."""
+    url = f"sqlite:///{tmp_path / 'lb.db'}"
+    check = ("import sys; from store.db import make_engine, migrate; "
+             f"migrate(make_engine({url!r})); print('alembic' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    again = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert (first.stdout.strip(), again.stdout.strip()) == ("True", "False")
+    engine = make_engine(url)
+    try:
+        assert current_revision(engine) == HEAD_REVISION
     finally:
         engine.dispose()
 
