@@ -178,6 +178,7 @@ class ReaderPool:
             ticket = next(self._tickets)
             self._forms[ticket] = form
             self._queue.append((ticket, (data, filename, form, limits)))
+            self._collect(patience=0.0)  # a reader done with its last file takes this one now, not later
             self._dispatch()
         return Pending(self, ticket)
 
