@@ -119,8 +119,8 @@ def test_readers_are_reused_across_files_and_answer_in_any_order_asked() -> None
     pool = ReaderPool(Limits().memory_bytes, workers=2)
     try:
         names = ["Mora", "Falun", "Leksand", "Rättvik", "Orsa"]
-        handles = [pool.submit(template_docx(FORM, n, PERIOD, sample_answers(FORM, n, PERIOD)), f"{n}.docx",
-                               FORM, Limits()) for n in names]
+        files = [template_docx(FORM, n, PERIOD, sample_answers(FORM, n, PERIOD)) for n in names]
+        handles = [pool.submit(data, f"{n}.docx", FORM, Limits()) for n, data in zip(names, files, strict=True)]
         readers = _reader_pids(pool)
         assert len(readers) == 2, "both readers start at once for work waiting"
         results = [handles[i]() for i in (4, 0, 3, 1, 2)]  # asked for out of order
@@ -129,6 +129,22 @@ def test_readers_are_reused_across_files_and_answer_in_any_order_asked() -> None
     finally:
         pool.close()
     assert not pool._readers
+
+
+def test_a_reader_done_with_a_file_takes_the_next_one_submitted_before_its_result_is_asked_for() -> None:
+    """The ingest loop submits the next mails' forms long before it asks for the last result: the one
+    reader must not sit on a finished file meanwhile (nor a second reader start for nothing)."""
+    pool = ReaderPool(Limits().memory_bytes, workers=1)
+    try:
+        first = pool.submit(_docx(), "Mora.docx", FORM, Limits())
+        [reader] = pool._readers
+        assert reader.conn.poll(30), "the reader never finished the first file"
+        second = pool.submit(_docx(), "Mora.docx", FORM, Limits())
+        assert reader.ticket == second.ticket, "the finished file was not collected, the next not handed over"
+        assert pool._readers == [reader]
+        assert first().municipality == second().municipality == "Mora"
+    finally:
+        pool.close()
 
 
 def test_a_reader_over_its_time_is_killed_and_replaced_and_the_next_file_reads() -> None:
