@@ -8,6 +8,7 @@ back; nothing is stored, filed or answered twice.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import threading
 import time
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from lagesbild.errors import LagesbildError
 from lagesbild.pipeline import poll_once
 from lagesbild.runtime import open_mailbox, open_outbox
 from lagesbild.sending import send_due
+from parsers import parse_bytes
 from store.db import make_engine
 from tests.faults.conftest import sqlite_url
 from tests.support import faults as F
@@ -140,14 +142,26 @@ def test_sqlite_locked_longer_than_the_worker_waits(tmp_path: Path, smtp: tuple[
     config = ws.load()
     impatient = make_engine(ws.store_url, busy_timeout=0.3)  # the pipeline as configured with a short wait
 
+    held = threading.Event()
+
     def locker() -> None:
         F.wait_for(lambda: F.snapshot(impatient).stored >= 2, 120, "two messages stored", every=0.05)
         with F.sqlite_write_lock(db):
+            held.set()
             time.sleep(4)
+
+    reads = itertools.count(1)
+
+    def parse_once_locked(data: bytes, filename: str, form: Any, limits: Any) -> Any:
+        # The forms of later batches wait until the lock is held, so the lock falls mid-poll however
+        # fast the first batches were stored.
+        if next(reads) > 6:
+            assert held.wait(60), "the lock was never taken"
+        return parse_bytes(data, filename, form, limits)
 
     thread = threading.Thread(target=locker, daemon=True)
     thread.start()
-    report = poll_once(open_mailbox(config), impatient, config, T0)
+    report = poll_once(open_mailbox(config), impatient, config, T0, parse=parse_once_locked)
     thread.join(60)
     assert report.failures, "no message met the locked database"
     assert inbox.waiting() > 0, "messages not stored must stay in the mailbox"
