@@ -386,7 +386,17 @@ def _decided(reading: Reading, config: Config, earlier: repo.RawMessageView | No
 
 
 def _copies_of(engine: Engine, batch: list[Reading]) -> dict[tuple[str | None, str], repo.RawMessageView]:
-    """The earlier handled copies of the batch's mails, by (Message-ID, SHA-256): see `_copy_of`."""
+    """The earlier handled copy of each of these mails that came back under a new key, by
+    (Message-ID, SHA-256).
+
+    A key (mailbox, UIDVALIDITY, UID) is new whenever the server gives the
+    folder a new UIDVALIDITY (a rebuilt index, a folder deleted and created
+    again, a move to another server) or a person copies a handled mail back
+    into the inbox. Without this, mail already answered would be filed and
+    answered again (paperless-ngx #8944 seen from the other side); a copy is
+    recognised by its Message-ID and the SHA-256 of its bytes, so a resend by
+    the municipality (a new Message-ID) is still handled as such.
+    """
     keys = [key for key in (r.content_key() for r in batch) if key is not None]
     with read_transaction(engine) as s:
         return repo.find_copies(s, keys)
@@ -468,25 +478,11 @@ def handle_message(raw: RawMail | Reading, engine: Engine, config: Config, now: 
 
     `raw` may be a Reading whose forms are already being read (see read_ahead).
     An exact copy of a message already handled (same Message-ID, same bytes)
-    under another key is recorded as ignored (never answered): see `_copy_of`.
+    under another key is recorded as ignored (never answered): see `_copies_of`.
     """
     reading = raw if isinstance(raw, Reading) else start_reading(raw, config, parse)
-    message = reading.message()
-    item = _decided(reading, config, _copy_of(engine, message, reading.sha256()), known_new)
+    reading.message()  # raises what made the message unreadable
+    earlier = _copies_of(engine, [reading]).get(reading.content_key() or ("", ""))
+    item = _decided(reading, config, earlier, known_new)
     with transaction(engine) as s:
         return record_message(s, item, config, now)
-
-
-def _copy_of(engine: Engine, message: MailMessage, sha: str) -> repo.RawMessageView | None:
-    """The earlier handled copy of this very mail, when it comes back under a new key.
-
-    A key (mailbox, UIDVALIDITY, UID) is new whenever the server gives the
-    folder a new UIDVALIDITY (a rebuilt index, a folder deleted and created
-    again, a move to another server) or a person copies a handled mail back
-    into the inbox. Without this, mail already answered would be filed and
-    answered again (paperless-ngx #8944 seen from the other side); a copy is
-    recognised by its Message-ID and the SHA-256 of its bytes, so a resend by
-    the municipality (a new Message-ID) is still handled as such.
-    """
-    with read_transaction(engine) as s:
-        return repo.find_same_content(s, message.message_id, sha)

@@ -124,11 +124,7 @@ def _claim_new(s: Session, ref: MessageRef, *, county: str, message_id: str | No
         if not is_unique_violation(exc):
             raise
         raise AlreadyClaimed(ref) from exc
-    return RawMessageView(id=raw_id, mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid,
-                          message_id=message_id, sha256=sha256, sender=sender, subject=subject,
-                          received_at=received_at, size=len(raw), outcome=None, reason=None, county=county,
-                          municipality=None, moved=False, attempts=0, next_attempt_at=None, created_at=now,
-                          updated_at=now)
+    return _raw_view(RawMessage(id=raw_id, **values))  # a view of what was written, not read back
 
 
 def find_copies(s: Session, keys: Iterable[tuple[str | None, str]]) -> dict[tuple[str | None, str], RawMessageView]:
@@ -142,10 +138,7 @@ def find_copies(s: Session, keys: Iterable[tuple[str | None, str]]) -> dict[tupl
                        & col(RawMessage.sha256).in_(sorted({sha for mid, sha in wanted if mid is None})))
     out: dict[tuple[str | None, str], RawMessageView] = {}
     for clause in clauses:
-        query = select(RawMessage).options(defer(_RAW_BYTES)).where(
-            clause, col(RawMessage.outcome).is_not(None), col(RawMessage.outcome) != Outcome.FAILED,
-        ).order_by(col(RawMessage.id))
-        for row in s.exec(query):
+        for row in _handled_copies(s, clause):
             key = (row.message_id, row.sha256 or "")
             if key in wanted and key not in out:
                 out[key] = _raw_view(row)
@@ -160,13 +153,19 @@ def find_same_content(s: Session, message_id: str | None, sha256: str, *,
     """
     id_match = col(RawMessage.message_id).is_(None) if message_id is None else (
         col(RawMessage.message_id) == message_id)
-    query = select(RawMessage).options(defer(_RAW_BYTES)).where(
-        id_match, col(RawMessage.sha256) == sha256, col(RawMessage.outcome).is_not(None),
-        col(RawMessage.outcome) != Outcome.FAILED).order_by(col(RawMessage.id))
+    clause = id_match & (col(RawMessage.sha256) == sha256)
     if exclude_id is not None:
-        query = query.where(col(RawMessage.id) != exclude_id)
-    row = s.exec(query).first()
+        clause = clause & (col(RawMessage.id) != exclude_id)
+    row = _handled_copies(s, clause).first()
     return None if row is None else _raw_view(row)
+
+
+def _handled_copies(s: Session, clause: Any) -> Any:
+    """The rows matching `clause` that were handled (undecided and FAILED ones were never answered),
+    oldest first, without their bytes."""
+    return s.exec(select(RawMessage).options(defer(_RAW_BYTES)).where(
+        clause, col(RawMessage.outcome).is_not(None), col(RawMessage.outcome) != Outcome.FAILED,
+    ).order_by(col(RawMessage.id)))
 
 
 def set_outcome(s: Session, raw_id: int, outcome: Outcome, reason: str | None,
