@@ -531,3 +531,69 @@ def test_html_to_text() -> None:
                         "<table><tr><td>Påverkan</td><td> 3 </td></tr></table><script>alert(1)</script>"
                         "<div>a<br>b</div></body></html>")
     assert text == "Hej där\n\nPåverkan\t3\na\nb"
+
+
+# --- the plain-address fast path agrees with the standard library's parser ---------------------
+
+_ADDRESS_PIECES = st.sampled_from([
+    "anna", "Anna", "ANNA", "a.b", "a..b", ".a", "a.", "x+y", "e_f", "-", "ale.se", "ale..se", "-ale.se", "se.",
+    "@", "<", ">", '"', "\\", " ", "  ", "\t", ",", ";", ":", "(", ")", "[", "]", ".", "=?utf-8?q?G=C3=B6?=",
+    "Göteborg", "registrator", "Stad", "Kommun", "'", "!", "#", "~", "\x00", "\udce4",
+])
+
+
+_WORD = st.sampled_from(["Anna", "a", "B-2", "-", "x_y", "a.b", "x+y", "ale", "se", "Göteborg", "=?x?", "'"])
+_SPACE = st.sampled_from(["", " ", "  ", "\t", " \t"])
+
+
+@st.composite
+def _shaped_addresses(draw: st.DrawFn) -> str:
+    """Headers shaped like one address (most of them plain), with now and then a piece of noise put in."""
+    address = draw(_WORD) + "@" + draw(st.lists(_WORD, min_size=1, max_size=3).map(".".join))
+    kind = draw(st.sampled_from(["bare", "angle", "words", "quoted"]))
+    if kind == "bare":
+        text = address
+    elif kind == "angle":
+        text = f"<{address}>"
+    elif kind == "words":
+        words = draw(st.lists(st.tuples(_WORD, _SPACE.filter(bool)), min_size=1, max_size=3))
+        text = "".join(w + sp for w, sp in words) + draw(_SPACE) + f"<{address}>"
+    else:
+        inner = draw(st.lists(st.sampled_from(["Anna", " ", "!", "#", "~", "[", "]", "<", ">", "@", ",", "Ö"]),
+                              max_size=6).map("".join))
+        text = f'"{inner}"' + draw(_SPACE) + f"<{address}>"
+    text = draw(_SPACE) + text + draw(_SPACE)
+    if draw(st.booleans()):
+        at = draw(st.integers(0, len(text)))
+        text = text[:at] + draw(_ADDRESS_PIECES) + text[at:]
+    return text
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(st.lists(_ADDRESS_PIECES, max_size=12).map("".join), _shaped_addresses()))
+def test_plain_address_fast_path_agrees_with_the_rfc_parser(raw: str) -> None:
+    from ingest.message import _parsed_addresses, _plain_address
+
+    fast = _plain_address(raw)
+    if fast is not None:
+        assert (fast, False) == _parsed_addresses("From", raw)
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("Anna  Svensson <anna@ale.se>", [("Anna Svensson", "anna@ale.se")]),
+    ('"Anna  Svensson" <anna@ale.se>', [("Anna  Svensson", "anna@ale.se")]),
+    (" registrator@ale.se ", [("", "registrator@ale.se")]),
+    ("<a.b-c+d@x-y.se>", [("", "a.b-c+d@x-y.se")]),
+])
+def test_plain_addresses_take_the_fast_path(raw: str, expected: list[tuple[str, str]]) -> None:
+    from ingest.message import _parsed_addresses, _plain_address
+
+    assert _plain_address(raw) == expected == _parsed_addresses("From", raw)[0]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("raw", ["a..b@c.se", "Anna <a@b.se>, b@c.se", "=?utf-8?q?G=C3=B6?= <a@b.se>",
+                                 "Anna (kansliet) <a@b.se>", '"Anna \\"x\\"" <a@b.se>', "Göteborg <a@b.se>"])
+def test_other_addresses_go_to_the_rfc_parser(raw: str) -> None:
+    from ingest.message import _plain_address
+
+    assert _plain_address(raw) is None
