@@ -192,9 +192,12 @@ def poll_cmd(once: bool, as_json: bool) -> None:
     Example: lagesbild poll --once
     """
     from lagesbild.commands import poll_and_send
+    from lagesbild.runtime import settle_heap
 
     ctx = _ctx()
-    result = poll_and_send(ctx.config(), ctx.now())
+    config = ctx.config()
+    settle_heap()
+    result = poll_and_send(config, ctx.now())
     if as_json:
         _print_json(result.to_json())
     else:
@@ -474,14 +477,14 @@ def reprocess_cmd(since: str | None) -> None:
     Example: lagesbild reprocess --since 2026-01-01
     """
     from lagesbild.operations import reprocess
-    from lagesbild.runtime import open_store
+    from lagesbild.runtime import open_store, settle_heap
+    from outputs.console import ProgressBar
 
     ctx = _ctx()
     config = ctx.config()
     start = parse_now(since) if since else None
-    from outputs.console import ProgressBar
-
     bar = ProgressBar("Läser om lagrade meddelanden")
+    settle_heap()
     try:
         report = reprocess(open_store(config), config, ctx.now(), start, progress=bar)
     finally:

@@ -21,6 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from lagesbild.config import Config
 from lagesbild.errors import LagesbildError
+from lagesbild.runtime import settle_heap
 
 _log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ def run_worker(config: Config) -> None:
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
+    settle_heap()
     if config.mailbox.idle and config.mailbox.source.startswith("imap"):
         threading.Thread(target=_watch_mailbox, args=(config, scheduler, stop), name="mailbox-watcher",
                          daemon=True).start()

@@ -123,3 +123,22 @@ def test_the_configuration_reference_in_the_readme_is_generated_from_the_example
     assert section == config_reference().strip(), "run: python -m lagesbild.docs, and paste it into README.md"
     for key in ("first_period", "raw_message_days", "replies_per_sender_per_hour", "max_attempts"):
         assert f"`{key}`" in section
+
+
+@pytest.mark.parametrize("command", [["poll", "--once", "--json"], ["reprocess"]])
+def test_long_commands_freeze_the_start_up_heap(tmp_path: Path, command: list[str],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """poll and reprocess move what start-up loaded out of the collector's sight (lagesbild.runtime.settle_heap)."""
+    import gc
+
+    config = tmp_path / "config.toml"
+    config.write_text('[mailbox]\nsource = "maildir:data/Maildir"\n[store]\nurl = "sqlite:///data/l.db"\n'
+                      '[outbox]\ntransport = "file:data/outbox"\n', encoding="utf-8")
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    try:
+        code, out, err = run([*command, "--config", str(config)], capsys)
+        assert code == 0, err
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
