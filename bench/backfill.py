@@ -65,6 +65,7 @@ from common import (  # noqa: E402
     make_maildir,
     months,
     received_for,
+    speed_probe,
     toml_text,
 )
 
@@ -253,6 +254,7 @@ def main() -> None:
         url = f"sqlite:///{work / 'lagesbild.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("LAGESBILD_")}
     print(f"machine: {machine_note()}")
+    probe_start = speed_probe()
     print(f"store: {url.split('?')[0]}; counties: {len(codes)}; municipalities: "
           f"{sum(len(counties()[c]) for c in codes)}; months: {month_count} (scale {opts.scale:g}); jobs: {opts.jobs}; "
           f"readers per job: {max(1, multiprocessing.cpu_count() // max(1, opts.jobs))}")
@@ -318,6 +320,8 @@ def main() -> None:
               f"target < {TARGET_SECONDS} s: {'met' if total * factor < TARGET_SECONDS else 'MISSED'}")
         print(f"peak memory: largest process {peak:.0f} MB, whole tree {tree:.0f} MB PSS; "
               f"target < {TARGET_MB} MB: {'met' if max(peak, tree) < TARGET_MB else 'MISSED'} (at this scale)")
+        print(f"speed probe (a fixed Python loop, best of 3; larger is a slower machine): {probe_start:.3f} s "
+              f"before the run, {speed_probe():.3f} s after")
         rate = messages / reprocess.wall
         print(f"reprocess: {rate:.1f} forms/s; target >= {TARGET_REPROCESS_RATE}: "
               f"{'met' if rate >= TARGET_REPROCESS_RATE else 'MISSED'}")

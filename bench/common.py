@@ -433,6 +433,20 @@ def machine_note() -> str:
             f"Python {platform.python_version()}; code {code_revision()}")
 
 
+def speed_probe() -> float:
+    """Seconds a fixed pure-Python workload takes here (best of three): a yardstick for comparing
+    runs made on different machines, or on one machine whose speed drifts (shared hosts do)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        table: dict[str, int] = {}
+        for i in range(300_000):
+            key = f"k{i % 997}"
+            table[key] = table.get(key, 0) + len(key)
+        best = min(best, time.process_time() - start)
+    return best
+
+
 def code_revision() -> str:
     """The commit the code under test is at, and "+changes" when its packages differ from it."""
     root = Path(__file__).resolve().parents[1]
