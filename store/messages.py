@@ -131,7 +131,10 @@ def _claim_new(s: Session, ref: MessageRef, *, county: str, message_id: str | No
         if not is_unique_violation(exc):
             raise
         raise AlreadyClaimed(ref) from exc
-    return _raw_view(RawMessage(id=raw_id, **values))  # a view of what was written, not read back
+    # A view of what was written, not read back, and not built through a model object (that cost
+    # more than the insert: SQLModel validates and instruments every field).
+    written = {k: v for k, v in values.items() if k != "raw"}
+    return RawMessageView(id=raw_id, outcome=None, reason=None, municipality=None, next_attempt_at=None, **written)
 
 
 def find_copies(s: Session, keys: Iterable[tuple[str | None, str]]) -> dict[tuple[str | None, str], RawMessageView]:
