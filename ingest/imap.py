@@ -5,9 +5,9 @@ it and surfaces as MailboxUnavailable, and the next call reconnects after a
 pause that doubles with each consecutive failure (1, 2, 4 ... 60 s). The
 password never crosses the network in clear text unless the operator allowed
 it for a server on this machine. Bodies are fetched with BODY.PEEK[], so
-nothing is marked read; a message is moved with UID MOVE, or with UID COPY,
-\\Deleted and UID EXPUNGE of that one UID, never a plain EXPUNGE that would
-remove other people's deleted messages.
+nothing is marked read; handled messages are moved with UID MOVE, or with
+UID COPY, \\Deleted and UID EXPUNGE of just their UIDs, never a plain EXPUNGE
+that would remove other people's deleted messages.
 """
 
 from __future__ import annotations
@@ -187,29 +187,50 @@ class ImapSource:
     def mark_done(self, ref: MessageRef, folder: Folder) -> None:
         """Move one message to `folder` (created when missing). Nothing happens when its
         UIDVALIDITY is no longer current or the UID is gone."""
-        self._check_ref(ref)
-        name = self._folders[folder]
+        self.mark_done_many([(ref, folder)])
+
+    def mark_done_many(self, moves: Sequence[tuple[MessageRef, Folder]]) -> None:
+        """Move messages to their folders as `mark_done` does: one SELECT for all of them and
+        one UID MOVE (or COPY, \\Deleted, UID EXPUNGE) per folder with all its UIDs.
+
+        A batch used to take a SELECT and a MOVE per message, each a round trip
+        and, on Dovecot, an index write: more time than filing the message.
+        UID commands skip UIDs that are gone, so repeating a move is harmless.
+        """
+        for ref, _ in moves:
+            self._check_ref(ref)
+        by_folder: dict[str, list[MessageRef]] = {}
+        for ref, folder in moves:
+            by_folder.setdefault(self._folders[folder], []).append(ref)
+        if not by_folder:
+            return
 
         def op(c: IMAPClient) -> None:
             uidvalidity, _ = self._select(c, readonly=False)
-            if uidvalidity != ref.uidvalidity:
-                _log.info("not moving %s: UIDVALIDITY is now %d, was %d", ref.uid, uidvalidity, ref.uidvalidity)
-                return
-            target = self._ensure_folder(c, name)
-            uid = [int(ref.uid)]
-            if "MOVE" in self._caps:
-                c.move(uid, target)
-                return
-            if not c.search(["UID", uid[0], "NOT", "DELETED"]):
-                return  # gone, or already copied and flagged: a second COPY would duplicate it
-            c.copy(uid, target)
-            c.add_flags(uid, [DELETED], silent=True)
-            if "UIDPLUS" in self._caps:
-                c.uid_expunge(uid)
-            # Without UIDPLUS the copy stays flagged \Deleted until someone expunges;
-            # list_refs() no longer shows it.
+            for name, refs in by_folder.items():
+                stale = [r.uid for r in refs if r.uidvalidity != uidvalidity]
+                if stale:
+                    _log.info("not moving %s: UIDVALIDITY is now %d", ", ".join(stale), uidvalidity)
+                uids = sorted({int(r.uid) for r in refs if r.uidvalidity == uidvalidity})
+                if uids:
+                    self._move(c, uids, self._ensure_folder(c, name))
 
-        self._run(f"move to {name}", op)
+        self._run(f"move to {', '.join(by_folder)}", op)
+
+    def _move(self, c: IMAPClient, uids: list[int], target: str) -> None:
+        if "MOVE" in self._caps:
+            c.move(uids, target)
+            return
+        # Only those still there and not flagged: a second COPY of a copied message would duplicate it.
+        present = c.search(["UID", ",".join(map(str, uids)), "NOT", "DELETED"])
+        if not present:
+            return
+        c.copy(present, target)
+        c.add_flags(present, [DELETED], silent=True)
+        if "UIDPLUS" in self._caps:
+            c.uid_expunge(present)
+        # Without UIDPLUS the copies stay flagged \Deleted until someone expunges;
+        # list_refs() no longer shows them.
 
     def wait_for_new(self, timeout: float) -> bool:
         """IMAP IDLE until EXISTS/RECENT or `timeout`; without IDLE, sleep `timeout` and say True."""

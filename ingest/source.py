@@ -94,6 +94,11 @@ class MailSource(Protocol):
         """Move a handled message to `folder`. A message already gone is not an error."""
         ...
 
+    def mark_done_many(self, moves: Sequence[tuple[MessageRef, Folder]]) -> None:
+        """Move several handled messages, each to its folder, as `mark_done` does one.
+        When it raises, any of them may or may not have moved (each move is safe to repeat)."""
+        ...
+
     def wait_for_new(self, timeout: float) -> bool:
         """Block until mail may have arrived (IMAP IDLE) or `timeout` passes."""
         ...

@@ -359,14 +359,16 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
         except Exception:  # noqa: BLE001 - nothing of the batch was committed: each message alone
             alone = sorted({*alone, *(i for i, _ in decided)})
             recorded = {}
-        moved: list[int] = []
+        moves: list[tuple[MessageRef, Folder]] = []
+        raw_ids: list[int] = []
         for i, result in recorded.items():
             if result is not None:
                 outcome, raw_id = result
                 outcomes[i] = outcome
-                if _mark_done(source, batch[i].raw.ref, FOLDER_FOR[outcome]):
-                    moved.append(raw_id)
-        _record_moved(engine, moved)
+                moves.append((batch[i].raw.ref, FOLDER_FOR[outcome]))
+                raw_ids.append(raw_id)
+        if _mark_done(source, moves):
+            _record_moved(engine, raw_ids)
         for i in sorted(alone):
             outcomes[i] = _handle_with_trap(batch[i], source, engine, config, now, report,
                                             batch[i].raw.ref in new_keys, items.get(i))
@@ -402,13 +404,17 @@ def _copies_of(engine: Engine, batch: list[Reading]) -> dict[tuple[str | None, s
         return repo.find_copies(s, keys)
 
 
-def _mark_done(source: MailSource, ref: MessageRef, folder: Folder) -> bool:
+def _mark_done(source: MailSource, moves: list[tuple[MessageRef, Folder]]) -> bool:
+    """Move a batch's recorded messages (one mailbox command per folder); whether all moved."""
+    if not moves:
+        return False
     try:
-        source.mark_done(ref, folder)
+        source.mark_done_many(moves)
         return True
     except MailboxUnavailable as exc:
-        # Stored safely; the next cycle finds it stored-but-not-moved and moves it.
-        _log.warning("message %s stored but not moved yet: %s", ref.uid, exc)
+        # Stored safely; the next cycle finds those still in the inbox stored-but-not-moved and
+        # moves them (the others no longer show up there).
+        _log.warning("%d messages stored but not all moved yet: %s", len(moves), exc)
         return False
 
 

@@ -85,9 +85,9 @@ def test_8939_8944_new_uidvalidity_new_mail_is_handled_and_old_mail_not_again(
     old = F.letters(6, "uidv-old")
     box.inbox.deliver_all([lt.raw for lt in old])
     before = box.inbox.uidvalidity()
-    box.proxy.cut_when(rb"UID MOVE", times=1)  # one message stored but left in the inbox
+    box.proxy.cut_when(rb"UID MOVE", times=1)  # a batch stored, its move cut: some left in the inbox
     box.poll(0)
-    assert box.inbox.waiting() == 1, "the cut MOVE should leave one handled message in the inbox"
+    assert box.inbox.waiting() >= 1, "the cut MOVE should leave handled messages in the inbox"
     first_rows = box.raw_rows()
     assert sorted(int(r.uid) for r in first_rows) == [1, 2, 3, 4, 5, 6]
 

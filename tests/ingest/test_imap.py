@@ -177,6 +177,30 @@ def test_mark_done_moves_and_creates_swedish_folders(make_source: Callable[..., 
     assert src.list_refs() == []
 
 
+@pytest.mark.parametrize("ignored", [frozenset(), frozenset({"MOVE"})], ids=["move", "copy-expunge"])
+def test_mark_done_many_moves_a_batch_to_its_folders_in_one_go(
+        make_source: Callable[..., ImapSource], admin: IMAPClient, folder: str, ignored: frozenset[str]) -> None:
+    # The target folders are shared by every test on this server: names of this case's own.
+    n = {k: f"many-{'fallback' if ignored else 'move'}-{k}" for k in ("1", "2", "3", "4", "stays", "deleted")}
+    for k in ("1", "2", "3", "4", "stays"):
+        admin.append(folder, mail(n[k]))
+    admin.append(folder, mail(n["deleted"]), flags=[b"\\Deleted"])
+    src = make_source(folder, ignore_capabilities=ignored)
+    one, two, three, four, stays = src.list_refs()
+    src.mark_done(two, Folder.PROCESSED)  # moved earlier (a run that stopped before recording it)
+    stale = MessageRef(one.mailbox, one.uidvalidity + 1, "999")  # from a listing before a new UIDVALIDITY
+    src.mark_done_many([(one, Folder.PROCESSED), (two, Folder.PROCESSED), (three, Folder.QUARANTINE),
+                        (four, Folder.PROCESSED), (stale, Folder.ERROR)])
+    assert [len(uids_in(admin, "Lägesbild.Behandlade", n[k])) for k in ("1", "2", "4")] == [1, 1, 1]
+    assert len(uids_in(admin, "Lägesbild.Karantän", n["3"])) == 1
+    assert all(uids_in(admin, folder, n[k]) == [] for k in ("1", "2", "3", "4"))
+    assert len(uids_in(admin, folder, n["deleted"])) == 1  # never expunged by us
+    assert src.list_refs() == [stays]
+    src.mark_done_many([(one, Folder.PROCESSED), (three, Folder.QUARANTINE)])  # all gone: nothing happens
+    assert len(uids_in(admin, "Lägesbild.Behandlade", n["1"])) == 1
+    assert len(uids_in(admin, "Lägesbild.Karantän", n["3"])) == 1
+
+
 def test_folders_follow_the_servers_namespace() -> None:
     """A server whose folders live under "INBOX/" with "/" between levels (like Courier or Exchange's "/")."""
     namespace = "namespace inbox {\n  inbox = yes\n  separator = /\n  prefix = INBOX/\n}\n"

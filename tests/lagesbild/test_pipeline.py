@@ -280,6 +280,9 @@ class FailingMove:
 
         raise MailboxUnavailable("the mailbox went away")
 
+    def mark_done_many(self, moves: object) -> None:
+        self.mark_done(None, Folder.PROCESSED)
+
 
 def test_stored_but_not_moved_is_only_moved_next_time(box: Box) -> None:
     box.deliver(mails.build_mail("samordnare@hedemora.se", "Lägesbild", "Hej", [("h.docx", docx("Hedemora"), DOCX)]))
@@ -292,6 +295,21 @@ def test_stored_but_not_moved_is_only_moved_next_time(box: Box) -> None:
     assert not list((box.maildir / "new").iterdir())
     assert len(export_period(box.engine, box.config, OCT)) == 1
     assert len(box.outbox()) == 1
+
+
+def test_a_batch_stored_but_not_moved_is_only_moved_next_time(box: Box) -> None:
+    for name in ("Hedemora", "Vansbro", "Orsa"):
+        box.deliver(mails.build_mail(f"samordnare@{name.lower()}.se", "Lägesbild", "Hej",
+                                     [(f"{name}.docx", docx(name), DOCX)]))
+    report = poll_once(FailingMove(box.source()), box.engine, box.config, at("2026-10-29T11:00"),  # type: ignore[arg-type]
+                       parse=in_process)  # type: ignore[arg-type]
+    assert dict(report.outcomes) == {"stored": 3}
+    assert len(list((box.maildir / "new").iterdir())) == 3  # all still in the inbox
+    report = poll_once(box.source(), box.engine, box.config, at("2026-10-29T11:05"), parse=in_process)  # type: ignore[arg-type]
+    assert (dict(report.outcomes), report.moved_only) == ({}, 3)
+    assert not list((box.maildir / "new").iterdir())
+    assert len(export_period(box.engine, box.config, OCT)) == 3
+    assert len(box.outbox()) == 3
 
 
 def test_a_failing_message_is_retried_then_parked_and_staff_told(box: Box, monkeypatch: pytest.MonkeyPatch) -> None:
