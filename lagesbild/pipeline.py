@@ -242,21 +242,28 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
             known.update({(mailbox, uidvalidity, uid): k for uid, k in
                           repo.known_refs(s, mailbox, uidvalidity, [r.uid for r in group]).items()})
     to_fetch: list[MessageRef] = []
+    handled: list[tuple[MessageRef, Folder]] = []  # stored by an earlier run, not moved yet
+    handled_ids: list[int] = []
     for ref in refs:
         k = known.get((ref.mailbox, ref.uidvalidity, ref.uid))
         if k is None:
             to_fetch.append(ref)
         elif k.outcome is not None and k.outcome != Outcome.FAILED:
-            _move(source, engine, ref, FOLDER_FOR[Outcome(k.outcome)], k.id)
-            report.moved_only += 1
+            handled.append((ref, FOLDER_FOR[Outcome(k.outcome)]))
+            handled_ids.append(k.id)
         elif k.next_attempt_at is not None and k.next_attempt_at > now:
             report.waiting += 1
         else:
             to_fetch.append(ref)
+    size = config.mailbox.batch_size
+    for start in range(0, len(handled), size):
+        # After an outage many may wait: moved a batch at a time, like new mail.
+        source.mark_done_many(handled[start:start + size])
+        _record_moved(engine, handled_ids[start:start + size])
+        report.moved_only += len(handled[start:start + size])
     new_keys = {ref for ref in to_fetch if (ref.mailbox, ref.uidvalidity, ref.uid) not in known}
     done = 0
     # The next batch's forms are read while this one is recorded: a window of a whole batch.
-    size = config.mailbox.batch_size
     for batch in _batches(read_ahead(source.fetch(to_fetch), config, parse, window=size), size):
         for outcome in _handle_batch(batch, source, engine, config, now, report, new_keys,
                                      getattr(parse, "pump", _nothing)):
