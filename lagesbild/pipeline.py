@@ -421,7 +421,7 @@ def _mark_done(source: MailSource, moves: list[tuple[MessageRef, Folder]]) -> bo
     except MailboxUnavailable as exc:
         # Stored safely; the next cycle finds those still in the inbox stored-but-not-moved and
         # moves them (the others no longer show up there).
-        _log.warning("%d messages stored but not all moved yet: %s", len(moves), exc)
+        _log.warning("%d messages stored but not moved yet (or only some): %s", len(moves), exc)
         return False
 
 

@@ -27,21 +27,23 @@ def test_imap_server_stopped_and_restarted_mid_batch(own_imap_server: DovecotSer
                                                      smtp: tuple[int, F.SlowHandler]) -> None:
     """`lagesbild run` keeps going through a Dovecot restart: what was fetched is stored, the rest waits."""
     inbox = F.ImapInbox(own_imap_server, "Restart")
-    batch = F.letters(16, "imaprestart")
+    # Enough mail that the worker is still at it when the server stops: batches of three, and a batch
+    # now takes one IMAP move, so sixteen letters could all be stored before the stop.
+    batch = F.letters(48, "imaprestart")
     inbox.deliver_all([lt.raw for lt in batch])
     ws = F.Workspace(tmp_path, own_imap_server.url("Restart"), sqlite_url(tmp_path / "lb.db"),
                      f"smtp://127.0.0.1:{smtp[0]}", imap_password=own_imap_server.password)
     engine = ws.engine()
     worker = ws.spawn("run")
     try:
-        F.wait_for(lambda: F.snapshot(engine).stored >= 3, 120, "the worker to store a few messages")
+        F.wait_for(lambda: F.snapshot(engine).stored >= 3, 120, "the worker to store a few messages", every=0.05)
         own_imap_server.stop()
         down_at = F.snapshot(engine)
         time.sleep(4)
         assert worker.poll() is None, "the worker died with its mailbox"
         during = F.snapshot(engine)
         own_imap_server.start()
-        later = F.letters(4, "imaprestart", start=16)
+        later = F.letters(4, "imaprestart", start=48)
         inbox.deliver_all([lt.raw for lt in later])
         batch += later
         F.wait_for(lambda: F.settled(engine, inbox, len(batch)), 180, "the worker to finish after the restart")
