@@ -9,6 +9,7 @@ configuration names; below the command line no code reads the environment.
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 import tomllib
@@ -175,7 +176,7 @@ class _Table:
             raise ConfigError(f"[{self.name}] {key}: must not be empty")
         return value
 
-    def int(self, key: str, minimum: int = 0, maximum: int | None = None) -> int:
+    def int(self, key: builtins.str, minimum: int = 0, maximum: int | None = None) -> int:
         value = self._get(key)
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"[{self.name}] {key}: must be a whole number, got {value!r}")
@@ -184,26 +185,26 @@ class _Table:
             raise ConfigError(f"[{self.name}] {key}: must be at least {minimum}{upper}, got {value}")
         return value
 
-    def bool(self, key: str) -> bool:
+    def bool(self, key: builtins.str) -> bool:
         value = self._get(key)
         if not isinstance(value, bool):
             raise ConfigError(f"[{self.name}] {key}: must be true or false, got {value!r}")
         return value
 
-    def strings(self, key: str) -> tuple[str, ...]:
+    def strings(self, key: builtins.str) -> tuple[builtins.str, ...]:
         value = self._get(key)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"[{self.name}] {key}: must be a list of strings")
         return tuple(value)
 
-    def emails(self, key: str) -> tuple[str, ...]:
+    def emails(self, key: builtins.str) -> tuple[builtins.str, ...]:
         values = self.strings(key)
         for v in values:
             if not _EMAIL_RE.fullmatch(v):
                 raise ConfigError(f"[{self.name}] {key}: '{v}' is not an e-mail address")
         return values
 
-    def secret(self, key: str) -> str | None:
+    def secret(self, key: builtins.str) -> builtins.str | None:
         """The value of the environment variable named by `key` (None when unset)."""
         var = self.str(key)
         if var and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):

@@ -29,8 +29,9 @@ from outputs.replies import (
     build_staff_notice,
 )
 from store import repo
+from store.views import MailKind
 
-REPLY_KINDS = ("receipt", "error_reply", "duplicate_notice")
+REPLY_KINDS = (MailKind.RECEIPT, MailKind.ERROR_REPLY, MailKind.DUPLICATE_NOTICE)
 
 
 def reply_context(config: Config) -> ReplyContext:
@@ -38,14 +39,15 @@ def reply_context(config: Config) -> ReplyContext:
                         config.county.form)
 
 
-def queue_mail_once(s: Any, kind: str, dedupe_key: str, msg: Any, now: datetime,
+def queue_mail_once(s: Any, kind: MailKind | str, dedupe_key: str, msg: Any, now: datetime,
                     related_raw_id: int | None = None) -> bool:
     """Queue `msg` unless a mail with the same dedupe key was ever queued; True when queued now."""
     _, recipients = envelope(msg)
     cc = [addr.lower() for _, addr in getaddresses(raw_header_values(msg, "Cc")) if addr]
     to = [r for r in recipients if r.lower() not in cc]
-    row = repo.queue_mail(s, kind=kind, dedupe_key=dedupe_key, to=to, cc=cc, subject=header_text(msg, "Subject"),
-                          raw=to_bytes(msg), related_raw_id=related_raw_id, now=now)
+    row = repo.queue_mail(s, kind=MailKind(kind), dedupe_key=dedupe_key, to=to, cc=cc,
+                          subject=header_text(msg, "Subject"), raw=to_bytes(msg), related_raw_id=related_raw_id,
+                          now=now)
     return row is not None
 
 
@@ -66,8 +68,8 @@ def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessag
     """Queue what the decision calls for. `filed` pairs each planned submission with its store result."""
     ctx = reply_context(config)
     to = (message.reply_to or message.sender or "").lower()
-    original = dict(original_message_id=message.message_id, original_references=message.references,
-                    original_subject=message.subject)
+    original: dict[str, Any] = dict(original_message_id=message.message_id,
+                                    original_references=message.references, original_subject=message.subject)
     if decision.outcome is Outcome.IGNORED:
         return
     if decision.outcome is Outcome.QUARANTINED:

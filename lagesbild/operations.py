@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from ingest.message import read_message
 from ingest.route import PeriodChoice
@@ -78,10 +79,11 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
     if config.municipality(municipality) is None:
         raise ConfigError(f"--municipality: '{municipality}' is not a municipality of {config.county.name}")
     with transaction(engine) as s:
-        view = repo.get_message(s, raw_id)
+        view = _quarantined(s, raw_id)
         raw = repo.get_raw(s, raw_id)
-    if view.outcome != Outcome.QUARANTINED:
-        raise ConfigError(f"message {raw_id} is not in quarantine (it is {view.outcome})")
+    if not raw:
+        raise ConfigError(f"message {raw_id}: its mail is no longer kept (purged), so there is nothing to file")
+    received_at = _arrival(view)
     message = read_message(raw)
     parsed = [p for p in parse_message(message, config, parse) if not p.result.unreadable]
     if not parsed:
@@ -96,12 +98,12 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
     with transaction(engine) as s:
         for p in parsed:
             choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
-                                   view.received_at, tz)
+                                   received_at, tz)
             plan = PlannedSubmission(municipality, choice, p, content_hash(p.result))
-            result = file_plan(s, raw_id, RawMail(ref, raw, view.received_at), plan, config, tz, grace)
+            result = file_plan(s, raw_id, RawMail(ref, raw, received_at), plan, config, tz, grace)
             filed.append((plan, result))
             out.append(Filed(municipality, choice.period, str(result.kind), result.submission.version))
-        decision = decide(message, parsed, config, view.received_at, None)
+        decision = decide(message, parsed, config, received_at, None)
         decision = Decision(Outcome.STORED, "", decision.sender, tuple(p for p, _ in filed))
         queue_decision_mail(s, config, raw_id, message, decision, filed, now)
         repo.set_outcome(s, raw_id, Outcome.STORED, f"släppt ur karantän för {municipality}",
@@ -110,12 +112,20 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
     return out
 
 
+def _quarantined(s: Session, raw_id: int) -> repo.RawMessageView:
+    """The message `raw_id`, which must be in quarantine (ConfigError, for the command line, if not)."""
+    view = repo.get_message(s, raw_id)
+    if view is None:
+        raise ConfigError(f"there is no message {raw_id} (see: lagesbild quarantine list)")
+    if view.outcome != Outcome.QUARANTINED:
+        raise ConfigError(f"message {raw_id} is not in quarantine (it is {view.outcome})")
+    return view
+
+
 def drop_quarantined(engine: Engine, raw_id: int, now: datetime, reason: str = "") -> None:
     """Keep a quarantined message but never file it (spam, a wrong address)."""
     with transaction(engine) as s:
-        view = repo.get_message(s, raw_id)
-        if view.outcome != Outcome.QUARANTINED:
-            raise ConfigError(f"message {raw_id} is not in quarantine (it is {view.outcome})")
+        _quarantined(s, raw_id)
         repo.set_outcome(s, raw_id, Outcome.DROPPED, reason or "borttagen ur karantän")
         repo.audit(s, raw_id, "dropped", reason, now)
 
@@ -262,7 +272,7 @@ def list_quarantined(engine: Engine, config: Config) -> list[dict[str, object]]:
     """Messages waiting in quarantine, oldest first, for the command line."""
     with transaction(engine) as s:
         rows = repo.quarantined(s, config.county.code)
-    return [{"id": r.id, "received_at": r.received_at.isoformat(timespec="seconds"), "sender": r.sender,
+    return [{"id": r.id, "received_at": _arrival(r).isoformat(timespec="seconds"), "sender": r.sender,
              "subject": r.subject, "reason": r.reason} for r in rows]
 
 

@@ -309,7 +309,7 @@ class ReaderPool:
     def _start(self) -> _Reader:
         if os.getpid() != self._pid:
             raise RuntimeError("a ReaderPool is used in the process that made it only")
-        ctx = multiprocessing.get_context("fork" if _fork_available() else "forkserver")
+        ctx = multiprocessing.get_context("fork") if _fork_available() else multiprocessing.get_context("forkserver")
         parent, child = ctx.Pipe(duplex=True)
         process = ctx.Process(target=_serve, args=(child, self.memory_bytes), daemon=True)
         process.start()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from rich.console import Console
 from rich.table import Table
 
@@ -49,9 +51,10 @@ _STATE_SV = {"on_time": "i tid", "late": "sen", "missing": "saknas", "pending": 
 
 def print_status(status: dict[str, object], console: Console | None = None) -> None:
     """`lagesbild status` for people: one row per municipality."""
+    municipalities = cast(list[dict[str, object]], status["municipalities"])
     rows = [{"kommun": m["name"], "läge": _STATE_SV.get(str(m["state"]), m["state"]),
              "inkom": m["received_at"] or "", "version": m["version"] or ""}
-            for m in status["municipalities"]]  # type: ignore[union-attr]
+            for m in municipalities]
     print_rows(f"Lägesbild {status['period']} – sista dag {status['deadline']}", rows,
                ["kommun", "läge", "inkom", "version"], console)
     (console or Console()).print(f"I karantän: {status['quarantined']}", markup=False)

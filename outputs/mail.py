@@ -211,7 +211,7 @@ def _encoded_mailbox(name: str, addr_spec: str) -> str:
     # A name that is not ASCII is folded by the email package once and remembered (the county's
     # sender name is the same on every mail): its encoded words split at spaces, which every
     # reader, the email package included, joins back exactly; email.header.Header splits mid-word.
-    folded = POLICY.header_factory("From", str(Address(name, addr_spec=addr_spec))).fold(policy=POLICY)
+    folded: str = POLICY.header_factory("From", str(Address(name, addr_spec=addr_spec))).fold(policy=POLICY)
     return folded.removeprefix("From: ").rstrip("\r\n").replace("\r\n", "\n")
 
 

@@ -248,10 +248,10 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> _Qu
                     else read.impact
                 continue
         if not seen_content and not in_comment and looks_like_question_text(text, question) >= 0.75:
-            rest = split_question_text(text, question)
+            after_question = split_question_text(text, question)
             seen_content = True
-            if rest:
-                pre.append(rest)
+            if after_question:
+                pre.append(after_question)
             continue
         seen_content = True
         if in_comment:

@@ -194,10 +194,10 @@ def latest_arrival(s: Session, county: str, municipality: str, period: Period | 
 def latest_arrivals(s: Session, county: str) -> dict[tuple[str, str], tuple[int, datetime, str]]:
     """`latest_arrival` for every report of a county at once: (municipality, "YYYY-MM") -> (raw
     message id, received at, content hash) of its latest version."""
-    rows = s.exec(select(Submission.municipality, Submission.period, Submission.version, Submission.raw_message_id,
-                         Submission.received_at, Submission.content_hash).where(col(Submission.county) == county)
-                  .order_by(col(Submission.version)))
-    return {(m, p): (raw_id, received, digest) for m, p, _, raw_id, received, digest in rows}
+    c = _SUBMISSION.c
+    rows = s.connection().execute(core_select(c.municipality, c.period, c.raw_message_id, c.received_at,
+                                              c.content_hash).where(c.county == county).order_by(c.version))
+    return {(m, p): (raw_id, received, digest) for m, p, raw_id, received, digest in rows}
 
 
 def submissions_for_year(s: Session, county: str, year: int) -> list[SubmissionView]:

@@ -84,6 +84,28 @@ def test_quarantine_list_release_and_drop(workspace: Path, capsys: pytest.Captur
     assert next(m for m in status["municipalities"] if m["name"] == "Rättvik")["state"] == "on_time"
     code, _, err = run(["quarantine", "drop", str(items["spam@example.net"])], capsys)
     assert code == 2 and "not in quarantine" in err
+    for command in (["drop", "9999"], ["release", "9999", "--municipality", "Rättvik"]):
+        # A mistyped id: a clear error, not a traceback.
+        code, _, err = run(["quarantine", *command], capsys)
+        assert code == 2 and "there is no message 9999" in err, err
+
+
+def test_a_quarantined_message_whose_mail_was_purged_is_not_released(
+        workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import create_engine, text
+
+    deliver(workspace, mails.build_mail("privat@example.org", "Lägesbild", "Hej",
+                                        [("r.docx", docx("Rättvik"), mails.DOCX_TYPE)]), "1.M1P1.mx")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    [item] = json.loads(run(["quarantine", "list", "--json"], capsys)[1])
+    engine = create_engine(f"sqlite:///{workspace / 'lb.db'}")
+    with engine.begin() as conn:  # what the retention job does to old mail: the record stays, the bytes go
+        conn.execute(text("UPDATE raw_message SET raw = :empty, size = 0 WHERE id = :id"),
+                     {"empty": b"", "id": item["id"]})
+    engine.dispose()
+    code, _, err = run(["quarantine", "release", str(item["id"]), "--municipality", "Rättvik"], capsys)
+    assert code == 2 and "no longer kept" in err, err
+    assert json.loads(run(["quarantine", "list", "--json"], capsys)[1])[0]["id"] == item["id"]  # still there
 
 
 def test_replies_to_one_sender_are_rate_limited(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
