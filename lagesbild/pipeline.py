@@ -374,7 +374,7 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
                 outcomes[i] = outcome
                 moves.append((batch[i].raw.ref, FOLDER_FOR[outcome]))
                 raw_ids.append(raw_id)
-        if _mark_done(source, moves):
+        if _mark_batch_done(source, moves):
             _record_moved(engine, raw_ids)
         for i in sorted(alone):
             outcomes[i] = _handle_with_trap(batch[i], source, engine, config, now, report,
@@ -411,7 +411,7 @@ def _copies_of(engine: Engine, batch: list[Reading]) -> dict[tuple[str | None, s
         return repo.find_copies(s, keys)
 
 
-def _mark_done(source: MailSource, moves: list[tuple[MessageRef, Folder]]) -> bool:
+def _mark_batch_done(source: MailSource, moves: list[tuple[MessageRef, Folder]]) -> bool:
     """Move a batch's recorded messages (one mailbox command per folder); whether all moved."""
     if not moves:
         return False
