@@ -456,6 +456,8 @@ def _plain_address(raw: str) -> list[tuple[str, str]] | None:
         return None
     if m["bare"] is not None:
         return [("", m["bare"])]
+    if m["quoted"] is not None and "=?" in m["quoted"]:
+        return None  # the parser decodes an encoded word even inside quotes (and calls it a defect)
     display = m["quoted"] if m["quoted"] is not None else " ".join((m["words"] or "").split())
     return [(display, m["angle"])]
 

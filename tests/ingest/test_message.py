@@ -592,6 +592,7 @@ def test_plain_addresses_take_the_fast_path(raw: str, expected: list[tuple[str, 
 
 
 @pytest.mark.parametrize("raw", ["a..b@c.se", "Anna <a@b.se>, b@c.se", "=?utf-8?q?G=C3=B6?= <a@b.se>",
+                                 '"=?utf-8?q?G=C3=B6?=" <Anna@Anna>',  # found by the hypothesis test above
                                  "Anna (kansliet) <a@b.se>", '"Anna \\"x\\"" <a@b.se>', "Göteborg <a@b.se>"])
 def test_other_addresses_go_to_the_rfc_parser(raw: str) -> None:
     from ingest.message import _plain_address
