@@ -197,10 +197,9 @@ class ImapSource:
         and, on Dovecot, an index write: more time than filing the message.
         UID commands skip UIDs that are gone, so repeating a move is harmless.
         """
-        for ref, _ in moves:
-            self._check_ref(ref)
         by_folder: dict[str, list[MessageRef]] = {}
         for ref, folder in moves:
+            self._check_ref(ref)
             by_folder.setdefault(self._folders[folder], []).append(ref)
         if not by_folder:
             return

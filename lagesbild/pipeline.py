@@ -242,15 +242,13 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
             known.update({(mailbox, uidvalidity, uid): k for uid, k in
                           repo.known_refs(s, mailbox, uidvalidity, [r.uid for r in group]).items()})
     to_fetch: list[MessageRef] = []
-    handled: list[tuple[MessageRef, Folder]] = []  # stored by an earlier run, not moved yet
-    handled_ids: list[int] = []
+    handled: list[tuple[MessageRef, Folder, int]] = []  # stored by an earlier run, not moved yet
     for ref in refs:
         k = known.get((ref.mailbox, ref.uidvalidity, ref.uid))
         if k is None:
             to_fetch.append(ref)
         elif k.outcome is not None and k.outcome != Outcome.FAILED:
-            handled.append((ref, FOLDER_FOR[Outcome(k.outcome)]))
-            handled_ids.append(k.id)
+            handled.append((ref, FOLDER_FOR[Outcome(k.outcome)], k.id))
         elif k.next_attempt_at is not None and k.next_attempt_at > now:
             report.waiting += 1
         else:
@@ -258,9 +256,10 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
     size = config.mailbox.batch_size
     for start in range(0, len(handled), size):
         # After an outage many may wait: moved a batch at a time, like new mail.
-        source.mark_done_many(handled[start:start + size])
-        _record_moved(engine, handled_ids[start:start + size])
-        report.moved_only += len(handled[start:start + size])
+        chunk = handled[start:start + size]
+        source.mark_done_many([(ref, folder) for ref, folder, _ in chunk])
+        _record_moved(engine, [raw_id for _, _, raw_id in chunk])
+        report.moved_only += len(chunk)
     new_keys = {ref for ref in to_fetch if (ref.mailbox, ref.uidvalidity, ref.uid) not in known}
     done = 0
     # The next batch's forms are read while this one is recorded: a window of a whole batch.
