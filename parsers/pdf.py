@@ -26,7 +26,7 @@ from typing import Any
 
 import pdfplumber
 from pdfplumber.utils.text import chars_to_textmap
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
     DictionaryObject,
@@ -168,7 +168,11 @@ def read_pdf(
     except Exception as exc:  # noqa: BLE001 - a broken form tree must not hide the page text
         _log.warning("pdf form fields unreadable: %s: %s", type(exc).__name__, exc)
         fields, notes = [], [FIELDS_UNREADABLE]
-    pages = _read_pages(data, limits, deadline, clock)
+    # pdfminer (under pdfplumber) cannot decrypt every file that opens without
+    # a password: with all permissions cleared (/P 0) its key derivation
+    # overflows. pypdf has decrypted it already, so hand over a plain copy.
+    source = _decrypted_copy(reader) if reader.is_encrypted else data
+    pages = _read_pages(source, limits, deadline, clock)
     _drop_running_lines(pages)
     blocks = _assemble(pages)
     text = "".join(b.text if isinstance(b, Paragraph) else _grid_text(b) for b in blocks)
@@ -203,6 +207,20 @@ def _open(data: bytes) -> PdfReader:
         if not opened:
             raise Refused(PASSWORD)
     return reader
+
+
+def _decrypted_copy(reader: PdfReader) -> bytes:
+    """The opened (decrypted) file written out again without encryption."""
+    try:
+        writer = PdfWriter(clone_from=reader)
+        out = io.BytesIO()
+        writer.write(out)
+    except (RecursionError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a broken object met while copying
+        _log.info("pdf decrypted copy failed: %s: %s", type(exc).__name__, exc)
+        raise Refused(DAMAGED) from exc
+    return out.getvalue()
 
 
 def _page_count(reader: PdfReader) -> int:
