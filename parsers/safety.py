@@ -80,6 +80,8 @@ _SKIP_SUFFIXES = (".svg", ".svgz", ".png", ".jpg", ".jpeg", ".gif", ".emf", ".wm
 _DECL_BYTES_RE = re.compile(rb"<!\s*[A-Za-z]")
 _DECL_TEXT_RE = re.compile(r"<!\s*[A-Za-z]")
 _OVERLAP = 16
+_UTF8_BOM = b"\xef\xbb\xbf"
+_XML_SPACE = b" \t\r\n"
 # The items a prolog may hold before the root element besides a DOCTYPE:
 # whitespace, the XML declaration and other processing instructions, and
 # comments. Every XML parser ends a processing instruction at its first "?>"
@@ -218,7 +220,10 @@ def read_member(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, max_bytes: int
 
 
 def check_xml_parts(
-    zf: zipfile.ZipFile, limits: Limits, whole: dict[str, bytes] | None = None
+    zf: zipfile.ZipFile,
+    limits: Limits,
+    whole: dict[str, bytes] | None = None,
+    padded: set[str] | None = None,
 ) -> list[zipfile.ZipInfo]:
     """Read the prolog of every XML part and refuse the file if any holds a DTD.
 
@@ -253,6 +258,9 @@ def check_xml_parts(
     never touches one that was not checked. With `whole`, the parts it read
     to their end (CRC checked) are also kept there by member name, so a
     reader can take their bytes from there instead of inflating them again.
+    With `padded`, the names of the parts with whitespace before their XML
+    declaration are added to it (see `without_space_before_declaration`), so
+    a reader whose library is strict about that can hand it a repaired copy.
     """
     budget = limits.max_unzipped_bytes
     scanned: list[zipfile.ZipInfo] = []
@@ -275,6 +283,8 @@ def check_xml_parts(
             # the part's end and zipfile checked the CRC: these are exactly the
             # bytes `read_member` would return.
             whole[info.filename] = head
+        if padded is not None and len(without_space_before_declaration(head)) != len(head):
+            padded.add(info.filename)
         if budget < 0:
             raise Refused(_BOMB_MESSAGE)
         scanned.append(info)
@@ -431,6 +441,7 @@ def safe_xml(data: bytes) -> etree._Element:
     """
     if has_markup_declaration(data):
         raise Refused(_DTD_MESSAGE)
+    data = without_space_before_declaration(data)
     parser = etree.XMLParser(**XML_PARSER_OPTIONS)
     try:
         root = etree.fromstring(data, parser)
@@ -442,13 +453,34 @@ def safe_xml(data: bytes) -> etree._Element:
     return root
 
 
+def without_space_before_declaration(data: bytes) -> bytes:
+    """`data` without the whitespace some generators write before the XML declaration.
+
+    "\\n<?xml ...?>" is not well-formed (the declaration must come first), and
+    libxml2 stops on it, yet the part means exactly what it says without the
+    whitespace. A UTF-8 byte-order mark stays in front. Data in any other
+    form (UTF-16, no declaration, no leading whitespace) is returned as is:
+    whitespace before a root element without a declaration is already allowed.
+    """
+    bom = _UTF8_BOM if data.startswith(_UTF8_BOM) else b""
+    body = data[len(bom):]
+    stripped = body.lstrip(_XML_SPACE)
+    if len(stripped) == len(body) or not stripped.startswith(b"<?xml"):
+        return data
+    return bom + stripped
+
+
 def safe_iterparse(source: IO[bytes], tag: str | tuple[str, ...] | None = None) -> Any:
     """`lxml.etree.iterparse` over `source` ("end" events) with the safe options.
 
     Use on a part that `check_xml_parts` has already scanned; clear elements
-    as you go to keep memory flat. A zip member read through it is refused
-    like one read by `iter_member` when it is damaged (wrong CRC, more data
-    than declared, broken compressed data).
+    as you go to keep memory flat. Only elements give events: a comment or
+    processing instruction before the root is no event, but it is the root's
+    sibling (`getprevious()`), and the root has no parent. Whitespace before
+    the XML declaration is skipped (see `without_space_before_declaration`).
+    A zip member read through it is refused like one read by `iter_member`
+    when it is damaged (wrong CRC, more data than declared, broken
+    compressed data).
     """
     return etree.iterparse(_CheckedReader(source), events=("end",), tag=tag, **XML_PARSER_OPTIONS)
 
@@ -458,12 +490,35 @@ class _CheckedReader:
 
     `check_xml_parts` reads only the start of a large part, so the CRC of a
     spreadsheet part is first checked here, where it is read to its end.
+    The first read also drops whitespace before an XML declaration.
     """
 
     def __init__(self, source: IO[bytes]) -> None:
         self._source = source
+        self._started = False
 
     def read(self, size: int = -1) -> bytes:
+        if not self._started:
+            self._started = True
+            return self._first(size)
+        return self._read(size)
+
+    def _first(self, size: int) -> bytes:
+        # Read on until something other than a BOM and whitespace is seen
+        # (enough to tell "<?xml"), so a declaration after many blank lines
+        # is still found; the prolog scan (`check_xml_parts`) caps that run.
+        head = self._read(size)
+        while len(head) <= MAX_PROLOG_CHARS:
+            body = head[len(_UTF8_BOM):] if head.startswith(_UTF8_BOM) else head
+            if len(body.lstrip(_XML_SPACE)) >= len(b"<?xml"):
+                break
+            more = self._read(size)
+            if not more:
+                break
+            head += more
+        return without_space_before_declaration(head)
+
+    def _read(self, size: int) -> bytes:
         try:
             return self._source.read(size)
         except zipfile.BadZipFile as exc:

@@ -29,7 +29,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from parsers.document import Document, Grid, NamedField, Section
 from parsers.limits import Limits, Refused
-from parsers.safety import CORRUPT_MESSAGE, check_xml_parts, open_zip, safe_iterparse
+from parsers.safety import (
+    CORRUPT_MESSAGE,
+    check_xml_parts,
+    open_zip,
+    read_member,
+    safe_iterparse,
+    without_space_before_declaration,
+)
 
 _SPREADSHEET_NS = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -73,8 +80,11 @@ def read_xlsx(data: bytes, limits: Limits) -> Document:
     openpyxl materialises them, merged areas included), or when one sheet's
     used range is larger than that.
     """
+    padded: set[str] = set()
     with open_zip(data, limits) as zf:
-        uncached = _check_cell_counts(zf, check_xml_parts(zf, limits), limits)
+        uncached = _check_cell_counts(zf, check_xml_parts(zf, limits, padded=padded), limits)
+        if padded:
+            data = _repaired(zf, padded, limits)
     with warnings.catch_warnings():
         # openpyxl warns about every extension it does not support
         # (data validation lists, slicers); none of it matters for reading.
@@ -143,15 +153,37 @@ def _check_cell_counts(zf: zipfile.ZipFile, parts: list[zipfile.ZipInfo], limits
                             cells += _merged_area(elem.get("ref", ""))
                         if cells > cap or rows > cap or strings > cap:
                             raise Refused(_too_many_cells(cap))
-                    # Keep memory flat: drop what has been counted.
+                    # Keep memory flat: drop what has been counted. The root
+                    # has no parent, yet may have siblings: a comment or a
+                    # processing instruction before it (SharePoint's
+                    # <?mso-contentType?> in customXml), which stay.
                     elem.clear()
-                    while elem.getprevious() is not None:
-                        del elem.getparent()[0]
+                    parent = elem.getparent()
+                    if parent is not None:
+                        while elem.getprevious() is not None:
+                            del parent[0]
             except etree.XMLSyntaxError as exc:
                 # Never skip a part: openpyxl's parser has no size or depth
                 # limits, so a part this pass cannot count must not reach it.
                 raise Refused(CORRUPT_MESSAGE) from exc
     return uncached
+
+
+def _repaired(zf: zipfile.ZipFile, padded: set[str], limits: Limits) -> bytes:
+    """The package again, without the whitespace before the XML declaration of the `padded` parts.
+
+    openpyxl's parser stops on "\\n<?xml ...?>" (the declaration must come
+    first), though the part says exactly what it would without it; the
+    count above has read these parts already, with the whitespace skipped.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as copy:
+        for info in zf.infolist():
+            raw = read_member(zf, info, limits.max_unzipped_bytes)
+            if info.filename in padded:
+                raw = without_space_before_declaration(raw)
+            copy.writestr(info.filename, raw)
+    return out.getvalue()
 
 
 def _is_namespaced(tag: object) -> bool:
