@@ -52,6 +52,10 @@ class Context:
     def now(self) -> datetime:
         return parse_now(self.now_text or os.environ.get("LAGESBILD_NOW"))
 
+    def given_now(self) -> datetime | None:
+        """--now or $LAGESBILD_NOW when one was given, else None (the system clock)."""
+        return self.now() if self.now_text or os.environ.get("LAGESBILD_NOW") else None
+
 
 def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
     def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
@@ -502,11 +506,14 @@ def reprocess_cmd(since: str | None) -> None:
 def run_cmd() -> None:
     """The scheduled worker: ingest (IDLE or interval), outbox sending; stops cleanly on SIGTERM.
 
+    With --now the worker's clock starts at that moment and runs on in real time.
+
     Example: lagesbild run
     """
     from lagesbild.worker import run_worker
 
-    run_worker(_ctx().config())
+    ctx = _ctx()
+    run_worker(ctx.config(), ctx.given_now())
 
 
 def main(argv: list[str] | None = None) -> int:

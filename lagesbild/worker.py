@@ -6,6 +6,10 @@ at once, and a job never overlaps itself (max_instances=1). When the mailbox
 supports IMAP IDLE, a watcher thread wakes the ingest job as soon as mail
 arrives; otherwise ingest runs every `poll_interval_seconds`. SIGTERM and
 SIGINT stop the worker cleanly: running jobs finish, nothing is cut off.
+
+Every job asks the worker's `Clock` for the time instead of the system clock,
+so `lagesbild run --now …` replays a given moment (the clock starts there and
+runs on in real time): the worker can be tested and demonstrated on any date.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
-from datetime import datetime
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from types import FrameType
 from zoneinfo import ZoneInfo
 
@@ -28,22 +34,38 @@ _log = logging.getLogger(__name__)
 OUTBOX_INTERVAL_SECONDS = 30
 
 
-def _ingest(config: Config) -> None:
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """The worker's time: the system clock, or a given start that runs on in real time."""
+
+    timezone: ZoneInfo
+    start: datetime | None = None
+    _started: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        """The current moment, aware, in the worker's time zone."""
+        if self.start is None:
+            return datetime.now(self.timezone)
+        elapsed = timedelta(seconds=time.monotonic() - self._started)
+        return (self.start + elapsed).astimezone(self.timezone)
+
+
+def _ingest(config: Config, clock: Clock) -> None:
     from lagesbild.commands import poll_and_send
 
     try:
-        result = poll_and_send(config, datetime.now(ZoneInfo(config.deadline.timezone)))
+        result = poll_and_send(config, clock.now())
         _log.info("ingest: %s", result.summary())
     except LagesbildError as exc:
         # The mailbox or the database is away: the next run tries again.
         _log.warning("ingest could not run: %s", exc)
 
 
-def _outbox(config: Config) -> None:
+def _outbox(config: Config, clock: Clock) -> None:
     from lagesbild.runtime import job_lock, open_outbox, open_store
     from lagesbild.sending import send_due
 
-    now = datetime.now(ZoneInfo(config.deadline.timezone))
+    now = clock.now()
     try:
         engine = open_store(config)
         with job_lock(engine, "outbox", now) as held:
@@ -55,11 +77,11 @@ def _outbox(config: Config) -> None:
         _log.warning("outbox could not run: %s", exc)
 
 
-def _outputs(config: Config) -> None:
+def _outputs(config: Config, clock: Clock) -> None:
     from lagesbild.jobs import run_output_jobs
     from lagesbild.runtime import job_lock, open_store
 
-    now = datetime.now(ZoneInfo(config.deadline.timezone))
+    now = clock.now()
     try:
         engine = open_store(config)
         with job_lock(engine, f"outputs:{config.county.code}", now) as held:
@@ -71,11 +93,11 @@ def _outputs(config: Config) -> None:
         _log.warning("outputs could not run: %s", exc)
 
 
-def _retention(config: Config) -> None:
+def _retention(config: Config, clock: Clock) -> None:
     from lagesbild.jobs import purge_old_messages
     from lagesbild.runtime import job_lock, open_store
 
-    now = datetime.now(ZoneInfo(config.deadline.timezone))
+    now = clock.now()
     try:
         engine = open_store(config)
         with job_lock(engine, f"retention:{config.county.code}", now) as held:
@@ -103,25 +125,26 @@ def _watch_mailbox(config: Config, scheduler: BlockingScheduler, stop: threading
             stop.wait(30)
 
 
-def build_scheduler(config: Config) -> BlockingScheduler:
-    """The worker's jobs, not yet started."""
+def build_scheduler(config: Config, clock: Clock | None = None) -> BlockingScheduler:
+    """The worker's jobs, not yet started; they read the time from `clock` (default: the system's)."""
     tz = ZoneInfo(config.deadline.timezone)
+    clock = clock or Clock(tz)
     scheduler = BlockingScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
                                                              "misfire_grace_time": 300})
-    scheduler.add_job(_ingest, "interval", seconds=config.mailbox.poll_interval_seconds, args=[config],
+    scheduler.add_job(_ingest, "interval", seconds=config.mailbox.poll_interval_seconds, args=[config, clock],
                       id="ingest", next_run_time=datetime.now(tz))
-    scheduler.add_job(_outbox, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[config], id="outbox")
+    scheduler.add_job(_outbox, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[config, clock], id="outbox")
     # Reminders, compilations and digests: every quarter of an hour on the clock
     # (reminder stages fall due at whole hours); each is queued once however often this runs.
-    scheduler.add_job(_outputs, "cron", minute="*/15", args=[config], id="outputs")
-    scheduler.add_job(_retention, "cron", hour=3, minute=30, args=[config], id="retention")
+    scheduler.add_job(_outputs, "cron", minute="*/15", args=[config, clock], id="outputs")
+    scheduler.add_job(_retention, "cron", hour=3, minute=30, args=[config, clock], id="retention")
     return scheduler
 
 
-def run_worker(config: Config) -> None:
-    """Run until SIGTERM or SIGINT."""
+def run_worker(config: Config, start: datetime | None = None) -> None:
+    """Run until SIGTERM or SIGINT; `start` replays that moment instead of the system clock."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    scheduler = build_scheduler(config)
+    scheduler = build_scheduler(config, Clock(ZoneInfo(config.deadline.timezone), start))
     stop = threading.Event()
 
     def shutdown(signum: int, _frame: FrameType | None) -> None:

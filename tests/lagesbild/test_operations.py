@@ -163,8 +163,9 @@ def test_the_worker_handles_mail_and_stops_cleanly_on_sigterm(workspace: Path) -
         '[mailbox]\nsource = "maildir:Maildir"\npoll_interval_seconds = 1\n[store]\nurl = "sqlite:///lb.db"\n'
         '[outbox]\ntransport = "file:outbox"\n', encoding="utf-8")
     env = {**os.environ, "LAGESBILD_CONFIG": str(workspace / "config.toml")}
-    proc = subprocess.Popen([sys.executable, "-m", "lagesbild", "run"], cwd=workspace, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # The worker's clock starts the day after the mail was delivered, whatever today is.
+    proc = subprocess.Popen([sys.executable, "-m", "lagesbild", "run", "--now", "2026-10-29T10:00"], cwd=workspace,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         time.sleep(2)
         deliver(workspace, mails.build_mail("samordnare@mora.se", "Lägesbild", "Hej",
@@ -256,3 +257,18 @@ def test_reprocessing_an_older_message_never_files_over_a_later_correction(
     assert out.startswith("2 messages: 0 new versions, 0 newly filed, 2 unchanged"), out
     [entry] = json.loads(run(["export", "--period", "2026-10", "--json"], capsys)[1])
     assert entry["version"] == 2
+
+
+def test_the_worker_clock_replays_a_given_moment_and_runs_on() -> None:
+    from zoneinfo import ZoneInfo
+
+    from lagesbild.worker import Clock
+
+    tz = ZoneInfo("Europe/Stockholm")
+    start = datetime(2026, 10, 29, 10, 0, tzinfo=tz)
+    clock = Clock(tz, start)
+    first = clock.now()
+    time.sleep(0.05)
+    second = clock.now()
+    assert start <= first < second < datetime(2026, 10, 29, 10, 1, tzinfo=tz)
+    assert abs((Clock(tz).now() - datetime.now(tz)).total_seconds()) < 5

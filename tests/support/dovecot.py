@@ -35,6 +35,8 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
+from tests.support.clock import skip_if_clock_ahead
+
 DOVECOT = "/usr/sbin/dovecot"
 USER = "lagesbild"
 OAUTH_USER = "m365"  # logs in with XOAUTH2; its "password" is the bearer token Dovecot expects
@@ -101,6 +103,7 @@ class DovecotServer:
 
     def start(self) -> None:
         """Start `dovecot -F` and wait until it accepts connections."""
+        skip_if_clock_ahead("Dovecot (INTERNALDATE, certificates)")
         if self.process is not None and self.process.poll() is None:
             return
         with open(self.root / "stdout.log", "ab") as out:
@@ -180,18 +183,21 @@ def _mail_owner() -> tuple[int, int, str | None]:
 
 
 def _write_certificates(root: Path) -> None:
-    """A CA and a server certificate for localhost and 127.0.0.1, valid for a day."""
+    """A CA and a server certificate for localhost and 127.0.0.1."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
+    # Valid for years either side of this process's clock: the suite also runs
+    # with that clock moved a year ahead (tests/support/clock.py), and OpenSSL
+    # checks the dates against the real one.
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lagesbild test CA")])
     ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
-          .not_valid_after(now + dt.timedelta(days=1))
+          .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=800))
+          .not_valid_after(now + dt.timedelta(days=800))
           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
           .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
                                        content_commitment=False, key_encipherment=False, data_encipherment=False,
@@ -203,7 +209,7 @@ def _write_certificates(root: Path) -> None:
     cert = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
             .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+            .not_valid_before(now - dt.timedelta(days=800)).not_valid_after(now + dt.timedelta(days=800))
             .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
                                                         x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                            critical=False)
