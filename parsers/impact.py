@@ -22,7 +22,7 @@ from difflib import SequenceMatcher
 
 from parsers.form import Scale
 from parsers.memo import per_object
-from parsers.normalize import clean, fold
+from parsers.normalize import fold, unify
 
 
 class ImpactStatus(enum.Enum):
@@ -121,7 +121,7 @@ def _plan(scale: Scale) -> _ScalePlan:
     return _ScalePlan(
         level_words=tuple(words),
         whole_words=tuple((w, re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])"), v) for w, v in words),
-        range_prefixes=tuple(c for label in labels for c in (clean(label), clean(label).strip("()"))),
+        range_prefixes=tuple(c for label in labels for c in (unify(label), unify(label).strip("()"))),
         folded_ranges=tuple(fold(label) for label in scale.range_labels),
         legend_ranges=tuple(fold(r).strip("()") for r in scale.range_labels),
         out_of_max=re.compile(rf"^\d\s*(/|av)\s*{scale.max}\b"),
@@ -237,7 +237,7 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
 def _read_impact(text: str, scale: Scale) -> ImpactReading:
     """`read_impact` without the memory of earlier readings."""
     plan = _plan(scale)
-    original = clean(text).replace("\n", " ").lstrip(":= ")
+    original = unify(text).replace("\n", " ").lstrip(":= ")
     if _is_empty(original):
         return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
     boxes = _read_boxes(original, scale)

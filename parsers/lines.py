@@ -18,7 +18,7 @@ from parsers.document import Grid, Paragraph, Section
 from parsers.form import FormSpec, Question
 from parsers.impact import CHECKED, UNCHECKED, ImpactStatus, read_impact
 from parsers.memo import per_object
-from parsers.normalize import clean, fold, fold_same_length, squash
+from parsers.normalize import clean, fold, fold_same_length, squash, unify
 
 
 class Kind(enum.Enum):
@@ -308,7 +308,7 @@ def split_question_text(text: str, question: Question) -> str:
     The wording ends at its question mark; people sometimes type their answer
     right after it on the same line.
     """
-    stripped = text.strip().lstrip(":,.-– ").strip()
+    stripped = text.strip().lstrip(":,.-\u2013\u2014 ").strip()
     if not stripped:
         return ""
     if looks_like_question_text(stripped, question) < 0.75 and not (
@@ -367,9 +367,9 @@ def _named_anchor(t: str, pos: int, hit: _NameHit, number: int | None, explicit:
     after = t[pos + hit.end:]
     rest_folded = fold(after).lstrip(" :,.-")
     wording: float | None = None  # how much the rest reads like the question's wording
-    follows_ok = not rest_folded or after.lstrip()[:1] in (":", "?", "(", "-", ",", ".")
+    follows_ok = not rest_folded or unify(after.lstrip()[:1]) in (":", "?", "(", "-", ",", ".")
     if not follows_ok:
-        wording = looks_like_question_text(after.lstrip(" :,.-"), q)
+        wording = looks_like_question_text(after.lstrip(" :,.-\u2013\u2014"), q)
         follows_ok = wording >= 0.75
     if explicit:
         strength = 4 if (hit.exact and number == hit.question) else 3
@@ -378,7 +378,7 @@ def _named_anchor(t: str, pos: int, hit: _NameHit, number: int | None, explicit:
         strength = 3 if number == hit.question else 1
     elif follows_ok:
         if wording is None:
-            wording = looks_like_question_text(after.lstrip(" :,.-"), q)
+            wording = looks_like_question_text(after.lstrip(" :,.-\u2013\u2014"), q)
         strength = 2 if wording >= 0.75 else 1
     else:
         return None
@@ -531,15 +531,19 @@ def match_label(text: str, form: FormSpec) -> Line | None:
         end, label = hit
         rest = first[end:]
         stripped = rest.strip()
-        colon = stripped[:1] in (":", "-", "=") or stripped == ""
+        colon = unify(stripped[:1]) in (":", "-", "=") or stripped == ""
         long_label = kind is Kind.MUNICIPALITY and len(label) >= _LONG_MUNICIPALITY_LABEL
         if kind is Kind.COMMENT and _PLURAL_COLON_RE.match(stripped):
             colon = True
         if not (colon or long_label):
             continue
-        value = stripped.lstrip(":-= ").strip()
+        value = stripped.lstrip(_LABEL_SEPARATORS).strip()
         return Line(kind, _join(value, more), open_value=value == "" and not more)
     return None
+
+
+# What may stand between a label and its value: "Kommentar: …", "Kommentar – …".
+_LABEL_SEPARATORS = ":-=\u2013\u2014 "
 
 
 def _join(value: str, more: str) -> str:
@@ -548,7 +552,7 @@ def _join(value: str, more: str) -> str:
 
 def _plausible_impact(rest: str, form: FormSpec) -> bool:
     """Is this "Påverkan …" line a label with a value, rather than prose?"""
-    stripped = rest.strip()
+    stripped = unify(rest)
     if stripped == "" or stripped[:1] in (":", "=") or stripped.startswith(("(", "1-5", "1 - 5")):
         return True
     if stripped[:1].isdigit() or stripped[:1] in CHECKED + UNCHECKED + "[":
@@ -626,7 +630,7 @@ def _is_marked(cell: str) -> bool:
     return bool(c) and not all(ch in UNCHECKED + " []()" for ch in c)
 
 
-def _value_lines(cells: list[str], roles: dict[int, tuple[_Role, int]]) -> list[Line]:
+def _value_lines(cells: list[str], roles: dict[int, tuple[_Role, int]], form: FormSpec) -> list[Line]:
     """The impact and comment lines of one data row."""
     out: list[Line] = []
     levels = [(c, v) for c, (role, v) in roles.items() if role is _Role.LEVEL]
@@ -634,11 +638,28 @@ def _value_lines(cells: list[str], roles: dict[int, tuple[_Role, int]]) -> list[
         marked = [v for c, v in levels if _is_marked(cells[c])]
         out.append(Line(Kind.IMPACT, " och ".join(str(v) for v in marked), from_grid=True))
     for c, (role, _) in sorted(roles.items()):
-        if role is _Role.IMPACT:
-            out.append(Line(Kind.IMPACT, clean(cells[c]), from_grid=True))
-        elif role is _Role.COMMENT:
-            out.append(Line(Kind.COMMENT, clean(cells[c]), from_grid=True))
+        if role is not _Role.IMPACT and role is not _Role.COMMENT:
+            continue
+        labelled = _self_labelled(cells[c], form)
+        if labelled is not None:
+            out.extend(labelled)
+        else:
+            out.append(Line(Kind.IMPACT if role is _Role.IMPACT else Kind.COMMENT, clean(cells[c]), from_grid=True))
     return out
+
+
+def _self_labelled(cell: str, form: FormSpec) -> list[Line] | None:
+    """A value cell that labels its own values ("Påverkan: 2" and "Kommentar: …" in one "Svar" cell).
+
+    The labels inside say what each line is, whatever the column's header
+    says; the lines are read as running text would be.
+    """
+    if not cell.strip():
+        return None
+    lines = classify(cell, form)
+    if any(ln.kind in (Kind.IMPACT, Kind.COMMENT) for ln in lines):
+        return lines
+    return None
 
 
 def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tuple[_Role, int]],
@@ -669,7 +690,7 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
         cells = row + [""] * (max(max(roles, default=0) + 1, width) - len(row))
         if answers_only:
             if any(c.strip() for c in cells):
-                out.extend(_value_lines(cells, roles))
+                out.extend(_value_lines(cells, roles, form))
                 found += 1
             continue
         number_cells = [cells[c] for c, (role, _) in roles.items() if role is _Role.NUMBER]
@@ -701,7 +722,7 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
         anchor.strength = max(anchor.strength, 2)
         anchor.from_grid = True
         out.append(anchor)
-        out.extend(_value_lines(cells, roles))
+        out.extend(_value_lines(cells, roles, form))
     return out if found else None
 
 

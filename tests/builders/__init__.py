@@ -377,14 +377,12 @@ def plain_paragraph(paragraph: str) -> str:
     return resolve_markup(paragraph)
 
 
-# Typographic variants that carry no meaning; the parser's own `clean` unifies
-# them too, so a comment is not "wrong" because an en dash became a hyphen.
+# What is not text and may be tidied (as the parser's `clean` documents):
+# kinds of space, and invisible formatting marks. Quotes and dashes are the
+# coordinator's own characters: a comment must come back with them as typed.
 _TYPO = str.maketrans({
-    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"',
-    "\u2018": "'", "\u2019": "'", "\u201a": "'",
     "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u2009": " ", "\u2002": " ", "\u2003": " ",
-    "\u200b": None, "\u200c": None, "\u200d": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
+    "\u200b": None, "\u2060": None, "\ufeff": None, "\u00ad": None,
 })
 # List bullets as typed or as Word/LibreOffice export them (Symbol-font
 # private-use code points included), stripped at line starts only.
@@ -395,7 +393,7 @@ _WS_RE = re.compile(r"\s+")
 def normalise_comment(text: str) -> str:
     """Compare form of a comment: bullets at line starts stripped, whitespace collapsed.
 
-    Also unifies typographic dashes/quotes/spaces (see `_TYPO`), NFC.
+    Also unifies kinds of space and drops invisible marks (see `_TYPO`), NFC; quotes and dashes stay.
     """
     text = unicodedata.normalize("NFC", text).translate(_TYPO)
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -545,7 +545,7 @@ def test_text_files_encoding_and_line_ends() -> None:
 
 def test_normalise_comment() -> None:
     assert normalise_comment("  • a\n-  b\n\n– c  d ") == "a b c d"
-    assert normalise_comment("3 – Oroande") == "3 - Oroande"
+    assert normalise_comment("3 – Oroande „sa de”") == "3 – Oroande „sa de”"  # the writer's own characters
     assert normalise_comment("x\u00a0\u00a0y") == "x y"
     assert normalise_comment("") == ""
 
