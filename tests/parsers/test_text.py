@@ -117,10 +117,32 @@ def test_named_fields_take_precedence_and_placeholders_are_empty() -> None:
               NamedField("lagesbild:q1.impact", "4 – Allvarligt"),
               NamedField("lagesbild:q2.impact", "Välj påverkan 1–5"),
               NamedField("Kommentar3", "Klotter."), NamedField("Paverkan3", "2")]
-    result = read(*template({}, header=["Månad:", "Underlaget inlämnat av kommun:"]), fields=fields)
+    blank = {1: ["Påverkan: 1-5"], 3: ["Påverkan:"]}
+    result = read(*template(blank, header=["Månad:", "Underlaget inlämnat av kommun:"]), fields=fields)
     assert (result.municipality, str(result.period)) == ("Hedemora", "2026-10")
     assert [result.answers[n].impact for n in (1, 2, 3)] == [4, 1, 2]
     assert result.answers[3].comment == "Klotter."
+    assert not [i for i in result.issues if i.field in ("q1.impact", "q3.impact")]
+
+
+def test_a_field_and_the_text_beside_it_that_disagree_are_flagged_not_chosen() -> None:
+    fields = [NamedField("lagesbild:q1.impact", "4 – Allvarligt"), NamedField("Paverkan3", "2")]
+    result = read(*template({1: ["Påverkan: 1"], 3: ["Påverkan: 2"]}), fields=fields)
+    assert result.answers[1].impact is None
+    assert fields_with_issues(result)["q1.impact"] == "error"
+    assert result.answers[3].impact == 2 and "q3.impact" not in fields_with_issues(result)
+
+
+def test_a_month_stated_twice_differently_is_flagged() -> None:
+    left_in = template({}, header=["Juli månad", "Avser månad: oktober 2026", "Underlaget inlämnat av kommun: Mora"])
+    result = read(*left_in)
+    assert str(result.period) == "2026-10" and fields_with_issues(result)["period"] == "warning"
+    far = template({}, header=["Lägesbild november 2026", "Period: december 2099", "Kommun: Mora"])
+    assert fields_with_issues(read(*far))["period"] == "warning"
+    dated = template({}, header=["Period: oktober 2026", "Kommun: Mora"]) + [Paragraph("Datum: 2027-06-01")]
+    assert fields_with_issues(read(*dated))["period"] == "warning"
+    same = template({}, header=["Lägesbild oktober 2026", "Period: oktober 2026", "Kommun: Mora"])
+    assert "period" not in fields_with_issues(read(*same))
 
 
 def test_municipality_and_period_from_the_filename_are_flagged() -> None:

@@ -1,0 +1,119 @@
+"""Named form fields: content controls, legacy form fields, AcroForm fields, defined names.
+
+A filled-in template can be read by its fields' names as well as by position
+("lagesbild:q3.impact", "Paverkan3", Acrobat's "Kommentar_2" copies). What a
+field holds takes precedence over the text around it; `parsers.text` cross-
+checks the two where both give a value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers.document import NamedField
+from parsers.form import FormSpec
+from parsers.impact import ImpactReading, read_impact
+from parsers.normalize import clean, squash
+from parsers.placeholders import is_placeholder
+
+
+@dataclass(frozen=True, slots=True)
+class FieldTarget:
+    kind: str  # "municipality", "period", "impact", "comment", "option"
+    question: int = 0
+    option: int = 0
+
+
+def field_target(name: str, form: FormSpec) -> FieldTarget | None:
+    """What a named form field holds, from its name: "lagesbild:q3.impact", "Paverkan3"…"""
+    s = squash(name).replace("lagesbild", "")
+    numbers = [int(n) for n in re.findall(r"\d+", s)]
+    words = re.sub(r"\d+", " ", s)
+    if "kommun" in words and "kommentar" not in words or "municipality" in words:
+        return FieldTarget("municipality")
+    if any(w in words for w in ("manad", "period", "month", "rapportmanad")) and not numbers:
+        return FieldTarget("period")
+    is_impact = any(w in words for w in ("paverk", "impact", "niva", "grad", "bedomning"))
+    is_comment = any(w in words for w in ("kommentar", "comment", "beskrivning", "svar", "text"))
+    if not numbers or numbers[0] not in form.numbers:
+        return None
+    q = numbers[0]
+    if is_impact and len(numbers) == 2:
+        return FieldTarget("option", q, numbers[1])
+    if is_impact:
+        return FieldTarget("impact", q)
+    if is_comment:
+        return FieldTarget("comment", q)
+    return None
+
+
+@dataclass(slots=True)
+class FieldValues:
+    municipality: str | None = None
+    period: str | None = None
+    impacts: dict[int, ImpactReading] = field(default_factory=dict)
+    comments: dict[int, str] = field(default_factory=dict)
+
+
+_ACROBAT_COPY = re.compile(r"^(.*?)(?:_(\d+))?$")
+
+
+def _acrobat_targets(fields: list[NamedField], form: FormSpec) -> dict[str, FieldTarget]:
+    """Fields Acrobat named by copying: "Kommentar", "Kommentar_2", … "Påverkan 15_6".
+
+    The copies are numbered in the order they were placed, so the n-th copy
+    belongs to the n-th question of its kind.
+    """
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for f in fields:
+        m = _ACROBAT_COPY.match(f.name)
+        assert m is not None
+        if f.checked is not None or field_target(m.group(1), form) is not None:
+            continue  # checkboxes, and names that already say their question ("paverkan3_4")
+        groups.setdefault(m.group(1), []).append((int(m.group(2) or 1), f.name))
+    out: dict[str, FieldTarget] = {}
+    for base, members in groups.items():
+        if len(members) < 2 or len({i for i, _ in members}) != len(members):
+            continue
+        words = squash(base)
+        kind = "impact" if any(w in words for w in ("paverk", "impact", "niva")) else \
+            "comment" if any(w in words for w in ("kommentar", "comment", "beskrivning")) else ""
+        if not kind:
+            continue
+        numbers = [q.number for q in form.questions if kind == "comment" or q.impact]
+        for index, name in sorted(members):
+            if index <= len(numbers):
+                out[name] = FieldTarget(kind, numbers[index - 1])
+    return out
+
+
+def read_fields(fields: list[NamedField], form: FormSpec) -> FieldValues:
+    out = FieldValues()
+    options: dict[int, list[tuple[int, bool]]] = {}
+    copies = _acrobat_targets(fields, form)
+    for f in fields:
+        target = copies.get(f.name) or field_target(f.name, form)
+        if target is None:
+            continue
+        value = "" if is_placeholder(f.value) else clean(f.value)
+        if target.kind == "option":
+            options.setdefault(target.question, []).append((target.option, bool(f.checked)))
+        elif target.kind == "municipality" and value:
+            out.municipality = value
+        elif target.kind == "period" and value:
+            out.period = value
+        elif target.kind == "impact" and form.question(target.question).impact:
+            if f.checked is not None and not value:
+                continue
+            if value:
+                out.impacts[target.question] = read_impact(value, form.scale)
+        elif target.kind == "comment" and value:
+            out.comments[target.question] = value
+    for q, opts in options.items():
+        if q in out.impacts or not form.question(q).impact:
+            continue
+        ticked = [v for v, on in opts if on]
+        text = " och ".join(str(v) for v in ticked)
+        out.impacts[q] = read_impact(text, form.scale)
+    return out

@@ -1,0 +1,105 @@
+"""The last check on every answer: does it hold the form's own words?
+
+The readers understand the layouts they know. On a layout they do not know,
+what goes wrong is nearly always the same: the form's own text — a label
+("Påverkan: 2", "Kommentar:"), a question's heading or wording, "Fråga 4",
+the template's instructions — is read into an answer, and the value that
+belonged to it is lost. So after reading, every comment is checked against
+the form's vocabulary (from the form definition, not from any layout), and a
+comment that holds it is flagged on its field; when the leaked words are an
+impact label, the question's impact is flagged too, since its value may
+have been lost with it. This is what turns an unknown layout into a flagged
+answer instead of a silent error.
+
+Pure: text and the form in, findings out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from parsers.form import FormSpec
+from parsers.lines import looks_like_question_text
+from parsers.memo import per_object
+from parsers.normalize import fold
+
+
+@dataclass(frozen=True, slots=True)
+class Leak:
+    """The form's own words found in a comment: what they were, and whether an impact label."""
+
+    words: str
+    impact_label: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Vocabulary:
+    """A form's words, folded and compiled once."""
+
+    # A label at a line start, a few words at most before its colon:
+    # "Påverkan: 2", "Påverkan (1-5): 2", "Kommentar:", "Kommun: Mora".
+    labels: re.Pattern[str]
+    impact_labels: frozenset[str]
+    # A question's name or alias as a heading: alone on its line or before a colon.
+    headings: re.Pattern[str]
+    # The template's own lines: title, instruction, the intro's sentences.
+    template_lines: frozenset[str]
+    # The scale as printed ("1-5", "(1-5)") alone on a line.
+    ranges: frozenset[str]
+
+
+# "Fråga 3", "Fr. 3", "Question 3" opening a line: a question heading.
+_QUESTION_NUMBER_RE = re.compile(r"^(?:fraga|fr\.|question)\s*(?:nr\.?\s*)?\d{1,2}\b")
+# A sentence of the template long enough not to be typed by chance.
+_TEMPLATE_MIN = 25
+
+
+def _alternation(words: set[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True) if w)
+
+
+@per_object
+def _vocabulary(form: FormSpec) -> _Vocabulary:
+    labels = form.labels
+    label_words = {fold(w) for group in (labels.impact, labels.comment, labels.municipality, labels.period)
+                   for w in group}
+    names = {fold(n) for q in form.questions for n in q.names}
+    template = {fold(form.title), fold(form.instruction)}
+    for sentence in re.split(r"(?<=[.!?:])\s+|\n+", form.intro):
+        if len(sentence.strip()) >= _TEMPLATE_MIN:
+            template.add(fold(sentence))
+    return _Vocabulary(
+        labels=re.compile(rf"^(?:\d{{1,2}}\s*[.)]\s*)?({_alternation(label_words)})(?![a-z0-9])[^:\n]{{0,25}}:"),
+        impact_labels=frozenset(fold(w) for w in labels.impact),
+        headings=re.compile(rf"^(?:\d{{1,2}}\s*[.):]?\s*)?({_alternation(names)})\s*(?::|$)"),
+        template_lines=frozenset(t for t in template if t),
+        ranges=frozenset(fold(r) for r in form.scale.range_labels),
+    )
+
+
+def find_leak(comment: str, form: FormSpec) -> Leak | None:
+    """The first of the form's own words that stands in `comment` as a label or heading would, if any."""
+    if not comment:
+        return None
+    vocabulary = _vocabulary(form)
+    for line in comment.split("\n"):
+        folded = fold(line)
+        if not folded:
+            continue
+        shown = line.strip()[:40]
+        if _QUESTION_NUMBER_RE.match(folded):
+            return Leak(shown, False)
+        label = vocabulary.labels.match(folded)
+        if label:
+            return Leak(shown, label.group(1) in vocabulary.impact_labels)
+        if vocabulary.headings.match(folded):
+            return Leak(shown, False)
+        if folded in vocabulary.ranges:
+            return Leak(shown, True)
+        if len(folded) >= _TEMPLATE_MIN and any(folded.startswith(t) or t.startswith(folded)
+                                                for t in vocabulary.template_lines):
+            return Leak(shown, False)
+        if len(folded) >= 20 and any(looks_like_question_text(line, q) >= 0.8 for q in form.questions):
+            return Leak(shown, False)
+    return None

@@ -1,0 +1,299 @@
+"""Reading one section of a document: its questions' answers and its header values.
+
+Steps: type each line (`parsers.lines`), pick one anchor per question (the
+strongest, then the earliest), read each question's lines up to the next
+anchor into an impact and comment lines, and collect the header values
+(municipality, period, title lines, dates) for `parsers.header`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from parsers.document import Section
+from parsers.form import FormSpec, Question
+from parsers.impact import ImpactReading, ImpactStatus, read_impact
+from parsers.lines import Kind, Line, looks_like_question_text, section_lines, split_question_text
+from parsers.municipality import load_registry
+from parsers.normalize import clean, fold
+from parsers.period import read_period
+from parsers.placeholders import is_placeholder
+from parsers.result import Period
+
+
+@dataclass(slots=True)
+class QuestionRead:
+    """What one question's section gave."""
+
+    impact: ImpactReading | None = None
+    impact_conflict: bool = False
+    comment_lines: list[str] = field(default_factory=list)
+    found: bool = False
+
+
+@dataclass(slots=True)
+class SectionRead:
+    """One section read on its own; the best-scoring section of a file wins."""
+
+    questions: dict[int, QuestionRead]
+    municipality_values: list[str]
+    period_values: list[str]
+    title_lines: list[str]
+    dates: list[Period] = field(default_factory=list)
+    flattened_table: bool = False
+
+    @property
+    def answered(self) -> int:
+        """Questions with an impact value or a comment: what tells a filled form from a blank one."""
+        return sum(1 for q in self.questions.values() if q.found and not is_empty(q))
+
+    @property
+    def score(self) -> int:
+        return sum(1 for q in self.questions.values() if q.found) * 10 + self.answered * 10 \
+            + len(self.municipality_values) + len(self.period_values)
+
+
+# ---------------------------------------------------------------- anchors
+
+
+def _followed_by_labels(lines: list[Line], i: int) -> bool:
+    """Does a "Påverkan"/"Kommentar" label follow before the next anchor?
+
+    A real question heading is followed by its labels; a numbered line in a
+    comment that happens to name a question is not.
+    """
+    for line in lines[i + 1: i + 8]:
+        if line.kind is Kind.ANCHOR and line.question != lines[i].question:
+            return False
+        if line.kind in (Kind.IMPACT, Kind.COMMENT):
+            return True
+    return False
+
+
+def _candidates(lines: list[Line]) -> dict[int, list[int]]:
+    """question -> its anchor lines, the strongest first, then the earliest."""
+    found: dict[int, list[tuple[int, int]]] = {}
+    for i, line in enumerate(lines):
+        if line.kind is not Kind.ANCHOR or line.question is None:
+            continue
+        strength = line.strength + (1 if line.from_grid or _followed_by_labels(lines, i) else 0)
+        found.setdefault(line.question, []).append((-strength, i))
+    return {q: [i for _, i in sorted(c)] for q, c in found.items()}
+
+
+def is_empty(read: QuestionRead) -> bool:
+    """Nothing answered: no impact value, and no comment beyond a lead-in line ("Sammanfattning:")."""
+    text = [c for c in read.comment_lines if c.strip()]
+    lead_in = len(text) == 1 and text[0].rstrip().endswith(":")
+    return (read.impact is None or read.impact.value is None) and (not text or lead_in)
+
+
+def _read_questions(lines: list[Line], chosen: dict[int, int], form: FormSpec) -> dict[int, QuestionRead]:
+    starts = sorted((i, q) for q, i in chosen.items())
+    out: dict[int, QuestionRead] = {}
+    for n, (start, q) in enumerate(starts):
+        end = starts[n + 1][0] if n + 1 < len(starts) else len(lines)
+        out[q] = _read_question(form.question(q), lines[start:end], form)
+    return out
+
+
+def read_section(section: Section, form: FormSpec) -> SectionRead:
+    lines = section_lines(section, form)
+    candidates = _candidates(lines)
+    chosen = {q: c[0] for q, c in candidates.items()}
+    first_anchor = min(chosen.values(), default=len(lines))
+    result = SectionRead({q.number: QuestionRead() for q in form.questions}, [], [], [])
+    for i, line in enumerate(lines):
+        if line.kind is Kind.BREAK and fold(line.raw).startswith("datum"):
+            dated = read_period(line.text)
+            if dated.period:
+                result.dates.append(dated.period)
+        if line.kind is Kind.MUNICIPALITY:
+            # A value on the next line counts only when it is one: the label may
+            # simply be followed by the template's next line.
+            value = line.text or _next_value(lines, i)
+            if line.text or (value and load_registry().resolve(value).municipality):
+                result.municipality_values.append(value)
+        elif line.kind is Kind.PERIOD:
+            value = line.text or _next_value(lines, i)
+            if line.text or (value and read_period(value).found):
+                result.period_values.append(value)
+        elif line.kind is Kind.TEXT and _FLAT_HEADER_RE.search(fold(line.text)) and len(line.text) <= 90:
+            result.flattened_table = True
+        elif i < first_anchor and line.kind is Kind.TEXT and line.text and len(line.text) <= 120:
+            result.title_lines.append(line.text)
+    read = _read_questions(lines, chosen, form)
+    # The template left blank and the answers given elsewhere (a summary table
+    # at the end): an empty question takes another heading of its own that
+    # has answers under it.
+    for _ in range(2):
+        moved = False
+        for q, options in candidates.items():
+            if not is_empty(read[q]) or len(options) < 2:
+                continue
+            for other in options[1:]:
+                trial = _read_questions(lines, {**chosen, q: other}, form)
+                if not is_empty(trial[q]):
+                    chosen[q], read, moved = other, trial, True
+                    break
+        if not moved:
+            break
+    result.questions.update(read)
+    return result
+
+
+# A table's header row read as one line of text ("Fråga Påverkan (1-5) Kommentar"):
+# the table had no ruling, so its columns could not be told apart.
+_FLAT_HEADER_RE = re.compile(r"\b(fraga|omrade)\b.*\bpaverkan\b.*\bkommentar")
+
+
+def _next_value(lines: list[Line], i: int) -> str:
+    """The value of a label whose value stands on the following line."""
+    for line in lines[i + 1: i + 3]:
+        if line.kind is Kind.TEXT and line.text:
+            return line.text
+        if line.kind is not Kind.TEXT:
+            return ""
+    return ""
+
+
+# ---------------------------------------------------------------- one question
+
+
+def _read_question(question: Question, lines: list[Line], form: FormSpec) -> QuestionRead:
+    read = QuestionRead(found=True)
+    pre: list[str] = []
+    post: list[str] = []
+    rest: list[str] = []
+    stopped = False
+    in_comment = False
+    awaiting_impact = False
+    seen_content = False
+    anchor = lines[0]
+    if anchor.text:
+        # An answer typed after the question mark: a lone value there is the
+        # impact, flagged (it stands where no label says so).
+        _take_text(anchor.text, question, form, read, pre, allow_bare=True)
+    for line in lines[1:]:
+        if line.kind is Kind.IMPACT:
+            awaiting_impact = False
+            if not question.impact:
+                continue
+            reading = read_impact(line.text, form.scale)
+            prose = in_comment and read.impact is not None and read.impact.status is not ImpactStatus.BLANK \
+                and (bool(reading.rest) or reading.status is ImpactStatus.INVALID)
+            if prose and not line.from_grid:
+                # "Bedömning: oroande utveckling i centrum." inside the comment.
+                post.append(line.raw or line.text)
+                continue
+            if reading.status is ImpactStatus.INVALID and len(line.text) > 30 and not line.from_grid:
+                # "Bedömning: oroande läge i centrum, …" in prose is comment text.
+                (post if in_comment else pre).append(line.raw or line.text)
+                continue
+            if line.doubt and reading.status is ImpactStatus.OK:
+                reading = ImpactReading(reading.value, ImpactStatus.UNCERTAIN,
+                                        f"{line.doubt}; tolkades som {reading.value}, kontrollera")
+            _set_impact(read, reading)
+            if reading.rest:
+                rest.append(reading.rest)
+            awaiting_impact = line.open_value and not line.from_grid
+            continue
+        if line.kind is Kind.COMMENT:
+            in_comment = True
+            awaiting_impact = False
+            if line.text and not is_placeholder(line.text):
+                post.extend(t for t in line.text.split("\n") if not is_placeholder(t))
+            continue
+        if line.kind in (Kind.MUNICIPALITY, Kind.PERIOD):
+            continue
+        if line.kind is Kind.BREAK:
+            stopped = True
+            continue
+        if stopped:
+            continue
+        text = line.text
+        if line.kind is Kind.ANCHOR and (line.question != question.number or seen_content or in_comment):
+            # Another mention of a question inside this section ("1. Hot och våld i
+            # hemmet har ökat" in a list): plain text.
+            text = clean(_anchor_source(line))
+        if not text:
+            continue
+        if is_placeholder(text):
+            awaiting_impact = False
+            continue
+        if awaiting_impact:
+            awaiting_impact = False
+            candidate = read_impact(text, form.scale)
+            if candidate.is_value and not candidate.rest and len(text) <= 40:
+                read.impact = candidate if read.impact is None or read.impact.status is ImpactStatus.BLANK \
+                    else read.impact
+                continue
+        if not seen_content and not in_comment and looks_like_question_text(text, question) >= 0.75:
+            after_question = split_question_text(text, question)
+            seen_content = True
+            if after_question:
+                pre.append(after_question)
+            continue
+        seen_content = True
+        if in_comment:
+            post.append(text)
+        else:
+            _take_text(text, question, form, read, pre, allow_bare=True)
+    comment = _until_signature(pre + post)
+    # Text typed after the value ("Påverkan: 3 Flera inbrott") is the comment
+    # only when nothing else is; "Påverkan: 3, se nedan" beside a comment is not.
+    read.comment_lines = comment if any(c.strip() for c in comment) else rest
+    return read
+
+
+_SIGNATURE_RE = re.compile(r"^(med )?(vanlig|vanliga|basta) (halsning|halsningar)\b|^mvh\b|^halsningar\b|^//\s*\w")
+
+
+def _until_signature(lines: list[str]) -> list[str]:
+    """Comment lines up to a mail-style signature ("Med vänlig hälsning", "Mvh")."""
+    for i, line in enumerate(lines):
+        if _SIGNATURE_RE.match(fold(line)):
+            return lines[:i]
+    return lines
+
+
+def _anchor_source(line: Line) -> str:
+    return line.raw or line.text
+
+
+def _take_text(text: str, question: Question, form: FormSpec, read: QuestionRead,
+               pre: list[str], allow_bare: bool) -> None:
+    """Text outside a comment: a bare value where the impact belongs, else comment."""
+    if allow_bare and question.impact and read.impact is None and len(text) <= 40:
+        candidate = read_impact(text, form.scale)
+        if candidate.is_value and not candidate.rest and _bare_value(text):
+            if candidate.status is ImpactStatus.OK and not _is_box_row(text):
+                candidate = ImpactReading(
+                    candidate.value, ImpactStatus.UNCERTAIN,
+                    f"\"{text}\" står utan rubriken Påverkan och tolkades som påverkan "
+                    f"{candidate.value} ({form.scale.name_of(candidate.value or 0)}); kontrollera",
+                )
+            read.impact = candidate
+            return
+    pre.append(text)
+
+
+def _bare_value(text: str) -> bool:
+    """A line that holds only a value: "3", "Oroande", "3 (Oroande)", a box row."""
+    f = fold(text)
+    return bool(re.fullmatch(r"[\d\s().\-–:a-z]{1,30}", f)) and len(f.split()) <= 3 or _is_box_row(text)
+
+
+def _is_box_row(text: str) -> bool:
+    return any(ch in text for ch in "☐☒☑□■") or "[x]" in text.lower()
+
+
+def _set_impact(read: QuestionRead, reading: ImpactReading) -> None:
+    if read.impact is None or read.impact.status is ImpactStatus.BLANK:
+        read.impact = reading
+        return
+    if reading.status is ImpactStatus.BLANK:
+        return
+    if reading.value != read.impact.value:
+        read.impact_conflict = True
