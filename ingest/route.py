@@ -136,10 +136,31 @@ class PeriodChoice:
 
     period: Period
     source: str  # "form", "form month + received date", "subject", "body", "received date"
+    doubt: str = ""  # why the period is doubtful (Swedish, for the receipt and staff); "" when it is not
 
     @property
     def inferred(self) -> bool:
         return self.source != "form"
+
+
+# A report arrives in its month or in the months after it. One for a month
+# that had not begun when it arrived, or for one long past, is kept as the
+# form says and flagged: the form's month and the mail's date are two
+# independent statements, and they disagree.
+_MONTHS_LATE = 3
+
+
+def period_doubt(period: Period, received: datetime, tz: ZoneInfo) -> str:
+    """Why `period` is doubtful for a message received at `received`, or "" when it is not."""
+    local = received.astimezone(tz)
+    months = (local.year * 12 + local.month) - (period.year * 12 + period.month)
+    if months < 0:
+        return (f"Formuläret gäller {period}, en månad som inte hade börjat när meddelandet kom "
+                f"({local:%Y-%m-%d}); kontrollera månaden.")
+    if months > _MONTHS_LATE:
+        return (f"Formuläret gäller {period}, {months} månader före meddelandet ({local:%Y-%m-%d}); "
+                "kontrollera månaden.")
+    return ""
 
 
 def _year_for_month(month: int, received: datetime) -> Period:
@@ -160,7 +181,7 @@ def choose_period(form_period: Period | None, form_month: int | None, subject: s
     """The form's period, else the form's month with the year from the received date,
     else the subject, else the body, else the received-date rule."""
     if form_period is not None:
-        return PeriodChoice(form_period, "form")
+        return PeriodChoice(form_period, "form", period_doubt(form_period, received, tz))
     local = received.astimezone(tz)
     if form_month is not None:
         return PeriodChoice(_year_for_month(form_month, local), "form month + received date")

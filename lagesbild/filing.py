@@ -111,12 +111,14 @@ def file_plan(s: Session, raw_id: int, raw: RawMail, plan: PlannedSubmission, co
               grace: timedelta) -> repo.SubmissionResult:
     """File one planned report as a version (new, correction or identical) of its municipality and month."""
     result = plan.parsed.result
-    flags = ["period_inferred"] if plan.period_choice.inferred else []
+    choice = plan.period_choice
+    flags = (["period_inferred"] if choice.inferred else []) + (["period_doubt"] if choice.doubt else [])
+    doubts = (Issue.warning("period", choice.doubt),) if choice.doubt else ()
     withheld, screening = screen_answers(result.answers, config.county.form)
     return repo.record_submission(
         s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
         received_at=raw.received_at, raw_id=raw_id, filename=plan.parsed.filename, format=result.format.value,
-        answers=result.answers, issues=(*result.issues, *screening), flags=flags, content_hash=plan.content_hash,
+        answers=result.answers, issues=(*result.issues, *doubts, *screening), flags=flags, content_hash=plan.content_hash,
         deadline_end=deadline_end(plan.period_choice.period, tz, grace), withheld=withheld,
     )
 

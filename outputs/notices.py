@@ -47,6 +47,7 @@ FLAG_TEXT: dict[str, str] = {
     "personal_data": "kan innehålla personuppgifter",
     "held": "hålls inne för granskning",
     "period_inferred": "månaden antagen från e-postmeddelandet",
+    "period_doubt": "månaden stämmer inte med när rapporten kom",
 }
 
 

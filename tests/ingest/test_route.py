@@ -77,6 +77,22 @@ def test_the_form_period_wins() -> None:
     assert (choice.period, choice.inferred) == (Period(2026, 9), False)
 
 
+@pytest.mark.parametrize(("period", "received", "doubtful"), [
+    (Period(2026, 10), "2026-10-29T09:00", False),
+    (Period(2026, 10), "2026-11-02T09:00", False),
+    (Period(2026, 8), "2026-11-02T09:00", False),   # late, but within a few months
+    (Period(2026, 6), "2026-11-02T09:00", True),    # five months before the mail
+    (Period(2026, 12), "2026-11-02T09:00", True),   # a month that had not begun
+    (Period(2099, 12), "2026-11-02T09:00", True),
+])
+def test_a_form_period_far_from_the_mails_date_is_kept_and_doubted(period: Period, received: str,
+                                                                    doubtful: bool) -> None:
+    choice = choose_period(period, None, "", "", at(received), TZ)
+    assert (choice.period, choice.inferred) == (period, False)
+    assert bool(choice.doubt) is doubtful
+    assert not doubtful or str(period) in choice.doubt
+
+
 def test_a_month_without_year_takes_the_year_of_arrival() -> None:
     choice = choose_period(None, 12, "", "", at("2027-01-04T09:00"), TZ)
     assert choice.period == Period(2026, 12)

@@ -110,6 +110,32 @@ def test_a_form_from_a_municipality_is_stored_and_receipted(box: Box) -> None:
     assert exported[0]["received_at"] == "2026-10-29T14:03:00+01:00"
 
 
+def test_comments_are_stored_and_echoed_exactly_as_typed(box: Box) -> None:
+    typed = "„Lugnt” – sa polisen; »inga« incidenter… (’95-gänget) 1–2 ggr/vecka"
+    answers = dict(sample_answers(FORM, "Ludvika", OCT))
+    answers[3] = Answer(2, typed)
+    box.deliver(mails.build_mail("samordnare@ludvika.se", "Lägesbild oktober", "Hej!",
+                                 [("lagesbild.docx", docx("Ludvika", answers=answers), DOCX)]), at("2026-10-29T14:03"))
+    assert box.poll("2026-10-29T15:00") == {"stored": 1}
+    [entry] = export_period(box.engine, box.config, OCT)
+    assert entry["answers"]["3"] == {"impact": 2, "comment": typed}
+    [(_, receipt)] = box.outbox()
+    assert typed in receipt.get_body(("plain",)).get_content()
+
+
+def test_a_form_for_a_month_far_from_the_mails_date_is_stored_flagged_and_the_sender_told(box: Box) -> None:
+    """The form's month and the mail's date are two statements of one fact: when they disagree, say so."""
+    box.deliver(mails.build_mail("samordnare@ludvika.se", "Lägesbild", "Hej!",
+                                 [("lagesbild.docx", docx("Ludvika", Period(2099, 12)), DOCX)]),
+                at("2026-10-29T14:03"))
+    assert box.poll("2026-10-29T15:00") == {"stored": 1}
+    [entry] = export_period(box.engine, box.config, Period(2099, 12))
+    assert "period_doubt" in entry["flags"]
+    assert any(i["field"] == "period" and "2099-12" in i["message"] for i in entry["issues"])
+    [(kind, receipt)] = box.outbox()
+    assert kind == "receipt" and "kontrollera månaden" in receipt.get_body().get_content()
+
+
 def test_identical_resend_then_correction(box: Box) -> None:
     first = mails.build_mail("samordnare@orsa.se", "Lägesbild", "Hej", [("orsa.docx", docx("Orsa"), DOCX)],
                              message_id="<a@orsa.se>")
