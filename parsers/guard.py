@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from parsers.form import FormSpec
-from parsers.lines import looks_like_question_text
+from parsers.lines import is_heading_fragment, looks_like_question_text
 from parsers.memo import per_object
 from parsers.normalize import fold
 
@@ -41,6 +41,9 @@ class _Vocabulary:
     # "Påverkan: 2", "Påverkan (1-5): 2", "Kommentar:", "Kommun: Mora".
     labels: re.Pattern[str]
     impact_labels: frozenset[str]
+    # A long label (6+ letters, not an everyday word) before a colon inside a
+    # line: "… och otrygghet Kommentar: lugnt" from a table flattened into lines.
+    inline_labels: re.Pattern[str]
     # A question's name or alias as a heading: alone on its line or before a colon.
     headings: re.Pattern[str]
     # The template's own lines: title, instruction, the intro's sentences.
@@ -72,6 +75,8 @@ def _vocabulary(form: FormSpec) -> _Vocabulary:
     return _Vocabulary(
         labels=re.compile(rf"^(?:\d{{1,2}}\s*[.)]\s*)?({_alternation(label_words)})(?![a-z0-9])[^:\n]{{0,25}}:"),
         impact_labels=frozenset(fold(w) for w in labels.impact),
+        inline_labels=re.compile(rf"(?<=\s)({_alternation({w for w in label_words if len(w) >= 6})})"
+                                 r"(?:\s*\(?\s*1\s*-\s*5\s*\)?)?\s*:"),
         headings=re.compile(rf"^(?:\d{{1,2}}\s*[.):]?\s*)?({_alternation(names)})\s*(?::|$)"),
         template_lines=frozenset(t for t in template if t),
         ranges=frozenset(fold(r) for r in form.scale.range_labels),
@@ -93,8 +98,11 @@ def find_leak(comment: str, form: FormSpec) -> Leak | None:
         label = vocabulary.labels.match(folded)
         if label:
             return Leak(shown, label.group(1) in vocabulary.impact_labels)
-        if vocabulary.headings.match(folded):
+        if vocabulary.headings.match(folded) or is_heading_fragment(line, form):
             return Leak(shown, False)
+        inline = vocabulary.inline_labels.search(folded)
+        if inline:
+            return Leak(line.strip()[max(0, inline.start() - 10):][:40], inline.group(1) in vocabulary.impact_labels)
         if folded in vocabulary.ranges:
             return Leak(shown, True)
         if len(folded) >= _TEMPLATE_MIN and any(folded.startswith(t) or t.startswith(folded)

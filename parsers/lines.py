@@ -138,6 +138,8 @@ class _FormPlan:
     wording_pairs: dict[int, frozenset[str]]
     # Per level: its folded name, and the pattern `_role` matches a "3 - Oroande" header with.
     level_headers: tuple[tuple[int, str, str], ...]
+    # Every word of the questions' names, folded: what a wrapped heading's pieces are made of.
+    heading_words: frozenset[str]
     # Lines already classified, by text (see `classify`).
     classified: dict[str, tuple[Line, ...]]
 
@@ -171,6 +173,8 @@ def _plan(form: FormSpec) -> _FormPlan:
         # The name is folded but not escaped: a pattern, as it always was.
         level_headers=tuple((lv.value, fold(lv.name), rf"{lv.value}\s*[-(]?\s*{fold(lv.name)}\)?")
                             for lv in form.scale.levels),
+        heading_words=frozenset(w for q in form.questions for name in q.names
+                                for w in re.findall(r"[^\W\d_]+", fold(name))),
         classified={},
     )
 
@@ -859,9 +863,9 @@ def split_embedded_labels(line: str, form: FormSpec) -> list[str]:
     leading = embedded.match(" " + folded, 1)
     first_end = leading.end() - 1 if leading else 0
     cuts = [m.start() for m in embedded.finditer(folded) if m.start() >= first_end]
-    if not cuts or not (_FRAGA_RE.match(folded) or leading):
-        # Only a line that itself starts with a label or "Fråga N" is split:
-        # "… oro för påverkan: stor" in running prose stays one line.
+    if not cuts or not (_FRAGA_RE.match(folded) or leading or _opens_with_heading(line[:cuts[0]], form)):
+        # Only a line that itself starts with a label, "Fråga N" or a question's
+        # heading is split: "… oro för påverkan: stor" in running prose stays one line.
         return [line]
     parts, start = [], 0
     for cut in cuts:
@@ -869,6 +873,30 @@ def split_embedded_labels(line: str, form: FormSpec) -> list[str]:
         start = cut
     parts.append(line[start:])
     return [p.strip() for p in parts if p.strip()]
+
+
+def _opens_with_heading(prefix: str, form: FormSpec) -> bool:
+    """Is `prefix` a question's heading, or a piece of one (a heading wrapped over lines)?
+
+    A PDF of a table without ruling puts a heading and the labels beside it
+    on one line: "Hot och våld Påverkan: 2", "tobak Kommentar: …".
+    """
+    if not prefix.strip():
+        return False
+    return is_heading_fragment(prefix, form) or match_anchor(prefix, form) is not None
+
+
+_MAX_FRAGMENT_WORDS = 6
+
+
+def is_heading_fragment(text: str, form: FormSpec) -> bool:
+    """Text made only of words from the questions' names ("och otrygghet", "tobak"): a wrapped heading's piece."""
+    words = _WORD_RE.findall(fold(text))
+    return 0 < len(words) <= _MAX_FRAGMENT_WORDS and all(w in _plan(form).heading_words for w in words) \
+        and not re.search(r"[.!?]", text)
+
+
+_WORD_RE = re.compile(r"[^\W\d_]+|\d+")
 
 
 # Bounds on what `classify` remembers per form: template lines are a few

@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from parsers.document import Section
 from parsers.form import FormSpec, Question
 from parsers.impact import ImpactReading, ImpactStatus, read_impact
-from parsers.lines import Kind, Line, looks_like_question_text, section_lines, split_question_text
+from parsers.lines import (
+    Kind,
+    Line,
+    is_heading_fragment,
+    looks_like_question_text,
+    section_lines,
+    split_question_text,
+)
 from parsers.municipality import load_registry
 from parsers.normalize import clean, fold
 from parsers.period import read_period
@@ -171,7 +178,7 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
     awaiting_impact = False
     seen_content = False
     anchor = lines[0]
-    if anchor.text:
+    if anchor.text and not _own_heading_piece(anchor.text, question, form):
         # An answer typed after the question mark: a lone value there is the
         # impact, flagged (it stands where no label says so).
         _take_text(anchor.text, question, form, read, pre, allow_bare=True)
@@ -222,6 +229,8 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
         if is_placeholder(text):
             awaiting_impact = False
             continue
+        if not in_comment and line.kind is Kind.TEXT and _own_heading_piece(text, question, form):
+            continue  # the rest of a heading wrapped over lines ("och otrygghet"), not an answer
         if awaiting_impact:
             awaiting_impact = False
             candidate = read_impact(text, form.scale)
@@ -256,6 +265,14 @@ def _until_signature(lines: list[str]) -> list[str]:
         if _SIGNATURE_RE.match(fold(line)):
             return lines[:i]
     return lines
+
+
+def _own_heading_piece(text: str, question: Question, form: FormSpec) -> bool:
+    """A piece of the question's own heading: its words only, all from the question's names."""
+    if not is_heading_fragment(text, form):
+        return False
+    own = {w for name in question.names for w in fold(name).replace("/", " ").replace(",", " ").split()}
+    return all(w in own for w in fold(text).replace("/", " ").replace(",", " ").split())
 
 
 def _anchor_source(line: Line) -> str:

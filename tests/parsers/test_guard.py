@@ -33,6 +33,9 @@ FORM = default_form()
     ("2. Hot och våld: ökat i hemmet", False),
     ("Redogör kort under varje fråga:", False),
     ("1-5", True),
+    ("och otrygghet Kommentar: lugnt", False),
+    ("Lugnt i centrum. Påverkan (1-5): 3", True),
+    ("och\nLugnt i centrum.", False),
     ("Vilka händelser och trender kan ni se vad gäller hot och våldsbrott under den senaste månaden?", False),
 ])
 def test_the_forms_own_words_are_found(comment: str, impact_label: bool) -> None:
@@ -104,3 +107,4 @@ def test_a_label_inside_an_answer_is_read_or_flagged(before: str, label: str, va
     flagged = {i.field for i in result.issues}
     leaked = f"{label}: {value}".strip() in answer.comment
     assert not leaked or f"q{question}.comment" in flagged
+
