@@ -181,7 +181,8 @@ def choose_period(form_period: Period | None, form_month: int | None, subject: s
     """The form's period, else the form's month with the year from the received date,
     else the subject, else the body, else the received-date rule."""
     if form_period is not None:
-        return PeriodChoice(form_period, "form", period_doubt(form_period, received, tz))
+        doubt = period_doubt(form_period, received, tz) or _subject_doubt(form_period, subject)
+        return PeriodChoice(form_period, "form", doubt)
     local = received.astimezone(tz)
     if form_month is not None:
         return PeriodChoice(_year_for_month(form_month, local), "form month + received date")
@@ -194,6 +195,16 @@ def choose_period(form_period: Period | None, form_month: int | None, subject: s
         if reading.month_only is not None:
             return PeriodChoice(_year_for_month(reading.month_only, local), source)
     return PeriodChoice(received_period(received, tz), "received date")
+
+
+def _subject_doubt(period: Period, subject: str) -> str:
+    """The subject names another month than the form ("Lägesbild september" over an October form)."""
+    reading = read_period(_strip_reply_prefix(subject))
+    other = reading.period.month if reading.period else reading.month_only
+    if reading.period and reading.period != period or other and other != period.month:
+        return (f"Formuläret gäller {period} men ämnesraden säger \"{subject.strip()[:60]}\"; "
+                "kontrollera månaden.")
+    return ""
 
 
 def _body_period(body: str):  # type: ignore[no-untyped-def]

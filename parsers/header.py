@@ -95,7 +95,8 @@ def period_of(values: list[str], titles: list[str], field_value: str | None,
     """The report's period, with an issue for every doubt; cross-checked against the document's other statements."""
     period = _stated_period(values, titles, field_value, filename, issues, dates)
     if period is not None:
-        _cross_check_period(period, [*([field_value] if field_value else []), *values, *titles], dates or [], issues)
+        stated = [*([field_value] if field_value else []), *values, *titles, filename_words(filename)]
+        _cross_check_period(period, stated, dates or [], issues)
     return period
 
 

@@ -93,6 +93,12 @@ def test_a_form_period_far_from_the_mails_date_is_kept_and_doubted(period: Perio
     assert not doubtful or str(period) in choice.doubt
 
 
+def test_a_subject_naming_another_month_than_the_form_is_doubted() -> None:
+    assert choose_period(Period(2026, 10), None, "SV: Lägesbild september", "", at("2026-10-29T09:00"), TZ).doubt
+    assert not choose_period(Period(2026, 10), None, "Lägesbild oktober 2026", "", at("2026-10-29T09:00"), TZ).doubt
+    assert not choose_period(Period(2026, 10), None, "Lägesbild", "", at("2026-10-29T09:00"), TZ).doubt
+
+
 def test_a_month_without_year_takes_the_year_of_arrival() -> None:
     choice = choose_period(None, 12, "", "", at("2027-01-04T09:00"), TZ)
     assert choice.period == Period(2026, 12)

@@ -143,6 +143,9 @@ def test_a_month_stated_twice_differently_is_flagged() -> None:
     assert fields_with_issues(read(*dated))["period"] == "warning"
     same = template({}, header=["Lägesbild oktober 2026", "Period: oktober 2026", "Kommun: Mora"])
     assert "period" not in fields_with_issues(read(*same))
+    assert "period" not in fields_with_issues(read(*same, filename="Lägesbild oktober 2026.docx"))
+    named = read(*same, filename="Lägesbild september 2026.docx")
+    assert str(named.period) == "2026-10" and fields_with_issues(named)["period"] == "warning"
 
 
 def test_municipality_and_period_from_the_filename_are_flagged() -> None:
