@@ -6,7 +6,11 @@ prints the figures beside a floor measured on the same files in the same run:
 for zip formats, unzipping every part and parsing its XML with lxml; for PDF,
 extracting the text layer with pdfium; for .xls, opening it with xlrd.
 
-    python bench/parse.py [--copies 8] [--no-libreoffice] [--repeat 3]
+Then the long, table-heavy PDFs (16 and 50 pages of ruled tables) get a row
+each: seconds in process, pdfium's text floor, and seconds in the capped
+reader process with the outcome there (read, or the refusal).
+
+    python bench/parse.py [--copies 8] [--no-libreoffice] [--repeat 3] [--no-large]
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from lxml import etree  # noqa: E402
 
 from lagesbild.sandbox import parse_isolated  # noqa: E402
 from parsers import parse_bytes  # noqa: E402
-from parsers.form import default_form  # noqa: E402
+from parsers.form import FormSpec, default_form  # noqa: E402
 from parsers.limits import Limits  # noqa: E402
 from parsers.sniff import detect_format  # noqa: E402
 
@@ -85,6 +89,7 @@ def main() -> None:
     args.add_argument("--copies", type=int, default=8, help="variants per corpus case")
     args.add_argument("--repeat", type=int, default=3, help="runs per file (the best counts)")
     args.add_argument("--no-libreoffice", action="store_true", help="skip cases built with LibreOffice")
+    args.add_argument("--no-large", action="store_true", help="skip the long, table-heavy PDFs")
     opts = args.parse_args()
 
     from tests.builders.cases import variant_cases
@@ -129,6 +134,33 @@ def main() -> None:
     everything = [r[0] for rows in by_format.values() for r in rows]
     print(f"{'all':8} {len(everything):5d} {statistics.median(everything):10.2f} {p95(everything):8.2f}"
           f"   -> {1000 / statistics.mean(everything):.0f} files/s on one core (in process)")
+    if not opts.no_large:
+        large_pdfs(form, limits, use_lo)
+
+
+def large_pdfs(form: FormSpec, limits: Limits, use_lo: bool) -> None:
+    """Long, table-heavy PDFs, one row each (not in the medians above): in process and under the caps.
+
+    The form with 15 and 49 pages of Word appendix tables (LibreOffice), and
+    50 pages each ruled into a 60 x 12 grid (an Excel sheet printed with
+    gridlines). Each is timed once: the old reader took seconds on them.
+    """
+    from tests.parsers.large_pdfs import table_heavy_pdf
+    from tests.parsers.test_pdf_large import ruled_pages
+
+    files = [("pdf 50p grid", ruled_pages(50))]
+    if use_lo:
+        files = [("pdf 16p lo", table_heavy_pdf(16)), ("pdf 50p lo", table_heavy_pdf(50)), *files]
+    print(f"{'large':12} {'seconds':>8} {'floor s':>8} {'isolated s':>11}  outcome under the caps")
+    for name, data in files:
+        seconds = timed(lambda d=data: parse_bytes(d, "Bilaga.pdf", form, limits), 1) / 1000  # type: ignore[misc]
+        floor = timed(lambda d=data: floor_pdf(d), 1) / 1000  # type: ignore[misc]
+        start = time.perf_counter()
+        result = parse_isolated(data, "Lägesbild Ludvika oktober 2026.pdf", form, limits)
+        isolated = time.perf_counter() - start
+        refused = [i.message for i in result.issues if i.field == "file"]
+        outcome = f"refused: {refused[0][:60]}" if refused else "read"
+        print(f"{name:12} {seconds:8.2f} {floor:8.2f} {isolated:11.2f}  {outcome}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,205 @@
+"""Glyphs into text lines, the way pdfplumber's `extract_text_lines` made them.
+
+The layout rules in `parsers.pdf_layout` were tuned on pdfplumber's lines,
+so the same rules are kept here, on pdfium's glyphs:
+
+- a glyph drawn twice at (nearly) the same place, as some generators draw
+  bold text, counts once (`dedupe`);
+- glyphs whose tops lie within 3 points of each other, chained, form one
+  line; in a line, glyphs are ordered left to right;
+- a space glyph, a gap over 3 points, a step back to the left or a jump of
+  over 3 points in height starts a new word; words are joined by one space;
+- ligature glyphs ("ﬁ") are spelt out.
+
+Rotated glyphs are read the same way with the axes swapped.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from itertools import groupby
+
+from parsers.pdf_layout import Line
+from parsers.pdf_page import Char
+
+_X_TOLERANCE = 3.0
+_Y_TOLERANCE = 3.0
+_DEDUPE_TOLERANCE = 1.0
+_LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+
+
+def dedupe(chars: Sequence[Char]) -> list[Char]:
+    """Drop a glyph repeated with the same text and size within 1 point; the first drawn stays.
+
+    Of each cluster of repeats the one highest and then leftmost on the page
+    stays, as in pdfplumber's `dedupe_chars`; the order is kept.
+    """
+    if not _may_repeat(chars):
+        return list(chars)
+    groups: dict[tuple[bool, str, float], list[int]] = defaultdict(list)
+    for index, char in enumerate(chars):
+        groups[(char.upright, char.text, char.size)].append(index)
+    keep: list[int] = []
+    for members in groups.values():
+        if len(members) == 1:
+            keep.append(members[0])
+            continue
+        for by_top in _chain([(chars[i].top, i) for i in members], _DEDUPE_TOLERANCE):
+            for by_x in _chain([(chars[i].x0, i) for i in by_top], _DEDUPE_TOLERANCE):
+                keep.append(min(by_x, key=lambda i: (chars[i].top, chars[i].x0)))
+    if len(keep) == len(chars):
+        return list(chars)
+    return [chars[i] for i in sorted(keep)]
+
+
+def _may_repeat(chars: Sequence[Char]) -> bool:
+    """Whether any two glyphs with the same text and size stand at the same rounded place.
+
+    pdfium already drops a text object drawn again over itself (the usual
+    fake bold), so repeats are rare; this one pass over the glyphs spares
+    the clustering below on almost every page. A repeat more than half a
+    point off in both directions may round apart and pass unseen, as
+    pdfium's own check lets through only what it judged to be new text.
+    """
+    seen: set[tuple[str, float, int, int]] = set()
+    for char in chars:
+        key = (char.text, char.size, round(char.top), round(char.x0))
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
+
+
+def _chain(keyed: list[tuple[float, int]], tolerance: float) -> list[list[int]]:
+    """Indexes grouped by key: sorted distinct keys within `tolerance` of the previous one chain together."""
+    cluster_of = _cluster_ids([k for k, _ in keyed], tolerance)
+    out: dict[int, list[int]] = defaultdict(list)
+    for key, index in keyed:
+        out[cluster_of[key]].append(index)
+    return [out[c] for c in sorted(out)]
+
+
+def _cluster_ids(values: Iterable[float], tolerance: float) -> dict[float, int]:
+    """pdfplumber's `make_cluster_dict`: each distinct value to its cluster number, in ascending order."""
+    ids: dict[float, int] = {}
+    cluster = -1
+    last: float | None = None
+    for value in sorted(set(values)):
+        if last is None or value > last + tolerance:
+            cluster += 1
+        ids[value] = cluster
+        last = value
+    return ids
+
+
+def text_lines(chars: Sequence[Char]) -> list[Line]:
+    """The lines of text the glyphs form, top to bottom; blank lines left out."""
+    upright = [c for c in chars if c.upright]
+    turned = [c for c in chars if not c.upright]
+    lines = _lines(upright)
+    if turned:
+        # Read down a turned column as along a line: swap the axes there and back.
+        swapped = [Char(c.text, c.top, c.bottom, c.x0, c.x1, c.size, True) for c in turned]
+        lines += [_unswap(line) for line in _lines(swapped)]
+    return lines
+
+
+def _unswap(line: Line) -> Line:
+    return Line(line.text, line.x0, line.x1, line.top, line.bottom, line.first_word)
+
+
+def _lines(chars: Sequence[Char]) -> list[Line]:
+    if not chars:
+        return []
+    cluster_of = _cluster_ids((c.top for c in chars), _Y_TOLERANCE)
+    by_line: dict[int, list[Char]] = defaultdict(list)
+    for char in chars:
+        by_line[cluster_of[char.top]].append(char)
+    words: list[list[Char]] = []
+    for cluster in sorted(by_line):
+        words.extend(_words(sorted(by_line[cluster], key=_x0)))
+    # pdfplumber clusters the words once more by their tops, keeping their order.
+    word_tops = [min(c.top for c in word) for word in words]
+    word_cluster = _cluster_ids(word_tops, _Y_TOLERANCE)
+    out: list[Line] = []
+    pairs = zip(words, word_tops, strict=True)
+    for _cluster, group in groupby(pairs, key=lambda pair: word_cluster[pair[1]]):
+        line_words = [word for word, _top in group]
+        line = _line(line_words)
+        if line is not None:
+            out.append(line)
+    return out
+
+
+def _x0(char: Char) -> float:
+    return char.x0
+
+
+def _words(line: Sequence[Char]) -> list[list[Char]]:
+    words: list[list[Char]] = []
+    current: list[Char] = []
+    for char in line:
+        if char.text.isspace():
+            if current:
+                words.append(current)
+            current = []
+        elif current and _begins_word(current[-1], char):
+            words.append(current)
+            current = [char]
+        else:
+            current.append(char)
+    if current:
+        words.append(current)
+    return words
+
+
+def _begins_word(previous: Char, char: Char) -> bool:
+    return (
+        char.x0 < previous.x0
+        or char.x0 > previous.x1 + _X_TOLERANCE
+        or abs(char.top - previous.top) > _Y_TOLERANCE
+    )
+
+
+def _line(words: list[list[Char]]) -> Line | None:
+    text = " ".join("".join(_LIGATURES.get(c.text, c.text) for c in word) for word in words).strip()
+    if not text:
+        return None
+    chars = [c for word in words for c in word]
+    return Line(
+        text=text,
+        top=min(c.top for c in chars),
+        bottom=max(c.bottom for c in chars),
+        x0=min(c.x0 for c in chars),
+        x1=max(c.x1 for c in chars),
+        first_word=_first_word_width(chars),
+    )
+
+
+def _first_word_width(chars: Sequence[Char]) -> float:
+    """Width of the first word: up to a space glyph or a gap wide enough to be a space."""
+    start = end = None
+    for char in chars:
+        if not char.upright:
+            continue
+        if char.text.isspace():
+            if start is not None:
+                break
+            continue
+        if start is None:
+            start = char.x0
+        elif end is not None and char.x0 - end > 0.2 * char.size:
+            break
+        end = char.x1
+    return end - start if start is not None and end is not None else 0.0
+
+
+def inside(box: tuple[float, float, float, float]) -> Callable[[Char], bool]:
+    """A test for glyphs whose centre lies in `box` (x0, top, x1, bottom), edges included."""
+    x0, top, x1, bottom = box
+
+    def test(char: Char) -> bool:
+        return x0 <= (char.x0 + char.x1) / 2 <= x1 and top <= (char.top + char.bottom) / 2 <= bottom
+
+    return test
