@@ -35,8 +35,9 @@ What the text holds, and why:
 - Content controls with a tag or title and named legacy form fields are also
   collected as `NamedField`s, in document order.
 
-Headers, footers, footnotes, endnotes and comments live in other parts and
-are not read. Macros in a .docm are never run (vbaProject.bin is not read).
+The page headers are read before the body (people type the municipality and
+month there); footers, footnotes, endnotes and comments live in other parts
+and are not read. Macros in a .docm are never run (vbaProject.bin is not read).
 """
 
 from __future__ import annotations
@@ -230,7 +231,7 @@ def read_docx(data: bytes, limits: Limits) -> Document:
             lambda: package.style_numbering(styles),
         )
         reader = _Reader(numbering, limits)
-        blocks = reader.blocks(body)
+        blocks = [*package.page_headers(reader), *reader.blocks(body)]
         comments = package.xml(rels.get("comments", "word/comments.xml"), needle=b"comment")
         margin = 0 if comments is None else sum(1 for _ in comments.iter(_W + "comment"))
     return Document(
@@ -242,6 +243,8 @@ def read_docx(data: bytes, limits: Limits) -> Document:
 
 
 # ---------------------------------------------------------------- package parts
+
+_HEADER_PART_RE = re.compile(r"word/header\d*\.xml")
 
 
 class _Package:
@@ -311,6 +314,19 @@ class _Package:
             absolute = target.startswith("/")
             path = target.lstrip("/") if absolute else posixpath.join(folder, target)
             out.setdefault(kind, posixpath.normpath(path))
+        return out
+
+    def page_headers(self, reader: _Reader) -> list[Block]:
+        """The blocks of the page headers, which people use for the municipality and the month.
+
+        They stand before the body, where a reader sees them. Footers are not
+        read: text after the body would run into the last question's comment.
+        """
+        out: list[Block] = []
+        for name in sorted(n for n in self._names if _HEADER_PART_RE.fullmatch(n)):
+            root = self.xml(self._names[name], needle=b"<w:t")
+            if root is not None:
+                out.extend(b for b in reader.blocks(root) if not isinstance(b, Paragraph) or b.text.strip())
         return out
 
     def main_part(self) -> str:

@@ -516,7 +516,7 @@ def test_text_box_in_table_cell_joins_the_cell_text() -> None:
 # ---------------------------------------------------------------- parts that are not read
 
 
-def test_headers_footers_comments_and_notes_add_no_text() -> None:
+def test_page_headers_come_first_and_footers_comments_and_notes_add_no_text() -> None:
     d = docx.Document()
     d.sections[0].header.paragraphs[0].text = "Sidhuvud"
     d.sections[0].footer.paragraphs[0].text = "Sidfot"
@@ -524,7 +524,7 @@ def test_headers_footers_comments_and_notes_add_no_text() -> None:
     run = para.add_run("lugn månad")
     d.add_comment(run, text="Granska detta", author="Länsstyrelsen")
     para._p.append(parse_xml(f'<w:r {NS}><w:footnoteReference w:id="1"/><w:endnoteReference w:id="1"/></w:r>'))
-    assert texts(save(d)) == ["Kommentar: lugn månad"]
+    assert texts(save(d)) == ["Sidhuvud", "Kommentar: lugn månad"]
 
 
 def test_alt_chunk_is_noted_not_read() -> None:

@@ -133,7 +133,6 @@ KNOWN_MISREADINGS: dict[str, str] = {
     "t05_between_values_and_history": "\"2 → 3\" is read as ambiguous, not as the new value 3",
     "o62_odt_between_values": "\"2 → 3\" is read as ambiguous, not as the new value 3",
     "t06_formatted_digit_in_scale": "the reader does not see bold/highlight/colour on one digit of \"1 2 3 4 5\"",
-    "h25_header_only_in_page_header": "Word page headers are not read, so municipality and month there are missed",
     "t29_comment_in_word_comment_balloon": "margin (review) comments are never read as answers, only flagged",
     "t31_impact_in_words_not_on_scale": "\"Ingen påverkan\" / \"Som vanligt\" are not mapped to Normalt",
     "tb39_merged_header_level_columns": "a \"Påverkan\" header merged over level columns 1-5 is not understood",
