@@ -209,8 +209,11 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
         if line.kind is Kind.COMMENT:
             in_comment = True
             awaiting_impact = False
-            if line.text and not is_placeholder(line.text):
-                post.extend(t for t in line.text.split("\n") if not is_placeholder(t))
+            text = line.text
+            if line.from_grid and question.impact and read.impact is None:
+                text = _value_first(text, form, read)
+            if text and not is_placeholder(text):
+                post.extend(t for t in text.split("\n") if not is_placeholder(t))
             continue
         if line.kind in (Kind.MUNICIPALITY, Kind.PERIOD):
             continue
@@ -265,6 +268,30 @@ def _until_signature(lines: list[str]) -> list[str]:
         if _SIGNATURE_RE.match(fold(line)):
             return lines[:i]
     return lines
+
+
+# "2 – Lugnt i centrum", "3 (Oroande): Klotter": a value, a separator, the text. Not "1." (a list).
+_VALUE_FIRST_RE = re.compile(r"^\s*([1-9](?:\s*\([^)\n]{1,20}\))?)\s*[-\u2013\u2014:;]\s+(\S.*)$", re.DOTALL)
+# A second line that starts the same way: a numbered list, not a value before its comment.
+_LIST_ITEM_RE = re.compile(r"\n\s*[1-9]\s*[-\u2013\u2014:.;)]")
+
+
+def _value_first(text: str, form: FormSpec, read: QuestionRead) -> str:
+    """An answer column's cell that starts with the impact ("2 – Lugnt …"): the value is taken, flagged.
+
+    A single "Svar" column holds both; the value stands where no label says
+    it is the impact, so it is read as uncertain. Returns the comment text.
+    """
+    m = _VALUE_FIRST_RE.match(text)
+    if not m or _LIST_ITEM_RE.search(text):
+        return text
+    reading = read_impact(m.group(1), form.scale)
+    if reading.status is not ImpactStatus.OK:
+        return text
+    read.impact = ImpactReading(reading.value, ImpactStatus.UNCERTAIN,
+                                f"\"{m.group(1)}\" står först i svarskolumnen och tolkades som påverkan "
+                                f"{reading.value} ({form.scale.name_of(reading.value or 0)}); kontrollera")
+    return m.group(2)
 
 
 def _own_heading_piece(text: str, question: Question, form: FormSpec) -> bool:

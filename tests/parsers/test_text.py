@@ -166,3 +166,14 @@ def test_a_document_without_the_form_is_a_file_error() -> None:
     result = read(Paragraph("Hej! Här kommer vår rapport."), Paragraph("Mvh Anna"))
     assert [(i.field, i.severity) for i in result.issues] == [("file", Severity.ERROR)]
     assert all(a.impact is None and a.comment == "" for a in result.answers.values())
+
+
+def test_a_single_answer_column_starting_with_the_value_gives_a_flagged_impact() -> None:
+    rows = [("Fråga", "Svar"),
+            *((f"{n}. {FORM.question(n).short}", f"{n % 3 + 1} – Lugnt „här” {n}") for n in range(1, 7)),
+            ("7. Positiva åtgärder eller händelser", "1 – Nattvandring\n2 – Kameror")]
+    result = read(Paragraph("Oktober 2026"), Paragraph("Kommun: Mora"), Grid(tuple(rows)))
+    for n in range(1, 7):
+        assert (result.answers[n].impact, result.answers[n].comment) == (n % 3 + 1, f"Lugnt „här” {n}")
+        assert fields_with_issues(result)[f"q{n}.impact"] == "warning"
+    assert result.answers[7].comment == "1 – Nattvandring\n2 – Kameror"

@@ -140,7 +140,6 @@ KNOWN_MISREADINGS: dict[str, str] = {
     "x48_month_abbrev_year_in_title": "the year in the sheet's title is not combined with \"okt\"",
     "x49_sheet_named_after_month": "which month-named sheet is the report is not decided from the content",
     "x52_month_columns_year_workbook": "a yearly workbook with a column per month: which month is not decided",
-    "x55_single_answer_column": "\"2 – text\" in one \"Svar\" column is not split into impact and comment",
     "x56_last_month_impact_column_kept": "two impact columns (this and last month) are not told apart by date",
     "p61_pdf_printed_from_excel": "a PDF of a table without ruling: columns cannot be told apart (flagged)",
 }
