@@ -118,7 +118,8 @@ def file_plan(s: Session, raw_id: int, raw: RawMail, plan: PlannedSubmission, co
     return repo.record_submission(
         s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
         received_at=raw.received_at, raw_id=raw_id, filename=plan.parsed.filename, format=result.format.value,
-        answers=result.answers, issues=(*result.issues, *doubts, *screening), flags=flags, content_hash=plan.content_hash,
+        answers=result.answers, issues=(*result.issues, *doubts, *screening), flags=flags,
+        content_hash=plan.content_hash,
         deadline_end=deadline_end(plan.period_choice.period, tz, grace), withheld=withheld,
     )
 

@@ -118,7 +118,8 @@ def _cross_check_period(period: Period, texts: list[str], dates: list[Period], i
         other = reading.period if reading.period else None
         if other is not None and other != period or \
                 other is None and reading.month_only is not None and reading.month_only != period.month:
-            issues.append(Issue.warning("period", f"Formuläret anger {period} men nämner också \"{text.strip()[:40]}\"; "
+            shown = text.strip()[:40]
+            issues.append(Issue.warning("period", f"Formuläret anger {period} men nämner också \"{shown}\"; "
                                                   "kontrollera vilken månad rapporten gäller."))
             return
     index = period.year * 12 + period.month
