@@ -15,11 +15,11 @@ import re
 
 from parsers.document import Document
 from parsers.fields import FieldValues, read_fields
-from parsers.form import FormSpec, Question
+from parsers.form import FormSpec, Question, Scale
 from parsers.guard import find_leak
 from parsers.header import month_hint_of, municipality_of, period_of
-from parsers.impact import ImpactStatus
-from parsers.normalize import clean
+from parsers.impact import ImpactStatus, read_impact
+from parsers.normalize import clean, fold
 from parsers.period import read_period
 from parsers.placeholders import is_placeholder
 from parsers.result import Answer, Format, Issue, ParseResult, Period
@@ -61,7 +61,7 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     month_hint = None if period else month_hint_of(best.period_values, best.title_lines, fields.period)
     answers: dict[int, Answer] = {}
     for question in form.questions:
-        answers[question.number] = _answer(question, best.questions[question.number], fields, issues)
+        answers[question.number] = _answer(question, best.questions[question.number], fields, form.scale, issues)
     _doubt_layout(form, answers, best, document, issues)
     _guard_vocabulary(form, answers, issues)
     order = {"file": 0, "municipality": 1, "period": 2}
@@ -154,7 +154,8 @@ def _qnum(field_name: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _answer(question: Question, read: QuestionRead, fields: FieldValues, issues: list[Issue]) -> Answer:
+def _answer(question: Question, read: QuestionRead, fields: FieldValues, scale: Scale,
+            issues: list[Issue]) -> Answer:
     n = question.number
     label = _label(question)
     comment = _join_comment(read.comment_lines)
@@ -166,9 +167,12 @@ def _answer(question: Question, read: QuestionRead, fields: FieldValues, issues:
             issues.append(Issue.error(f"q{n}.impact", f"{label} hittades inte i filen."))
         issues.append(Issue.error(f"q{n}.comment", f"{label} hittades inte i filen; kommentaren kunde inte läsas."))
         return Answer(None, "")
-    if re.fullmatch(r"\s*[1-9]\s*", comment):
-        issues.append(Issue.warning(f"q{n}.comment", f"{label}: kommentaren är bara en siffra (\"{comment.strip()}\"); "
-                                                     "har påverkan och kommentar hamnat i fel fält?"))
+    first_line = comment.split("\n", 1)[0].strip()
+    if re.fullmatch(r"[1-9]", first_line) or (question.impact and _is_level(first_line, scale)):
+        # "3" or "Oroande" alone on the comment's first line: the impact typed in the comment field.
+        issues.append(Issue.warning(f"q{n}.comment", f"{label}: kommentaren börjar med ett värde "
+                                                     f"(\"{first_line[:20]}\"); har påverkan och kommentar "
+                                                     "hamnat i fel fält?"))
     if not question.impact:
         return Answer(None, comment)
     in_field, in_text = fields.impacts.get(n), read.impact
@@ -195,6 +199,18 @@ def _answer(question: Question, read: QuestionRead, fields: FieldValues, issues:
         return Answer(None, comment)
     issues.append(Issue.warning(f"q{n}.impact", message))
     return Answer(impact_reading.value if status is ImpactStatus.UNCERTAIN else None, comment)
+
+
+# A value and nothing else: "3", "Oroande", "3 (Oroande)", "3 - Oroande".
+_LEVEL_ONLY_RE = re.compile(r"[1-9]?\s*[-(]?\s*[a-z]*\s*\)?")
+
+
+def _is_level(text: str, scale: Scale) -> bool:
+    """A value on the scale and nothing else (a level word counts only when it is the whole line)."""
+    if not text or len(text) > 25 or _LEVEL_ONLY_RE.fullmatch(fold(text)) is None:
+        return False
+    reading = read_impact(text, scale)
+    return reading.status is ImpactStatus.OK and not reading.rest
 
 
 def _join_comment(lines: list[str]) -> str:

@@ -177,3 +177,12 @@ def test_a_single_answer_column_starting_with_the_value_gives_a_flagged_impact()
         assert (result.answers[n].impact, result.answers[n].comment) == (n % 3 + 1, f"Lugnt „här” {n}")
         assert fields_with_issues(result)[f"q{n}.impact"] == "warning"
     assert result.answers[7].comment == "1 – Nattvandring\n2 – Kameror"
+
+
+def test_a_comment_that_starts_with_a_value_is_flagged() -> None:
+    result = read(*template({1: ["Påverkan:", "Kommentar: Oroande", "Flera inbrott."],
+                             2: ["Påverkan: 2", "Kommentar: 3 (Oroande)"],
+                             3: ["Påverkan: 1", "Kommentar: Oroande läge i centrum."]}))
+    issues = fields_with_issues(result)
+    assert issues["q1.comment"] == issues["q2.comment"] == "warning"
+    assert "q3.comment" not in issues
