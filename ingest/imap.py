@@ -32,7 +32,7 @@ from imapclient.imapclient import DELETED, SocketTimeout
 
 from ingest.oauth import TokenProvider, token_provider
 from ingest.open import configured_folders
-from ingest.source import Folder, MessageRef, RawMail
+from ingest.source import Folder, MessageRef, RawMail, too_big
 from lagesbild.config import MailboxConfig
 from lagesbild.errors import ConfigError, MailboxUnavailable
 
@@ -176,13 +176,62 @@ class ImapSource:
 
     def fetch(self, refs: Sequence[MessageRef]) -> Iterator[RawMail]:
         """UID FETCH BODY.PEEK[] and INTERNALDATE, `batch_size` at a time. Refs from an
-        older UIDVALIDITY, and UIDs no longer there, are skipped."""
+        older UIDVALIDITY, and UIDs no longer there, are skipped.
+
+        RFC822.SIZE and INTERNALDATE come first: a message over `max_message_mb`
+        is never fetched (a RawMail with `park` set stands for it). When a batch
+        fails (Dovecot drops the connection on a message file it cannot read),
+        its messages are fetched one at a time: a message that fails again while
+        the server answers for the others comes back with a `problem`, to be
+        recorded in its own trap; only a server that cannot be reached at all
+        raises MailboxUnavailable.
+        """
         for ref in refs:
             self._check_ref(ref)
         size = self._config.batch_size
         for start in range(0, len(refs), size):
             batch = refs[start:start + size]
-            yield from self._run("UID FETCH", functools.partial(self._fetch_batch, batch=batch))
+            meta = self._run("UID FETCH", functools.partial(self._fetch_meta, batch=batch))
+            wanted: list[MessageRef] = []
+            for ref in batch:
+                if ref not in meta:
+                    continue  # expunged, moved, or from an older UIDVALIDITY
+                received, octets, problem = meta[ref]
+                if problem:
+                    yield RawMail(ref, b"", received, problem=problem)
+                elif octets is not None and octets > self._config.max_message_bytes:
+                    yield RawMail(ref, b"", received, problem=too_big(octets, self._config.max_message_bytes),
+                                  park=True, size=octets)
+                else:
+                    wanted.append(ref)
+            try:
+                got = self._run("UID FETCH", functools.partial(self._fetch_batch, batch=wanted)) if wanted else []
+            except MailboxUnavailable:
+                if len(wanted) == 1 and not self._reachable():
+                    raise
+                got = list(self._fetch_one_by_one(wanted, meta))
+            yield from got
+
+    def _fetch_one_by_one(self, refs: Sequence[MessageRef],
+                          meta: dict[MessageRef, tuple[datetime, int | None, str]]) -> Iterator[RawMail]:
+        for ref in refs:
+            try:
+                yield from self._run("UID FETCH", functools.partial(self._fetch_batch, batch=[ref]))
+            except MailboxUnavailable as exc:
+                if not self._reachable():
+                    raise
+                _log.warning("message %s could not be fetched: %s", ref.uid, exc)
+                yield RawMail(ref, b"", meta[ref][0], problem=f"the IMAP server could not give message "
+                              f"{ref.uid}: {exc}")
+
+    def _reachable(self) -> bool:
+        """Whether the server answers now (a fresh connection if need be): tells a broken message
+        from a server that went away."""
+        try:
+            self._run("NOOP", lambda c: c.noop())
+            return True
+        except MailboxUnavailable:
+            return False
 
     def mark_done(self, ref: MessageRef, folder: Folder) -> None:
         """Move one message to `folder` (created when missing). Nothing happens when its
@@ -256,6 +305,27 @@ class ImapSource:
         uidnext = info.get(b"UIDNEXT")
         return int(info[b"UIDVALIDITY"]), int(uidnext) if uidnext is not None else None
 
+    def _fetch_meta(self, c: IMAPClient, batch: Sequence[MessageRef],
+                    ) -> dict[MessageRef, tuple[datetime, int | None, str]]:
+        """(INTERNALDATE, RFC822.SIZE, problem) of each ref still there in the current UIDVALIDITY."""
+        uidvalidity, _ = self._select(c, readonly=True)
+        current = [r for r in batch if r.uidvalidity == uidvalidity]
+        if not current:
+            return {}
+        data: dict[int, dict[bytes, Any]] = c.fetch([int(r.uid) for r in current], [b"INTERNALDATE", b"RFC822.SIZE"])
+        out: dict[MessageRef, tuple[datetime, int | None, str]] = {}
+        for ref in current:
+            item = data.get(int(ref.uid))
+            if item is None:
+                continue
+            octets = item.get(b"RFC822.SIZE")
+            size = int(octets) if isinstance(octets, int) else None
+            try:
+                out[ref] = (_utc(item.get(b"INTERNALDATE")), size, "")
+            except imaplib.IMAP4.error as exc:  # this message's date is broken, not the mailbox
+                out[ref] = (datetime.fromtimestamp(0, UTC), size, f"message {ref.uid}: {exc}")
+        return out
+
     def _fetch_batch(self, c: IMAPClient, batch: Sequence[MessageRef]) -> list[RawMail]:
         uidvalidity, _ = self._select(c, readonly=True)
         current = [r for r in batch if r.uidvalidity == uidvalidity]
@@ -267,7 +337,13 @@ class ImapSource:
             item = data.get(int(ref.uid))
             if item is None or b"BODY[]" not in item:
                 continue  # expunged or moved since listing
-            out.append(RawMail(ref, bytes(item[b"BODY[]"]), _utc(item[b"INTERNALDATE"])))
+            body = bytes(item[b"BODY[]"])
+            try:
+                received = _utc(item[b"INTERNALDATE"])
+            except imaplib.IMAP4.error as exc:
+                out.append(RawMail(ref, b"", datetime.fromtimestamp(0, UTC), problem=f"message {ref.uid}: {exc}"))
+                continue
+            out.append(RawMail(ref, body, received, size=len(body)))
         return out
 
     def _idle(self, c: IMAPClient, timeout: float) -> bool:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from imapclient import imap_utf7
 
-from ingest.source import Folder, MessageRef, RawMail
+from ingest.source import Folder, MessageRef, RawMail, too_big
 from lagesbild.errors import MailboxUnavailable
 
 _INFO = ":2,"  # separates a file's unique name from its flags (Maildir "info")
@@ -52,9 +52,11 @@ def _flags(filename: str) -> str:
 class MaildirSource:
     """A MailSource over a local Maildir. UIDVALIDITY is 0; a UID is a file's unique name."""
 
-    def __init__(self, path: Path, folders: dict[Folder, str]) -> None:
+    def __init__(self, path: Path, folders: dict[Folder, str], max_message_bytes: int | None = None) -> None:
+        """`max_message_bytes`: a file bigger than this is not read (see `RawMail.park`)."""
         self._root = Path(os.path.abspath(path))
         self._folders = dict(folders)
+        self._max_bytes = max_message_bytes
         # Names seen in new/ by the last list_refs(), so wait_for_new() notices
         # mail that arrived between that listing and the wait.
         self._listed_new: set[str] | None = None
@@ -100,21 +102,45 @@ class MaildirSource:
         return refs
 
     def fetch(self, refs: Sequence[MessageRef]) -> Iterator[RawMail]:
-        """The bytes of each message still present; received_at is the file's delivery time (mtime)."""
+        """The bytes of each message still present; received_at is the file's delivery time (mtime).
+
+        A file that cannot be read (its permissions, an I/O error) or is bigger
+        than the cap comes back as a RawMail with a `problem`, so the worker
+        records it in that message's own trap; the Maildir itself failing
+        (listing new/ and cur/) still raises MailboxUnavailable.
+        """
         for ref in refs:
             self._check_ref(ref)
             path = self._find(ref.uid)
             if path is None:
                 continue  # already moved: the next listing will not show it either
             try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:  # no delivery time to give: the epoch says "unknown" without a clock
+                yield RawMail(ref, b"", datetime.fromtimestamp(0, UTC),
+                              problem=f"cannot read {path.name!r}: {exc.strerror}")
+                continue
+            received = datetime.fromtimestamp(info.st_mtime, UTC)
+            if self._max_bytes is not None and info.st_size > self._max_bytes:
+                # Not read at all: its size alone is known, from the file system.
+                yield RawMail(ref, b"", received, problem=too_big(info.st_size, self._max_bytes), park=True,
+                              size=info.st_size)
+                continue
+            try:
                 with open(path, "rb") as fh:
-                    mtime = os.fstat(fh.fileno()).st_mtime
-                    raw = fh.read()
+                    raw = fh.read(self._max_bytes + 1 if self._max_bytes is not None else -1)
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                raise MailboxUnavailable(f"cannot read {path}: {exc.strerror}") from exc
-            yield RawMail(ref, raw, datetime.fromtimestamp(mtime, UTC))
+                yield RawMail(ref, b"", received, problem=f"cannot read {path.name!r}: {exc.strerror}")
+                continue
+            if self._max_bytes is not None and len(raw) > self._max_bytes:  # grew since the stat
+                yield RawMail(ref, b"", received, problem=too_big(len(raw), self._max_bytes), park=True,
+                              size=len(raw))
+                continue
+            yield RawMail(ref, raw, received, size=len(raw))
 
     def mark_done(self, ref: MessageRef, folder: Folder) -> None:
         """Rename the message into `folder`'s cur/, keeping its flags and adding S (seen)."""

@@ -28,7 +28,7 @@ def open_source(config: MailboxConfig) -> MailSource:
         path = source[len("maildir:"):]
         if not path:
             raise ConfigError("[mailbox] source: 'maildir:' needs a folder, e.g. maildir:/var/mail/lagesbild")
-        return MaildirSource(Path(path).expanduser(), configured_folders(config))
+        return MaildirSource(Path(path).expanduser(), configured_folders(config), config.max_message_bytes)
     if source.startswith(("imap://", "imaps://")):
         from ingest.imap import ImapSource
 

@@ -67,11 +67,36 @@ class RawMail:
 
     `received_at` is IMAP INTERNALDATE, or a Maildir file's delivery time;
     never the sender's Date: header.
+
+    `problem` says why the message could not be read (its file unreadable, the
+    server failing on just this message, or it is bigger than the cap); `raw`
+    is then empty and the worker records the problem inside the message's own
+    trap instead of failing the whole cycle. `park` is True when trying again
+    cannot help (too big): the message is parked at once and staff are told.
+    `size` is the size the mailbox gave, when known (bytes).
     """
 
     ref: MessageRef
     raw: bytes
     received_at: datetime
+    problem: str = ""
+    park: bool = False
+    size: int | None = None
+
+
+def shown_uid(uid: str) -> str:
+    """A UID as text any log, database or mail accepts: a Maildir name that is not UTF-8 (its
+    bytes kept as surrogate escapes) shows them as \\x escapes. For display and keys only."""
+    if uid.isascii():
+        return uid
+    return uid.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def too_big(size: int, cap: int) -> str:
+    """Why a message was not read: it is over `[mailbox] max_message_mb`."""
+    mb = 1024 * 1024
+    return (f"meddelandet är {size / mb:.1f} MB, större än gränsen {cap / mb:.0f} MB ([mailbox] max_message_mb); "
+            "det lästes inte")
 
 
 class MailSource(Protocol):

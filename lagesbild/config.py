@@ -75,6 +75,7 @@ class MailboxConfig:
     idle: bool
     batch_size: int
     max_attempts: int
+    max_message_bytes: int = 40 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +358,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
         ignored_folder=m.str("ignored_folder", allow_empty=False),
         poll_interval_seconds=m.int("poll_interval_seconds", 1, 86400), idle=m.bool("idle"),
         batch_size=m.int("batch_size", 1, 10000), max_attempts=m.int("max_attempts", 1, 100),
+        max_message_bytes=m.int("max_message_mb", 1, 2048) * 1024 * 1024,
     )
     s = table("store")
     store_url = _resolve_sqlite(s.str("url"), base)

@@ -4,7 +4,8 @@
     ├── ConfigError          bad configuration or usage (exit code 2)
     ├── MailboxUnavailable   the mailbox cannot be reached now (retry later)
     ├── OutboxUnavailable    mail cannot be sent now (retry later)
-    └── StoreUnavailable     the database cannot be reached now (retry later)
+    ├── StoreUnavailable     the database cannot be reached now (retry later)
+    └── MessageUnreadable    one message could not be read from the mailbox (its own trap records it)
 
 A bad form is never an exception: it is a list of issues on a ParseResult.
 Foreign errors are translated where they arise (`raise ... from exc`).
@@ -31,3 +32,7 @@ class OutboxUnavailable(LagesbildError):
 
 class StoreUnavailable(LagesbildError):
     """The database could not be reached."""
+
+
+class MessageUnreadable(LagesbildError):
+    """One message could not be read from the mailbox (see `ingest.source.RawMail.problem`)."""

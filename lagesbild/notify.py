@@ -14,7 +14,7 @@ from email.utils import getaddresses
 from typing import Any
 
 from ingest.message import MailMessage
-from ingest.source import Outcome, RawMail
+from ingest.source import Outcome, RawMail, shown_uid
 from lagesbild.config import Config
 from lagesbild.decide import Decision, PlannedSubmission
 from lagesbild.signals import match_signals
@@ -110,13 +110,22 @@ def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessag
 
 def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attempts: int, now: datetime) -> None:
     """Tell staff that a message kept failing and was parked in the error folder."""
-    lines = [f"Ett meddelande kunde inte behandlas efter {attempts} försök och har flyttats till "
-             f"mappen {config.mailbox.error_folder}.", f"Orsak: {reason}",
-             "Inget har tagits bort. Åtgärda orsaken och kör `lagesbild reprocess`."]
+    if raw.park:
+        lines = [f"Ett meddelande har inte lästs och har flyttats till mappen {config.mailbox.error_folder}.",
+                 f"Orsak: {reason}.",
+                 "Inget har tagits bort. Öppna det i brevlådan och lägg in formuläret med `lagesbild import`, "
+                 "eller be avsändaren skicka det i ett mindre meddelande."]
+    else:
+        lines = [f"Ett meddelande kunde inte behandlas efter {attempts} försök och har flyttats till "
+                 f"mappen {config.mailbox.error_folder}.", f"Orsak: {reason}",
+                 "Inget har tagits bort. Åtgärda orsaken och kör `lagesbild reprocess`."]
+        if raw.problem:
+            lines.append("Meddelandet kunde inte hämtas ur brevlådan; det ligger kvar där.")
     notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
                                 subject="Lägesbild: meddelande kunde inte behandlas", lines=lines,
-                                attachments=[("meddelande.eml", raw.raw)], now=now)
-    _queue(s, "staff_notice", f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{raw.ref.uid}", notice, None, now)
+                                attachments=[("meddelande.eml", raw.raw)] if raw.raw else [], now=now)
+    key = f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{shown_uid(raw.ref.uid)}"
+    _queue(s, "staff_notice", key, notice, None, now)
 
 
 def queue_signals(s: Any, config: Config, submission: Any, now: datetime) -> int:

@@ -29,10 +29,10 @@ from sqlalchemy.engine import Engine
 
 from ingest.classify import passes
 from ingest.message import MailMessage, read_message
-from ingest.source import FOLDER_FOR, Folder, MailSource, MessageRef, Outcome, RawMail
+from ingest.source import FOLDER_FOR, Folder, MailSource, MessageRef, Outcome, RawMail, shown_uid
 from lagesbild.config import Config
 from lagesbild.decide import ParsedFile, decide
-from lagesbild.errors import LagesbildError, MailboxUnavailable, StoreUnavailable
+from lagesbild.errors import LagesbildError, MailboxUnavailable, MessageUnreadable, StoreUnavailable
 from lagesbild.filing import Decided, record_message
 from lagesbild.notify import queue_parked_notice
 from lagesbild.sandbox import Pending, cpu_count, parse_isolated
@@ -60,6 +60,7 @@ class PollReport:
     waiting: int = 0  # failed earlier, not yet due for a retry
     claimed_elsewhere: int = 0  # another worker was handling it at the same moment
     failures: list[str] = field(default_factory=list)
+    parked: int = 0  # too big to read: parked at once, staff told (an outcome, not a failure to retry)
 
     @property
     def failed(self) -> int:
@@ -182,6 +183,8 @@ class Reading:
 
 def start_reading(raw: RawMail, config: Config, parse: Parse = parse_isolated) -> Reading:
     """Read the message and start reading its forms; never raises (see Reading)."""
+    if raw.problem:
+        return Reading(raw, None, MessageUnreadable(raw.problem))
     try:
         message = read_message(raw.raw)
         return Reading(raw, message, None, start_parsing(message, config, parse))
@@ -273,7 +276,12 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
                 report.claimed_elsewhere += 1
             else:
                 report.outcomes[outcome.value] += 1
+    if report.parked:
+        report.outcomes[Outcome.FAILED.value] -= report.parked
+        report.outcomes["parked"] += report.parked
+        report.outcomes = +report.outcomes  # drops the zero counts
     return report
+
 
 
 def _grouped(refs: list[MessageRef]) -> dict[tuple[str, int], list[MessageRef]]:
@@ -451,10 +459,13 @@ def _handle_with_trap(reading: Reading, source: MailSource, engine: Engine, conf
     except AlreadyClaimed:
         return None  # another worker holds it, and moves it
     except Exception as exc:  # noqa: BLE001 - the per-message trap (see module docstring)
-        reason = f"{type(exc).__name__}: {exc}"
-        report.failures.append(f"{raw.ref.uid}: {reason}")
-        _log.warning("message %s failed: %s", raw.ref.uid, reason)
+        reason = str(exc) if isinstance(exc, MessageUnreadable) else f"{type(exc).__name__}: {exc}"
+        _log.warning("message %s failed: %s", shown_uid(raw.ref.uid), reason)
         _record_failure(raw, engine, config, now, reason, source)
+        if raw.park:
+            report.parked += 1  # counted under "parked" by poll_once, not as a failure to retry
+        else:
+                report.failures.append(f"{shown_uid(raw.ref.uid)}: {reason}")
         return Outcome.FAILED
     finally:
         reading.discard()
@@ -471,10 +482,13 @@ def _record_failure(raw: RawMail, engine: Engine, config: Config, now: datetime,
     try:
         with transaction(engine) as s:
             message = read_message(raw.raw)
+            # A message that could not be read keeps no bytes (there are none); one too big to read is
+            # parked at its first try: trying again cannot make it smaller.
             attempts, parked, raw_id = repo.record_failure(
-                s, raw.ref, raw.raw, raw.received_at, reason, now, config.mailbox.max_attempts,
-                _retry_delay, county=config.county.code, message_id=message.message_id, sender=message.sender,
-                subject=message.subject)
+                s, raw.ref, None if raw.problem else raw.raw, raw.received_at, reason, now,
+                1 if raw.park else config.mailbox.max_attempts,
+                _retry_delay, county=config.county.code, message_id=None if raw.problem else message.message_id,
+                sender=message.sender, subject=message.subject)
             if parked:
                 queue_parked_notice(s, config, raw, reason, attempts, now)
         if parked:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
@@ -34,11 +35,39 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=5) * (1 << doublings), timedelta(hours=6))
 
 
+# A Maildir file's name is bytes; one that is not UTF-8 reaches us with surrogate escapes, which no
+# database text column takes (nor a NUL). Such a UID is stored as this prefix and the URL-safe base64
+# of its bytes, and read back exactly: refs are stored losslessly and one odd name never fails the
+# listing of the whole mailbox. A name that itself starts with the prefix is escaped too, so reading
+# back is never ambiguous.
+_UID_ESCAPE = "~b64:"
+
+
+def stored_uid(uid: str) -> str:
+    """`uid` as the database keeps it (unchanged for every ordinary UID)."""
+    try:
+        uid.encode("utf-8")
+        plain = "\x00" not in uid and not uid.startswith(_UID_ESCAPE)
+    except UnicodeEncodeError:
+        plain = False
+    if plain:
+        return uid
+    return _UID_ESCAPE + base64.urlsafe_b64encode(uid.encode("utf-8", "surrogateescape")).decode("ascii")
+
+
+def uid_from_store(text: str) -> str:
+    """The UID `stored_uid` stored as `text`."""
+    if not text.startswith(_UID_ESCAPE):
+        return text
+    return base64.urlsafe_b64decode(text[len(_UID_ESCAPE):]).decode("utf-8", "surrogateescape")
+
+
 def _raw_view(row: RawMessage) -> RawMessageView:
     assert row.id is not None
     return RawMessageView(
-        id=row.id, mailbox=row.mailbox, uidvalidity=row.uidvalidity, uid=row.uid, message_id=row.message_id,
-        sha256=row.sha256, sender=row.sender, subject=row.subject, received_at=row.received_at, size=row.size,
+        id=row.id, mailbox=row.mailbox, uidvalidity=row.uidvalidity, uid=uid_from_store(row.uid),
+        message_id=row.message_id, sha256=row.sha256, sender=row.sender, subject=row.subject,
+        received_at=row.received_at, size=row.size,
         outcome=row.outcome, reason=row.reason, county=row.county, municipality=row.municipality,
         moved=row.moved, attempts=row.attempts, next_attempt_at=row.next_attempt_at,
         created_at=row.created_at, updated_at=row.updated_at,
@@ -47,7 +76,7 @@ def _raw_view(row: RawMessage) -> RawMessageView:
 
 def _ref_clause(ref: MessageRef) -> Any:
     return (col(RawMessage.mailbox) == ref.mailbox) & (col(RawMessage.uidvalidity) == ref.uidvalidity) & (
-        col(RawMessage.uid) == ref.uid)
+        col(RawMessage.uid) == stored_uid(ref.uid))
 
 
 def _row_for(s: Session, ref: MessageRef, *, for_update: bool = False) -> RawMessage | None:
@@ -59,7 +88,7 @@ def _row_for(s: Session, ref: MessageRef, *, for_update: bool = False) -> RawMes
 
 def known_refs(s: Session, mailbox: str, uidvalidity: int, uids: Iterable[str]) -> dict[str, KnownRef]:
     """What the store knows of these UIDs (missing from the result: never seen)."""
-    wanted = list(dict.fromkeys(uids))
+    wanted = list(dict.fromkeys(stored_uid(u) for u in uids))
     out: dict[str, KnownRef] = {}
     for chunk in chunks(wanted):
         query = select(RawMessage).options(defer(_RAW_BYTES)).where(
@@ -67,7 +96,7 @@ def known_refs(s: Session, mailbox: str, uidvalidity: int, uids: Iterable[str]) 
             col(RawMessage.uid).in_(chunk))
         for row in s.exec(query):
             assert row.id is not None
-            out[row.uid] = KnownRef(row.id, row.outcome, row.moved, row.attempts, row.next_attempt_at)
+            out[uid_from_store(row.uid)] = KnownRef(row.id, row.outcome, row.moved, row.attempts, row.next_attempt_at)
     return out
 
 
@@ -90,8 +119,8 @@ def insert_raw(s: Session, ref: MessageRef, *, message_id: str | None, sha256: s
                           subject=subject, received_at=received_at, raw=raw, now=now)
     existing = _row_for(s, ref)
     if existing is None:
-        row = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid, county=county,
-                         message_id=message_id, sha256=sha256, sender=sender, subject=subject,
+        row = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=stored_uid(ref.uid),
+                         county=county, message_id=message_id, sha256=sha256, sender=sender, subject=subject,
                          received_at=received_at, raw=raw, size=len(raw), created_at=now, updated_at=now)
         if not insert_or_conflict(s, row):
             raise AlreadyClaimed(ref)
@@ -122,8 +151,9 @@ def _claim_new(s: Session, ref: MessageRef, *, county: str, message_id: str | No
     message, is rolled back, as every caller of `record_message` does.
     """
     values: dict[str, Any] = dict(
-        mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid, county=county, message_id=message_id,
-        sha256=sha256, sender=sender, subject=subject, received_at=received_at, raw=raw, size=len(raw), attempts=0,
+        mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=stored_uid(ref.uid), county=county,
+        message_id=message_id, sha256=sha256, sender=sender, subject=subject, received_at=received_at, raw=raw,
+        size=len(raw), attempts=0,
         moved=False, created_at=now, updated_at=now)
     try:
         raw_id = s.connection().execute(_INSERT_RAW, values).scalar_one()
@@ -133,7 +163,7 @@ def _claim_new(s: Session, ref: MessageRef, *, county: str, message_id: str | No
         raise AlreadyClaimed(ref) from exc
     # A view of what was written, not read back, and not built through a model object (that cost
     # more than the insert: SQLModel validates and instruments every field).
-    written = {k: v for k, v in values.items() if k != "raw"}
+    written = {k: v for k, v in values.items() if k != "raw"} | {"uid": ref.uid}
     return RawMessageView(id=raw_id, outcome=None, reason=None, municipality=None, next_attempt_at=None, **written)
 
 
@@ -227,9 +257,10 @@ def record_failure(s: Session, ref: MessageRef, raw: bytes | None, received_at: 
     row = _row_for(s, ref, for_update=True)
     if row is None:
         stamp = clock()
-        fresh = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=ref.uid, county=county,
-                           message_id=message_id, sender=sender, subject=subject, received_at=received_at,
-                           raw=raw, size=len(raw or b""), sha256=hashlib.sha256(raw).hexdigest() if raw else None,
+        fresh = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=stored_uid(ref.uid),
+                           county=county, message_id=message_id, sender=sender, subject=subject,
+                           received_at=received_at, raw=raw, size=len(raw or b""),
+                           sha256=hashlib.sha256(raw).hexdigest() if raw else None,
                            created_at=stamp, updated_at=stamp)
         if insert_or_conflict(s, fresh):
             row = fresh

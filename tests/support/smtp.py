@@ -150,13 +150,15 @@ def start_smtp(
     starttls: bool = False,
     implicit_tls: bool = False,
     auth: bool = False,
+    smtputf8: bool = False,
 ) -> Iterator[SmtpServer]:
     """Run a recording SMTP server until the block ends.
 
     `starttls` offers STARTTLS; `implicit_tls` speaks TLS from the start
     (smtps); both need `folder` for the certificate. `auth` accepts
     `Credentials()` (over TLS only, except with implicit TLS where the whole
-    session is encrypted anyway).
+    session is encrypted anyway). `smtputf8` offers SMTPUTF8 (RFC 6531): only
+    then are addresses with non-ASCII characters accepted.
     """
     handler = RecordingHandler()
     cafile: Path | None = None
@@ -175,7 +177,7 @@ def start_smtp(
         # aiosmtpd only counts STARTTLS as TLS; with implicit TLS the session is encrypted from the start.
         kwargs["auth_require_tls"] = not implicit_tls
     controller = Controller(handler, hostname=host, port=free_port(host), server_hostname="smtp.test",
-                            ssl_context=server_ctx if implicit_tls else None, **kwargs)
+                            ssl_context=server_ctx if implicit_tls else None, enable_SMTPUTF8=smtputf8, **kwargs)
     controller.start()
     try:
         yield SmtpServer(host, controller.port, handler, cafile, credentials)
