@@ -11,7 +11,8 @@ so the same rules are kept here, on pdfium's glyphs:
   over 3 points in height starts a new word; words are joined by one space;
 - ligature glyphs ("ﬁ") are spelt out.
 
-Rotated glyphs are read the same way with the axes swapped.
+Turned glyphs (a vertical "Dnr" in the margin) are read the same way along
+their own direction.
 """
 
 from __future__ import annotations
@@ -94,22 +95,63 @@ def _cluster_ids(values: Iterable[float], tolerance: float) -> dict[float, int]:
 
 
 def text_lines(chars: Sequence[Char]) -> list[Line]:
-    """The lines of text the glyphs form, top to bottom; blank lines left out."""
+    """The lines of text the glyphs form, top to bottom; blank lines left out.
+
+    Turned glyphs are read along their own direction: each is given the
+    place it would have on a page turned upright, read like upright text
+    there, and each line found gets back the box its glyphs cover.
+    """
     upright = [c for c in chars if c.upright]
-    turned = [c for c in chars if not c.upright]
     lines = _lines(upright)
-    if turned:
-        # Read down a turned column as along a line: swap the axes there and back.
-        swapped = [Char(c.text, c.top, c.bottom, c.x0, c.x1, c.size, True) for c in turned]
-        lines += [_unswap(line) for line in _lines(swapped)]
+    for turn in (90, 180, 270):
+        turned = [c for c in chars if c.turn == turn]
+        if turned:
+            lines += _turned_lines(turned, turn)
     return lines
 
 
-def _unswap(line: Line) -> Line:
-    return Line(line.text, line.x0, line.x1, line.top, line.bottom, line.first_word)
+def _turned_lines(chars: list[Char], turn: int) -> list[Line]:
+    virtual = [_turned_upright(c, turn) for c in chars]
+    original = {id(v): c for v, c in zip(virtual, chars, strict=True)}
+    out: list[Line] = []
+    for line, members in _lines_with_chars(virtual):
+        originals = [original[id(v)] for v in members]
+        out.append(
+            Line(
+                text=line.text,
+                top=min(c.top for c in originals),
+                bottom=max(c.bottom for c in originals),
+                x0=min(c.x0 for c in originals),
+                x1=max(c.x1 for c in originals),
+                first_word=line.first_word,
+            )
+        )
+    return out
+
+
+def _turned_upright(char: Char, turn: int) -> Char:
+    """Where a turned glyph would stand with the page turned so that it is upright.
+
+    `turn` is pdfium's angle, clockwise on the page. The baseline is the
+    edge of the box the glyph's feet point to: the right edge for text
+    running up the page (270), the top for upside-down text (180), the left
+    edge for text running down (90).
+    """
+    if turn == 270:
+        along, end, baseline = -char.bottom, -char.top, char.x1
+    elif turn == 180:
+        along, end, baseline = -char.x1, -char.x0, -char.top
+    else:
+        along, end, baseline = char.top, char.bottom, -char.x0
+    return Char(char.text, along, end, baseline - char.size, baseline, char.size)
 
 
 def _lines(chars: Sequence[Char]) -> list[Line]:
+    return [line for line, _chars in _lines_with_chars(chars)]
+
+
+def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
+    """Each line with the glyphs it holds (spaces left out), top to bottom."""
     if not chars:
         return []
     cluster_of = _cluster_ids((c.top for c in chars), _Y_TOLERANCE)
@@ -122,13 +164,13 @@ def _lines(chars: Sequence[Char]) -> list[Line]:
     # pdfplumber clusters the words once more by their tops, keeping their order.
     word_tops = [min(c.top for c in word) for word in words]
     word_cluster = _cluster_ids(word_tops, _Y_TOLERANCE)
-    out: list[Line] = []
+    out: list[tuple[Line, list[Char]]] = []
     pairs = zip(words, word_tops, strict=True)
     for _cluster, group in groupby(pairs, key=lambda pair: word_cluster[pair[1]]):
         line_words = [word for word, _top in group]
         line = _line(line_words)
         if line is not None:
-            out.append(line)
+            out.append((line, [c for word in line_words for c in word]))
     return out
 
 
@@ -181,8 +223,6 @@ def _first_word_width(chars: Sequence[Char]) -> float:
     """Width of the first word: up to a space glyph or a gap wide enough to be a space."""
     start = end = None
     for char in chars:
-        if not char.upright:
-            continue
         if char.text.isspace():
             if start is not None:
                 break

@@ -7,7 +7,8 @@ page, where pdfminer took tens. Only what the layout code needs is taken:
 - every glyph as a `Char`: its text, its box in points from the top-left
   corner of the page (the way pdfplumber measured it: from the glyph's
   origin and advance, one font size tall, standing on the baseline), its
-  font size and whether it stands upright. Spaces the file really holds
+  font size and how far it is turned (0, 90, 180 or 270 degrees clockwise,
+  to the nearest quarter, as pdfium measures). Spaces the file really holds
   are kept (they separate words); the spaces and line breaks pdfium makes
   up are not.
 - every axis-parallel straight segment of a stroked or filled path (table
@@ -40,7 +41,11 @@ _MAX_FORM_DEPTH = 8
 
 
 class Char(NamedTuple):
-    """One glyph; coordinates in points, `top`/`bottom` measured down from the top of the page."""
+    """One glyph; coordinates in points, `top`/`bottom` measured down from the top of the page.
+
+    An upright glyph's box is its advance, one font size tall, standing on
+    the baseline; a turned glyph's is its tight outline (`turn` degrees).
+    """
 
     text: str
     x0: float
@@ -48,7 +53,11 @@ class Char(NamedTuple):
     top: float
     bottom: float
     size: float
-    upright: bool
+    turn: int = 0
+
+    @property
+    def upright(self) -> bool:
+        return self.turn == 0
 
 
 class Edge(NamedTuple):
@@ -178,10 +187,10 @@ def _chars(text_page: Any, count: int, origin: tuple[float, float]) -> tuple[lis
                 last = chars[-1]
                 chars[-1] = last._replace(text=last.text + char, x1=max(last.x1, x1))
             else:
-                chars.append(Char(char, x0, x1, baseline - size, baseline, size, True))
+                chars.append(Char(char, x0, x1, baseline - size, baseline, size))
             previous = i
             continue
-        chars.append(_turned_char(text_page, i, char, size, origin))
+        chars.append(_turned_char(text_page, i, char, size, origin, angle))
         previous = i
     return chars, unmapped
 
@@ -201,12 +210,13 @@ def _page_text(text_page: Any, count: int) -> str:
     return "".join(chr(pdfium_c.FPDFText_GetUnicode(text_page, i) or 0xFFFD) for i in range(count))
 
 
-def _turned_char(text_page: Any, i: int, char: str, size: float, origin: tuple[float, float]) -> Char:
+def _turned_char(text_page: Any, i: int, char: str, size: float, origin: tuple[float, float], angle: float) -> Char:
     """A rotated glyph: its tight box (pdfium's loose box assumes upright text)."""
     left, top = origin
     x0, x1, y0, y1 = (ctypes.c_double() for _ in range(4))
     pdfium_c.FPDFText_GetCharBox(text_page, i, x0, x1, y0, y1)
-    return Char(char, x0.value - left, x1.value - left, top - y1.value, top - y0.value, size, False)
+    turn = round(math.degrees(angle) / 90) % 4 * 90
+    return Char(char, x0.value - left, x1.value - left, top - y1.value, top - y0.value, size, turn or 90)
 
 
 # --- Ruling lines ----------------------------------------------------------------
