@@ -27,6 +27,8 @@ _SAME_Y = 3.0
 # wrapped lines leaves room for an empty line: an empty paragraph. (Word's
 # spacing after a paragraph, about 1.5 times the pitch, is not one.)
 _BLANK_FACTOR = 1.8
+# A space this many line heights wide is a gap between columns, not between words.
+_COLUMN_GAP = 3.0
 # Wrapped lines stand at the usual pitch; paragraph spacing may be larger.
 _WRAP_FACTOR = 1.4
 
@@ -46,6 +48,7 @@ class Line:
     x0: float = 0.0
     x1: float = 0.0
     first_word: float = 0.0  # width of the line's first word, to tell a wrap from a break
+    widest_gap: float = 0.0  # the widest space between two of its words: a column gap in a table row
 
     @property
     def height(self) -> float:
@@ -191,6 +194,11 @@ def continues(upper: Line, lower: Line, edge: float) -> bool:
         return False
     if abs(upper.height - lower.height) > 0.2 * max(upper.height, lower.height):
         return False  # a change of font size: a heading and its text
+    if max(upper.widest_gap, lower.widest_gap) > _COLUMN_GAP * upper.height:
+        # A row of a table without ruling: its columns run side by side on one
+        # line, and a line below may continue either column. Joined, a heading's
+        # last word would end up in the answer beside it.
+        return False
     # The word would not have fitted after the line above, give or take
     # rounding: glyph boxes are a little narrower than their advance widths.
     space = 0.25 * upper.height

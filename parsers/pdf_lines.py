@@ -209,6 +209,7 @@ def _line(words: list[list[Char]]) -> Line | None:
     if not text:
         return None
     chars = [c for word in words for c in word]
+    spans = [(min(c.x0 for c in word), max(c.x1 for c in word)) for word in words if word]
     return Line(
         text=text,
         top=min(c.top for c in chars),
@@ -216,6 +217,7 @@ def _line(words: list[list[Char]]) -> Line | None:
         x0=min(c.x0 for c in chars),
         x1=max(c.x1 for c in chars),
         first_word=_first_word_width(chars),
+        widest_gap=max((b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)), default=0.0),
     )
 
 
