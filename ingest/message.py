@@ -123,6 +123,8 @@ class MailMessage:
       meddelande" separator line, as an inline forward would show them.
     - `auto`: why this is an automatic message (ingest.classify), or None.
     - `auth`: the receiving server's Authentication-Results, or None.
+    - `suppress_replies`: the X-Auto-Response-Suppress value, or None: the
+      sender asks for no automatic answer (see lagesbild.answering).
     - `problems`: what could not be read cleanly, in English, for the log.
     """
 
@@ -142,6 +144,7 @@ class MailMessage:
     auto: str | None
     auth: AuthResults | None
     problems: tuple[str, ...]
+    suppress_replies: str | None = None  # X-Auto-Response-Suppress as sent (Exchange: "no auto-replies")
 
 
 def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
@@ -190,6 +193,7 @@ def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
         auto=auto,
         auth=auth,
         problems=tuple(problems.items),
+        suppress_replies=(_raw_header(msg, "X-Auto-Response-Suppress") or "").strip()[:200] or None,
     )
 
 

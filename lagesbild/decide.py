@@ -17,7 +17,7 @@ from ingest.message import MailMessage
 from ingest.route import PeriodChoice, SenderMatch, SenderRule, choose_period, match_sender, may_submit_for
 from ingest.source import Outcome
 from lagesbild.config import Config
-from parsers.result import ParseResult
+from parsers.result import ParseResult, Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +40,37 @@ class PlannedSubmission:
 
 
 @dataclass(frozen=True, slots=True)
+class HeldPart:
+    """A form in the message that is not filed now: it is for a municipality the sender may not
+    report for (or one outside the county), and waits in quarantine for staff."""
+
+    filename: str
+    municipality: str
+    period: Period
+    reason: str  # Swedish, for staff and the receipt
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
+    """What becomes of a message, decided form by form.
+
+    `submissions` are filed whatever the outcome; `held` parts wait in
+    quarantine (the message is then QUARANTINED even when some of its forms
+    were filed, so staff find it in `lagesbild quarantine list`).
+    """
+
     outcome: Outcome
     reason: str
     sender: SenderMatch
     submissions: tuple[PlannedSubmission, ...] = ()
     problems: tuple[str, ...] = ()  # Swedish, for an error reply to the sender
     skipped: tuple[str, ...] = field(default=())  # attachments that were not forms, for the receipt
+    held: tuple[HeldPart, ...] = ()
+
+    @property
+    def parts(self) -> int:
+        """How many forms of the message this decision is about (filed or held)."""
+        return len(self.submissions) + len(self.held)
 
 
 def sender_rules(config: Config) -> tuple[SenderRule, ...]:
@@ -83,20 +107,29 @@ def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, recei
 
     tz = ZoneInfo(config.deadline.timezone)
     planned: dict[tuple[str, str], PlannedSubmission] = {}
+    held: dict[tuple[str, str], HeldPart] = {}
     for p in readable:
+        # Each form on its own: a joint mail may carry the sender's own form and a neighbour's.
         municipality = p.result.municipality or sender.municipality
-        if config.municipality(municipality) is None:
-            return Decision(Outcome.QUARANTINED,
-                            f"formuläret gäller {municipality}, som inte hör till {config.county.name}", sender)
-        if not may_submit_for(sender.municipality, municipality, rules):
-            return Decision(Outcome.QUARANTINED,
-                            f"avsändaren hör till {sender.municipality} men formuläret gäller {municipality}",
-                            sender)
         choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
                                received_at, tz)
         key = (municipality, str(choice.period))
-        if key in planned:
+        if key in planned or key in held:
             continue  # the same form twice in one mail (e.g. .docx and .pdf): one submission
-        planned[key] = PlannedSubmission(municipality, choice, p, content_hash(p.result))
+        if config.municipality(municipality) is None:
+            held[key] = HeldPart(p.filename, municipality, choice.period,
+                                 f"formuläret gäller {municipality}, som inte hör till {config.county.name}")
+        elif not may_submit_for(sender.municipality, municipality, rules):
+            held[key] = HeldPart(p.filename, municipality, choice.period,
+                                 f"avsändaren hör till {sender.municipality} men formuläret gäller {municipality}")
+        else:
+            planned[key] = PlannedSubmission(municipality, choice, p, content_hash(p.result))
     skipped = tuple(p.filename for p in parsed if p.result.unreadable)
+    if held:
+        reasons = "; ".join(h.reason for h in held.values())
+        if planned:
+            filed = ", ".join(f"{p.municipality} {p.period_choice.period}" for p in planned.values())
+            reasons = f"{reasons} (registrerat ur samma meddelande: {filed})"
+        return Decision(Outcome.QUARANTINED, reasons, sender, tuple(planned.values()), skipped=skipped,
+                        held=tuple(held.values()))
     return Decision(Outcome.STORED, "", sender, tuple(planned.values()), skipped=skipped)

@@ -76,7 +76,7 @@ def record_decision(s: Session, raw_id: int, raw: RawMail, message: MailMessage,
     if not answer:
         repo.audit(s, raw_id, "not_answered", f"mottaget {raw.received_at:%Y-%m-%d}, mer än "
                    f"{config.outbox.max_reply_age_days} dagar före behandlingen: arkiveras utan svar", now)
-    if decision.outcome is not Outcome.STORED:
+    if not decision.submissions:
         if answer:
             queue_decision_mail(s, config, raw_id, message, decision, [], now)
         return decision.outcome
@@ -88,6 +88,8 @@ def record_decision(s: Session, raw_id: int, raw: RawMail, message: MailMessage,
     kinds = {result.kind for _, result in filed}
     outcome = Outcome.CORRECTION if "correction" in kinds else Outcome.STORED if "new" in kinds \
         else Outcome.DUPLICATE
+    if decision.held:
+        outcome = Outcome.QUARANTINED  # its other forms wait for staff; what was allowed is filed
     if answer:
         queue_decision_mail(s, config, raw_id, message, decision, filed, now)
         for _, result in filed:

@@ -15,12 +15,14 @@ from typing import Any
 
 from ingest.message import MailMessage
 from ingest.source import Outcome, RawMail, shown_uid
+from lagesbild.answering import no_reply_reason, reply_address
 from lagesbild.config import Config
 from lagesbild.decide import Decision, PlannedSubmission
 from lagesbild.signals import match_signals
 from outputs.blank_forms import blank_form_filename, build_blank_docx, level_label
 from outputs.mail import envelope, header_text, raw_header_values, to_bytes
 from outputs.notices import build_signal_notice
+from outputs.part_receipts import Part, build_parts_receipt
 from outputs.replies import (
     ReplyContext,
     build_duplicate_notice,
@@ -55,47 +57,85 @@ def _queue(s: Any, kind: str, dedupe_key: str, msg: Any, related_raw_id: int | N
     return queue_mail_once(s, kind, dedupe_key, msg, now, related_raw_id)
 
 
-def _reply_allowed(s: Any, config: Config, to: str, raw_id: int, now: datetime) -> bool:
-    sent = repo.sent_count_since(s, to, REPLY_KINDS, now - timedelta(hours=1))
+def _reply_allowed(s: Any, config: Config, sender: str, raw_id: int, now: datetime) -> bool:
+    """The per-hour cap on automatic replies, counted per sender (the From address), whoever
+    the replies went to."""
+    sent = repo.replies_for_sender_since(s, sender, REPLY_KINDS, now - timedelta(hours=1))
     if sent >= config.outbox.replies_per_sender_per_hour:
-        repo.audit(s, raw_id, "reply_rate_limited", f"{sent} svar till {to} den senaste timmen", now)
+        repo.audit(s, raw_id, "reply_rate_limited", f"{sent} svar på meddelanden från {sender} den senaste timmen",
+                   now)
         return False
     return True
 
 
+def queue_quarantine_notice(s: Any, config: Config, raw_id: int, message: MailMessage, reason: str,
+                            now: datetime) -> None:
+    """Tell staff that a message (or part of it) waits in quarantine."""
+    lines = [f"Ett meddelande har lagts i karantän: {reason}.",
+             f"Avsändare: {message.sender or '(saknas)'}", f"Ämne: {message.subject}",
+             "Granska det med `lagesbild quarantine` och släpp det (med kommun) eller ta bort det."]
+    notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
+                                subject=f"Karantän: {message.subject}"[:150], lines=lines, now=now)
+    _queue(s, "quarantine_notice", f"quarantine:{raw_id}", notice, raw_id, now)
+
+
 def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessage, decision: Decision,
                         filed: Sequence[tuple[PlannedSubmission, Any]], now: datetime) -> None:
-    """Queue what the decision calls for. `filed` pairs each planned submission with its store result."""
-    ctx = reply_context(config)
-    to = (message.reply_to or message.sender or "").lower()
-    original: dict[str, Any] = dict(original_message_id=message.message_id,
-                                    original_references=message.references, original_subject=message.subject)
+    """Queue what the decision calls for. `filed` pairs each planned submission with its store result.
+
+    Staff hear of what waits in quarantine; the sender gets one answer (a
+    receipt listing every form, or an error reply) unless the message asks
+    for none or the sender cannot read one (lagesbild.answering), at the
+    address `reply_address` allows, within the per-sender cap. A reply that
+    cannot be built (an address no mail can carry) never costs the report:
+    it is filed, and staff are told instead.
+    """
     if decision.outcome is Outcome.IGNORED:
         return
     if decision.outcome is Outcome.QUARANTINED:
-        lines = [f"Ett meddelande har lagts i karantän: {decision.reason}.",
-                 f"Avsändare: {message.sender or '(saknas)'}", f"Ämne: {message.subject}",
-                 "Granska det med `lagesbild quarantine` och släpp det (med kommun) eller ta bort det."]
-        notice = build_staff_notice(ctx, to=list(config.county.staff), subject=f"Karantän: {message.subject}"[:150],
-                                    lines=lines, now=now)
-        _queue(s, "quarantine_notice", f"quarantine:{raw_id}", notice, raw_id, now)
+        queue_quarantine_notice(s, config, raw_id, message, decision.reason, now)
+        if not decision.submissions:
+            return  # nothing was filed: an unknown or unverified sender learns nothing
+    why_not = no_reply_reason(message)
+    if why_not:
+        repo.audit(s, raw_id, "not_answered", why_not, now)
         return
-    if not to or not _reply_allowed(s, config, to, raw_id, now):
+    to = reply_address(message, decision.sender.municipality, config)
+    if not to or not _reply_allowed(s, config, (message.sender or to).lower(), raw_id, now):
         return
+    try:
+        replies = _sender_replies(config, raw_id, to, message, decision, filed, now)
+    except (ValueError, UnicodeError, LookupError) as exc:
+        _reply_not_built(s, config, raw_id, to, message, exc, now)
+        return
+    for kind, key, reply in replies:
+        _queue(s, kind, key, reply, raw_id, now)
+
+
+def _sender_replies(config: Config, raw_id: int, to: str, message: MailMessage, decision: Decision,
+                    filed: Sequence[tuple[PlannedSubmission, Any]], now: datetime) -> list[tuple[str, str, Any]]:
+    """(kind, dedupe key, message) of the answer to the sender."""
+    ctx = reply_context(config)
+    original: dict[str, Any] = dict(original_message_id=message.message_id,
+                                    original_references=message.references, original_subject=message.subject)
     if decision.outcome is Outcome.REJECTED:
         municipality = decision.sender.municipality
         blank = (blank_form_filename(config.county.form, "docx", municipality, None),
                  build_blank_docx(config.county.form, municipality, None))
         reply = build_error_reply(ctx, to=to, problems=list(decision.problems), blank_form=blank, now=now, **original)
-        _queue(s, "error_reply", f"error:{raw_id}", reply, raw_id, now)
-        return
+        return [("error_reply", f"error:{raw_id}", reply)]
+    if decision.parts > 1:
+        parts = [_part(plan, result) for plan, result in filed]
+        parts += [Part(h.filename, h.municipality, h.period, "held", reason=h.reason) for h in decision.held]
+        return [("receipt", f"receipt:{raw_id}", build_parts_receipt(ctx, to=to, parts=parts, now=now, **original))]
+    out: list[tuple[str, str, Any]] = []
     for plan, result in filed:
         key = f"{raw_id}:{plan.municipality}:{plan.period_choice.period}"
         if result.kind == "identical":
             notice = build_duplicate_notice(ctx, to=to, municipality=plan.municipality,
                                             period=plan.period_choice.period, version=result.submission.version,
                                             now=now, **original)
-            _queue(s, "duplicate_notice", f"duplicate:{key}", notice, raw_id, now)
+            out.append(("duplicate_notice", f"duplicate:{key}", notice))
             continue
         parsed = plan.parsed.result
         receipt = build_receipt(
@@ -105,7 +145,29 @@ def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessag
             late=result.submission.on_time is False, held_for_review=bool(result.submission.withheld),
             filename=plan.parsed.filename, now=now,
             **original)
-        _queue(s, "receipt", f"receipt:{key}", receipt, raw_id, now)
+        out.append(("receipt", f"receipt:{key}", receipt))
+    return out
+
+
+def _part(plan: PlannedSubmission, result: Any) -> Part:
+    submission = result.submission
+    return Part(plan.parsed.filename, plan.municipality, plan.period_choice.period, str(result.kind),
+                version=submission.version, answers=plan.parsed.result.answers, issues=submission.issues,
+                held_for_review=bool(submission.withheld), late=submission.on_time is False,
+                period_inferred=plan.period_choice.inferred)
+
+
+def _reply_not_built(s: Any, config: Config, raw_id: int, to: str, message: MailMessage, exc: Exception,
+                     now: datetime) -> None:
+    """The answer to `to` cannot be written (e.g. an address no mail header can carry): the report
+    stays filed, and staff are told so they can answer another way."""
+    repo.audit(s, raw_id, "reply_not_built", f"svaret till {to!r} kunde inte skapas: {exc}", now)
+    lines = [f"Svaret till {to} kunde inte skapas ({exc}).",
+             f"Meddelandet (ämne: {message.subject}) är behandlat och det som gick att läsa är registrerat.",
+             "Kontakta avsändaren på annat sätt om det behövs."]
+    notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
+                                subject="Lägesbild: svar kunde inte skickas", lines=lines, now=now)
+    _queue(s, "staff_notice", f"reply-not-built:{raw_id}", notice, raw_id, now)
 
 
 def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attempts: int, now: datetime) -> None:

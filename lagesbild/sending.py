@@ -32,7 +32,7 @@ from outputs.outbox import PermanentSendError, TemporarySendError, Transport, ba
 from store import repo
 from store.db import transaction
 from store.models import OutboxRow
-from store.views import MailStatus
+from store.views import MailKind, MailStatus, OutboxView
 
 _log = logging.getLogger(__name__)
 
@@ -55,6 +55,16 @@ def send_due(engine: Engine, transport: Transport, config: Config, now: datetime
     report = SendReport()
     store = engine.url.render_as_string(hide_password=True)
     _record_unrecorded(engine, store)  # raises while the store is still away: nothing is sent then
+    told = _send_round(engine, transport, config, now, limit, store, report)
+    if told:  # staff notices about mail that cannot go out: sent in the same cycle
+        _send_round(engine, transport, config, now, limit, store, report)
+    return report
+
+
+def _send_round(engine: Engine, transport: Transport, config: Config, now: datetime, limit: int, store: str,
+                report: SendReport) -> bool:
+    """Hand over what is due now; whether staff were told of a mail given up on."""
+    told = False
     with transaction(engine) as s:
         due = repo.due_mail(s, now, limit)
     for mail in due:
@@ -72,6 +82,7 @@ def send_due(engine: Engine, transport: Transport, config: Config, now: datetime
                 repo.mark_send_failed(s, mail.id, now, str(exc), None)
                 detail = f"{mail.kind} till {', '.join(mail.to_addrs)}: {exc}"
                 repo.audit(s, mail.related_raw_message_id, "send_failed", detail, now)
+                told = _tell_staff(s, config, mail, str(exc), now) or told
             continue
         except OutboxUnavailable as exc:
             report.deferred += 1
@@ -91,7 +102,7 @@ def send_due(engine: Engine, transport: Transport, config: Config, now: datetime
         with _unrecorded_lock:
             _unrecorded.pop((store, mail.id), None)
         report.sent += 1
-    return report
+    return told
 
 
 def _record_unrecorded(engine: Engine, store: str) -> None:
@@ -105,6 +116,24 @@ def _record_unrecorded(engine: Engine, store: str) -> None:
             _unrecorded.pop(key, None)
         _log.info("mail %s: its sending at %s recorded now that the store is back", key[1], at.isoformat())
 
+
+
+def _tell_staff(s: Session, config: Config, mail: OutboxView, error: str, now: datetime) -> bool:
+    """A mail that will never go out (refused for good, or an address the server cannot carry
+    without SMTPUTF8): staff are told, so a municipality is answered another way. Never about a
+    notice to staff itself, which would only fail again."""
+    if mail.kind in (MailKind.STAFF_NOTICE, MailKind.QUARANTINE_NOTICE) or not config.county.staff:
+        return False
+    from lagesbild.notify import queue_mail_once, reply_context
+    from outputs.replies import build_staff_notice
+
+    lines = [f"Ett meddelande ({mail.kind}) till {', '.join(mail.to_addrs)} kunde inte skickas och försöks inte igen.",
+             f"Ämne: {mail.subject}", f"Orsak: {error}",
+             "Det som meddelandet gällde är registrerat; kontakta mottagaren på annat sätt om det behövs."]
+    notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
+                                subject="Lägesbild: ett meddelande kunde inte skickas", lines=lines, now=now)
+    return queue_mail_once(s, MailKind.STAFF_NOTICE, f"send-failed:{mail.id}", notice, now,
+                           mail.related_raw_message_id)
 
 
 def _note_attempt(s: Session, outbox_id: int, now: datetime) -> bool:

@@ -70,10 +70,24 @@ def clean_header_text(text: str, limit: int = 200) -> str:
     return text
 
 
+# An internationalised address (RFC 6531: "åsa.lind@avesta.se"): one @, no spaces, no characters with
+# a meaning in an address header. The email package refuses a non-ASCII local part outright.
+_INTL_ADDRESS_RE = re.compile(r'[^\s@<>()\[\],;:\\"]{1,64}@[^\s@<>()\[\],;:\\"]{1,253}')
+
+
 def address_header(addr_spec: str, display_name: str = "") -> Address:
-    """An `Address` for a header; raises ValueError for anything but one plain address."""
+    """An `Address` for a header; raises ValueError for anything but one plain address.
+
+    Non-ASCII addresses are accepted (they go out with SMTPUTF8; see `to_bytes` and
+    `needs_smtputf8`)."""
     if _CONTROL_RE.search(addr_spec) or _CONTROL_RE.search(display_name):
         raise ValueError(f"control characters in address {addr_spec!r}")
+    spec = addr_spec.strip()
+    if not spec.isascii():
+        if not _INTL_ADDRESS_RE.fullmatch(spec) or spec.startswith(".") or ".." in spec:
+            raise ValueError(f"not an e-mail address: {addr_spec!r}")
+        username, _, domain = spec.rpartition("@")
+        return Address(display_name=clean_header_text(display_name), username=username, domain=domain)
     try:
         address = Address(display_name=clean_header_text(display_name), addr_spec=addr_spec.strip())
     except (ValueError, IndexError) as exc:  # the header parser raises IndexError on some garbage
@@ -253,9 +267,22 @@ def attach(msg: EmailMessage, filename: str, data: bytes) -> None:
     msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
 
 
+# For a message to or from an internationalised address: headers stay UTF-8 (RFC 6532), so the
+# server must offer SMTPUTF8 (the transport checks); everything else is as under POLICY.
+POLICY_UTF8 = email.policy.SMTPUTF8.clone(refold_source="none")
+
+
 def to_bytes(msg: EmailMessage) -> bytes:
-    """The message as SMTP-ready bytes (CRLF line ends)."""
-    return msg.as_bytes(policy=POLICY)
+    """The message as SMTP-ready bytes (CRLF line ends); UTF-8 headers when an address needs them."""
+    try:
+        return msg.as_bytes(policy=POLICY)
+    except UnicodeEncodeError:
+        return msg.as_bytes(policy=POLICY_UTF8)
+
+
+def needs_smtputf8(sender: str, recipients: Sequence[str]) -> bool:
+    """Whether sending from `sender` to `recipients` needs the server's SMTPUTF8 (RFC 6531)."""
+    return not all(a.isascii() for a in (sender, *recipients))
 
 
 def raw_header_values(msg: EmailMessage, name: str) -> list[str]:

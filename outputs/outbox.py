@@ -45,6 +45,7 @@ from typing import Protocol
 
 from lagesbild.config import OutboxConfig
 from lagesbild.errors import ConfigError, LagesbildError, OutboxUnavailable
+from outputs.mail import needs_smtputf8
 
 _log = logging.getLogger(__name__)
 
@@ -261,7 +262,15 @@ class SmtpTransport:
                     raise TemporarySendError(f"no SMTP password for '{self.username}' (is the variable named "
                                              "by [outbox] password_env set?)")
                 self._login(smtp, self.password)
-            return smtp.sendmail(sender, recipients, data)
+            options: list[str] = []
+            if needs_smtputf8(sender, recipients):
+                # RFC 6531: an address with non-ASCII characters travels only to a server that says it can
+                # take it; anywhere else it would be mangled or bounce later, so it is refused here.
+                if not smtp.has_extn("smtputf8"):
+                    raise PermanentSendError(f"{self._where()} does not offer SMTPUTF8, which the address "
+                                             f"{next(a for a in (sender, *recipients) if not a.isascii())} needs")
+                options = ["SMTPUTF8"] + (["BODY=8BITMIME"] if smtp.has_extn("8bitmime") else [])
+            return smtp.sendmail(sender, recipients, data, mail_options=options)
 
     def _login(self, smtp: smtplib.SMTP, password: str) -> None:
         if (self.username + password).isascii():

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from store._sql import insert_or_conflict
 from store.errors import NotFound
-from store.models import OutboxRow
+from store.models import OutboxRow, RawMessage
 from store.views import MailKind, MailStatus, OutboxView
 
 _ERROR_TEXT_MAX = 2000
@@ -87,6 +87,20 @@ def sent_count_since(s: Session, to_addr: str, kinds: Iterable[MailKind], since:
     query = select(OutboxRow.to_addrs).where(
         col(OutboxRow.kind).in_([MailKind(k) for k in kinds]), col(OutboxRow.created_at) >= since)
     return sum(1 for addrs in s.exec(query) if wanted in (a.strip().lower() for a in addrs))
+
+
+def replies_for_sender_since(s: Session, sender: str, kinds: Iterable[MailKind], since: datetime) -> int:
+    """How many mails of `kinds` answering messages from `sender` were queued at or after `since`.
+
+    The reply cap counts the sender, not the recipient: one forged From with
+    thirty Reply-To addresses is thirty replies for one sender.
+    """
+    wanted = sender.strip().lower()
+    query = select(func.count()).select_from(OutboxRow).join(
+        RawMessage, col(RawMessage.id) == col(OutboxRow.related_raw_message_id)).where(
+        col(OutboxRow.kind).in_([MailKind(k) for k in kinds]), col(OutboxRow.created_at) >= since,
+        func.lower(RawMessage.sender) == wanted)
+    return int(s.exec(query).one())
 
 
 def queued_keys(s: Session, prefix: str) -> set[str]:

@@ -51,6 +51,7 @@ from store.outbox import (
     mark_sent,
     queue_mail,
     queued_keys,
+    replies_for_sender_since,
     sent_count_since,
 )
 from store.submissions import (
@@ -91,5 +92,6 @@ __all__ = [
     "latest_queued_at",
     "versions_since", "purge_raw_before",
     "mark_send_failed", "mark_sent", "queue_mail", "quarantined", "raw_messages", "record_failure",
+    "replies_for_sender_since",
     "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
 ]

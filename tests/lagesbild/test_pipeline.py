@@ -258,8 +258,39 @@ def test_a_joint_report_files_one_submission_per_municipality(box: Box) -> None:
                                  [("Mora.docx", docx("Mora"), DOCX), ("Orsa.docx", docx("Orsa"), DOCX)]))
     assert box.poll("2026-10-29T11:00") == {"stored": 1}
     assert [e["municipality"] for e in export_period(box.engine, box.config, OCT)] == ["Mora", "Orsa"]
-    assert sorted(str(m["Subject"]) for _, m in box.outbox()) == [
-        "Kvittens: lägesbild oktober 2026, Mora", "Kvittens: lägesbild oktober 2026, Orsa"]
+    [(kind, receipt)] = box.outbox()  # one receipt lists every form (issue 14, item 1)
+    assert (kind, str(receipt["Subject"])) == ("receipt", "Kvittens: 2 lägesbilder – Mora oktober 2026, "
+                                                "Orsa oktober 2026")
+    text = receipt.get_body(("plain",)).get_content()
+    assert text.count("Registrerad.") == 2 and "Mora.docx" in text and "Orsa.docx" in text
+
+
+def test_a_joint_mail_with_a_neighbour_not_allowed_files_the_senders_own_and_holds_the_other(box: Box) -> None:
+    """Issue 14, item 1: the sender's own form is stored; the neighbour's waits in quarantine; one receipt."""
+    box.deliver(mails.build_mail("samordnare@ludvika.se", "Lägesbild Ludvika och Smedjebacken", "Hej",
+                                 [("Ludvika.docx", docx("Ludvika"), DOCX),
+                                  ("Smedjebacken.docx", docx("Smedjebacken"), DOCX)]), at("2026-10-29T10:00"))
+    assert box.poll("2026-10-29T11:00") == {"quarantined": 1}
+    assert [e["municipality"] for e in export_period(box.engine, box.config, OCT)] == ["Ludvika"]
+    mail = dict(box.outbox())
+    assert set(mail) == {"receipt", "quarantine_notice"}
+    text = mail["receipt"].get_body(("plain",)).get_content()
+    assert "Registrerad." in text and "Hålls i karantän: avsändaren hör till Ludvika men formuläret gäller " \
+        "Smedjebacken" in text
+    assert "Smedjebacken oktober 2026 (i karantän)" in str(mail["receipt"]["Subject"])
+    assert "Smedjebacken" in mail["quarantine_notice"].get_body(("plain",)).get_content()
+    assert status_for(box.engine, box.config, OCT, at("2026-10-29T12:00"))["quarantined"] == 1
+
+
+def test_two_months_from_one_municipality_are_both_stored_with_one_receipt(box: Box) -> None:
+    box.deliver(mails.build_mail("samordnare@leksand.se", "Lägesbild september och oktober", "Hej",
+                                 [("sep.docx", docx("Leksand", Period(2026, 9)), DOCX),
+                                  ("okt.docx", docx("Leksand", OCT), DOCX)]), at("2026-10-29T10:00"))
+    assert box.poll("2026-10-29T11:00") == {"stored": 1}
+    assert [e["municipality"] for e in export_period(box.engine, box.config, Period(2026, 9))] == ["Leksand"]
+    assert [e["municipality"] for e in export_period(box.engine, box.config, OCT)] == ["Leksand"]
+    [(kind, receipt)] = box.outbox()
+    assert str(receipt["Subject"]) == "Kvittens: 2 lägesbilder – Leksand september 2026, Leksand oktober 2026"
 
 
 def test_a_form_without_its_month_takes_it_from_the_subject_and_says_so(box: Box) -> None:
