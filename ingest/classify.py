@@ -7,9 +7,8 @@ them (an answer to an auto-reply is how mail loops start). It leans towards
 or an Outlook mail carrying `X-Auto-Response-Suppress` (which asks others not
 to auto-reply *to it*), is not automatic.
 
-`parse_authentication_results` reads the receiving server's
-Authentication-Results header (RFC 8601) and `passes` says whether DMARC, or
-an aligned DKIM or SPF pass, vouches for the From domain.
+Authentication-Results are read in `ingest.authresults` (with the `authres`
+library); its names are re-exported here for older callers.
 
 Pure functions over an already parsed `email.message.Message`; they read raw
 header values and never raise on bad input.
@@ -18,11 +17,13 @@ header values and never raise on bad input.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import Message
+
+from ingest.authresults import AuthResults, DkimResult, aligned, parse_authentication_results, passes
+
+__all__ = ["AuthResults", "DkimResult", "aligned", "automatic_reason", "parse_authentication_results", "passes"]
 
 # ---------------------------------------------------------------------------
 # Automatic messages
@@ -192,207 +193,3 @@ def _from_localpart(value: str | None) -> str:
         return local.lower()
     bare = value.strip().strip("<>").lower()  # "MAILER-DAEMON" without a domain
     return bare if bare in _BOUNCE_LOCALPARTS else ""
-
-
-# ---------------------------------------------------------------------------
-# Authentication-Results (RFC 8601)
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DkimResult:
-    """One DKIM signature's result and its signing domain (header.d, else header.i's domain)."""
-
-    result: str
-    domain: str
-
-
-@dataclass(frozen=True, slots=True)
-class AuthResults:
-    """What the receiving server found, lower-cased; None/empty where it said nothing.
-
-    `authserv_id` is "" when the header has none (Exchange Online writes
-    "spf=pass ...; dkim=...; dmarc=..." with no server name).
-    """
-
-    authserv_id: str
-    dmarc: str | None
-    dmarc_from: str | None
-    dkim: tuple[DkimResult, ...]
-    spf: str | None
-    spf_mailfrom: str | None
-
-
-_RESINFO_RE = re.compile(r'([A-Za-z0-9_.\-/]+)=("(?:[^"\\]|\\.)*"|[^\s;"]+)')
-
-
-def parse_authentication_results(values: Sequence[str],
-                                 trusted_authserv_ids: tuple[str, ...] = ()) -> AuthResults | None:
-    """The results of the receiving server from the Authentication-Results `values`.
-
-    `values` are the header values in message order (the first is the
-    newest, added by the last server). With `trusted_authserv_ids`, only
-    headers whose authserv-id is one of them count (compared
-    case-insensitively), merged in order; without, only the first header
-    counts, since anything below it may have been written by the sender.
-    None when no header counts or none carries a dmarc/dkim/spf result.
-    """
-    trusted = {t.strip().lower() for t in trusted_authserv_ids}
-    chosen: list[tuple[str, list[tuple[str, str, dict[str, str]]]]] = []
-    for value in values:
-        authserv_id, results = _parse_one(value)
-        if trusted:
-            if authserv_id in trusted:
-                chosen.append((authserv_id, results))
-        else:
-            chosen.append((authserv_id, results))
-            break
-    if not chosen:
-        return None
-    dmarc: str | None = None
-    dmarc_from: str | None = None
-    spf: str | None = None
-    spf_mailfrom: str | None = None
-    dkim: list[DkimResult] = []
-    seen = False
-    for _authserv, results in chosen:
-        for method, result, props in results:
-            if method == "dmarc" and dmarc is None:
-                dmarc, dmarc_from, seen = result, _domain(props.get("header.from")), True
-            elif method == "spf" and spf is None:
-                spf, seen = result, True
-                spf_mailfrom = _domain(props.get("smtp.mailfrom"))
-            elif method == "dkim":
-                domain = _domain(props.get("header.d") or props.get("header.i")) or ""
-                dkim.append(DkimResult(result, domain))
-                seen = True
-    if not seen:
-        return None
-    return AuthResults(chosen[0][0], dmarc, dmarc_from, tuple(dkim), spf, spf_mailfrom)
-
-
-def _parse_one(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
-    """(authserv-id, [(method, result, {property: value})]) of one header value."""
-    text = _strip_comments(re.sub(r"\r?\n[ \t]*", " ", value))
-    segments = _split_semicolons(text)
-    if not segments:
-        return "", []
-    authserv_id = ""
-    first = segments[0].strip()
-    if not _RESINFO_RE.match(first):  # "mx.example.se 1" (id and optional version)
-        authserv_id = first.split()[0].lower() if first.split() else ""
-        segments = segments[1:]
-    results: list[tuple[str, str, dict[str, str]]] = []
-    for segment in segments:
-        pairs = _RESINFO_RE.findall(re.sub(r"\s*=\s*", "=", segment))
-        if not pairs:
-            continue  # "none", or junk
-        method = pairs[0][0].split("/", 1)[0].lower()
-        result = pairs[0][1].strip('"').lower()
-        props = {k.lower(): v.strip('"') for k, v in pairs[1:]}
-        results.append((method, result, props))
-    return authserv_id, results
-
-
-def _strip_comments(text: str) -> str:
-    """Remove (nested) comments outside quoted strings."""
-    out: list[str] = []
-    depth = 0
-    quoted = False
-    escaped = False
-    for ch in text:
-        if escaped:
-            escaped = False
-            if depth == 0:
-                out.append(ch)
-            continue
-        if ch == "\\":
-            escaped = True
-            if depth == 0:
-                out.append(ch)
-            continue
-        if quoted:
-            out.append(ch)
-            if ch == '"':
-                quoted = False
-            continue
-        if ch == "(":
-            depth += 1
-        elif ch == ")" and depth:
-            depth -= 1
-        elif depth == 0:
-            if ch == '"':
-                quoted = True
-            out.append(ch)
-    return "".join(out)
-
-
-def _split_semicolons(text: str) -> list[str]:
-    parts: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for ch in text:
-        if ch == '"':
-            quoted = not quoted
-        if ch == ";" and not quoted:
-            parts.append("".join(current))
-            current = []
-        else:
-            current.append(ch)
-    parts.append("".join(current))
-    return [p for p in parts if p.strip()]
-
-
-def _domain(value: str | None) -> str | None:
-    """The domain of an address or domain property ("x@avesta.se", "@avesta.se", "avesta.se")."""
-    if not value:
-        return None
-    domain = value.strip().strip("<>").rsplit("@", 1)[-1].strip().rstrip(".").lower()
-    return domain or None
-
-
-# Multi-label public suffixes a relaxed-alignment check must not treat as an
-# organisation (no public suffix list is shipped): the Swedish ones from the
-# list, and a few common foreign ones. Single labels ("se", "com") never align.
-_PUBLIC_SUFFIXES = frozenset(
-    [f"{c}.se" for c in "abcdefghiklmnopstuwxyz"]
-    + ["ac.se", "bd.se", "brand.se", "fh.se", "fhsk.se", "fhv.se", "komforb.se", "kommunalforbund.se",
-       "komvux.se", "lanbib.se", "naturbruksgymn.se", "org.se", "parti.se", "pp.se", "press.se", "tm.se",
-       "co.uk", "org.uk", "gov.uk", "ac.uk", "com.au", "co.nz", "co.jp", "com.br"]
-)
-
-
-def aligned(domain: str | None, sender_domain: str) -> bool:
-    """Relaxed DMARC alignment: the same domain, or one a subdomain of the other.
-
-    The shorter of the two must be a registrable domain (two labels or more,
-    not a known public suffix), so "se" or "org.se" never aligns.
-    """
-    if not domain:
-        return False
-    a = domain.strip().rstrip(".").lower()
-    b = sender_domain.strip().rstrip(".").lower()
-    if not a or not b:
-        return False
-    if a == b:
-        return True
-    shorter, longer = (a, b) if len(a) < len(b) else (b, a)
-    if "." not in shorter or shorter in _PUBLIC_SUFFIXES:
-        return False
-    return longer.endswith("." + shorter)
-
-
-def passes(auth: AuthResults, sender_domain: str) -> bool:
-    """Whether the server vouched for `sender_domain` (the From address's domain).
-
-    True for dmarc=pass with header.from equal to that domain, or dkim=pass
-    with an aligned d=, or spf=pass with an aligned smtp.mailfrom.
-    """
-    sender = sender_domain.strip().rstrip(".").lower()
-    if not sender:
-        return False
-    if auth.dmarc == "pass" and auth.dmarc_from == sender:
-        return True
-    if any(d.result == "pass" and aligned(d.domain, sender) for d in auth.dkim):
-        return True
-    return auth.spf == "pass" and aligned(auth.spf_mailfrom, sender)

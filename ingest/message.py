@@ -52,7 +52,8 @@ from email.errors import InvalidBase64LengthDefect, InvalidHeaderDefect, Message
 from html.parser import HTMLParser
 
 from ingest import tnef
-from ingest.classify import AuthResults, automatic_reason, parse_authentication_results
+from ingest.authresults import AuthResults, parse_authentication_results
+from ingest.classify import automatic_reason
 from ingest.mime import parse_fast
 from parsers.limits import Refused
 from parsers.result import Format
@@ -125,6 +126,8 @@ class MailMessage:
     - `auth`: the receiving server's Authentication-Results, or None.
     - `suppress_replies`: the X-Auto-Response-Suppress value, or None: the
       sender asks for no automatic answer (see lagesbild.answering).
+    - `auth_headers`, `exchange_auth_as`: what `ingest.authresults.sender_verdict`
+      decides on (which of them to believe is the configuration's to say).
     - `problems`: what could not be read cleanly, in English, for the log.
     """
 
@@ -145,6 +148,8 @@ class MailMessage:
     auth: AuthResults | None
     problems: tuple[str, ...]
     suppress_replies: str | None = None  # X-Auto-Response-Suppress as sent (Exchange: "no auto-replies")
+    auth_headers: tuple[str, ...] = ()  # every Authentication-Results value, topmost first
+    exchange_auth_as: str | None = None  # X-MS-Exchange-Organization-AuthAs (see ingest.authresults)
 
 
 def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
@@ -155,7 +160,7 @@ def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
     `max_depth` levels of nesting (multiparts and forwarded messages), with
     a problem noted either way. `trusted_authserv_ids` names the receiving
     servers whose Authentication-Results count (see
-    `ingest.classify.parse_authentication_results`; empty: the topmost).
+    `ingest.authresults.parse_authentication_results`; empty: the topmost).
     """
     problems = _Problems()
     msg = _parse(raw, problems)
@@ -194,6 +199,8 @@ def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
         auth=auth,
         problems=tuple(problems.items),
         suppress_replies=(_raw_header(msg, "X-Auto-Response-Suppress") or "").strip()[:200] or None,
+        auth_headers=tuple(v[:4000] for v in _raw_headers(msg, "Authentication-Results")[:20]),
+        exchange_auth_as=(_raw_header(msg, "X-MS-Exchange-Organization-AuthAs") or "").strip()[:40] or None,
     )
 
 

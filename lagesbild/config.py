@@ -107,6 +107,7 @@ class DeadlineConfig:
 class SecurityConfig:
     require_authentication: bool
     trusted_authserv_ids: tuple[str, ...] = ()
+    trust: str = "auto"  # see lagesbild.trust
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,7 +407,10 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     schedule = ScheduleConfig(c_t.int("interval_hours", 1, 24 * 31), c_t.int("deadline_hour", 0, 23),
                               d_t.int("working_days_after_deadline", 0, 20), d_t.int("hour", 0, 23),
                               table("retention").int("raw_message_days", 0, 36500))
-    security = SecurityConfig(sec.bool("require_authentication"), sec.strings("trusted_authserv_ids"))
+    trust = sec.str("trust")
+    if trust not in ("auto", "authserv", "exchange", "none"):
+        raise ConfigError(f"[security] trust: must be \"auto\", \"authserv\", \"exchange\" or \"none\", got '{trust}'")
+    security = SecurityConfig(sec.bool("require_authentication"), sec.strings("trusted_authserv_ids"), trust)
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
                   outbox, limits, deadline, security, groups, stages, signals, schedule)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ingest.authresults import Verdict
 from ingest.message import MailMessage
 from ingest.route import PeriodChoice, SenderMatch, SenderRule, choose_period, match_sender, may_submit_for
 from ingest.source import Outcome
@@ -86,15 +87,19 @@ def content_hash(result: ParseResult) -> str:
 
 
 def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, received_at: datetime,
-           authenticated: bool | None) -> Decision:
-    """The outcome of one message. `authenticated` is None when the server said nothing."""
+           verdict: Verdict | None) -> Decision:
+    """The outcome of one message. `verdict` is the believed server's word on the sender (lagesbild.trust),
+    None when no server's word is believed."""
     rules = sender_rules(config)
     sender = match_sender(message.sender, rules)
     if message.auto:
         return Decision(Outcome.IGNORED, f"automatiskt meddelande ({message.auto})", sender)
     if not sender.trusted or sender.municipality is None:
         return Decision(Outcome.QUARANTINED, sender.detail or "okänd avsändare", sender)
-    if config.security.require_authentication and authenticated is not True:
+    if verdict is not None and verdict.result == "fail":
+        return Decision(Outcome.QUARANTINED, f"avsändaren kunde inte verifieras (DMARC/DKIM/SPF): {verdict.detail} "
+                        f"enligt {verdict.source}", sender)
+    if config.security.require_authentication and (verdict is None or verdict.result != "pass"):
         return Decision(Outcome.QUARANTINED, "avsändaren kunde inte verifieras (DMARC/DKIM/SPF)", sender)
 
     readable = [p for p in parsed if not p.result.unreadable]

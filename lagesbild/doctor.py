@@ -870,7 +870,29 @@ def county_checks(config: Config) -> list[Check]:
         checks.append(Check("county", True, f"{county.name} collects reports from {county.first_period}"))
     checks += _municipality_checks(config)
     checks += _signal_checks(config)
+    checks.append(trust_check(config))
     return checks
+
+
+def trust_check(config: Config) -> Check:
+    """Whose verdict on senders is believed (lagesbild.trust); a warning when nobody's is."""
+    from lagesbild.trust import trusted_source
+
+    source = trusted_source(config)
+    sec = config.security
+    if source == "authserv":
+        return Check("security", True, f"sender verdicts believed from {', '.join(sec.trusted_authserv_ids)} "
+                     "(the topmost Authentication-Results with that id)")
+    if source == "exchange":
+        return Check("security", True, "sender verdicts believed from Exchange Online (its stamp on mail that "
+                     "carries X-MS-Exchange-Organization-AuthAs)")
+    fix = ("set [security] trusted_authserv_ids = [\"<the authserv-id your mail server writes>\"], or trust = "
+           "\"exchange\" when the mail comes through Microsoft 365")
+    if sec.require_authentication:
+        return Check("security", False, "[security] require_authentication is on but no server's verdict is "
+                     "believed: every report would be quarantined", fix)
+    return Check("security", True, "no server's verdict on senders is believed: a forged municipal From is "
+                 "judged by its address alone (only a failed DMARC in the topmost header is acted on)", fix)
 
 
 def _municipality_checks(config: Config) -> list[Check]:

@@ -27,7 +27,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
-from ingest.classify import passes
 from ingest.message import MailMessage, read_message
 from ingest.source import FOLDER_FOR, Folder, MailSource, MessageRef, Outcome, RawMail, shown_uid
 from lagesbild.config import Config
@@ -36,6 +35,7 @@ from lagesbild.errors import LagesbildError, MailboxUnavailable, MessageUnreadab
 from lagesbild.filing import Decided, record_message
 from lagesbild.notify import queue_parked_notice
 from lagesbild.sandbox import Pending, cpu_count, parse_isolated
+from lagesbild.trust import verdict_for
 from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
@@ -221,13 +221,6 @@ def read_ahead(raws: Iterable[RawMail], config: Config, parse: Parse = parse_iso
             reading.discard()
 
 
-def _authenticated(message: MailMessage) -> bool | None:
-    if message.auth is None:
-        return None
-    domain = message.sender.rsplit("@", 1)[-1]
-    return passes(message.auth, domain)
-
-
 Progress = Callable[[int, int], None]  # (done, total): for a progress bar on long runs
 
 
@@ -397,7 +390,7 @@ def _decided(reading: Reading, config: Config, earlier: repo.RawMessageView | No
     message = reading.message()
     decision = None
     if earlier is None:
-        decision = decide(message, reading.files(), config, reading.raw.received_at, _authenticated(message))
+        decision = decide(message, reading.files(), config, reading.raw.received_at, verdict_for(message, config))
     return Decided(reading.raw, message, reading.sha256(), earlier, decision, known_new)
 
 

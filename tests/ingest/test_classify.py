@@ -216,14 +216,15 @@ def test_only_the_topmost_header_counts_without_trusted_ids() -> None:
     assert not passes(auth, "ludvika.se")
 
 
-def test_trusted_ids_pick_and_merge_in_order() -> None:
+def test_trusted_ids_pick_the_topmost_header_with_that_id() -> None:
+    """The server prepends its header: one with its id further down was written before it, by the sender."""
     relay = "relay.internal.example; spf=fail smtp.mailfrom=ludvika.se"
     ours = "MX.Lansstyrelsen.se 1; dmarc=pass header.from=ludvika.se"
-    ours_later = "mx.lansstyrelsen.se; spf=pass smtp.mailfrom=bounce.ludvika.se; dmarc=fail header.from=ludvika.se"
-    auth = parse_authentication_results([relay, ours, ours_later], trusted_authserv_ids=("mx.lansstyrelsen.se",))
+    forged_below = "mx.lansstyrelsen.se; spf=pass smtp.mailfrom=bounce.ludvika.se; dmarc=fail header.from=ludvika.se"
+    auth = parse_authentication_results([relay, ours, forged_below], trusted_authserv_ids=("mx.lansstyrelsen.se",))
     assert auth is not None
     assert auth.authserv_id == "mx.lansstyrelsen.se"
-    assert (auth.dmarc, auth.spf, auth.spf_mailfrom) == ("pass", "pass", "bounce.ludvika.se")
+    assert (auth.dmarc, auth.spf, auth.spf_mailfrom) == ("pass", None, None)
     assert parse_authentication_results([relay], trusted_authserv_ids=("mx.lansstyrelsen.se",)) is None
 
 

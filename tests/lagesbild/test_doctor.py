@@ -89,7 +89,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int, str]]:
 
 
 def test_a_good_embedded_installation_is_all_ok_and_left_exactly_as_it_was(tmp_path: Path) -> None:
-    config_path = write_config(tmp_path, EMBEDDED)
+    config_path = write_config(tmp_path, EMBEDDED + '[security]\ntrusted_authserv_ids = ["mx.lansstyrelsen.se"]\n')
     config = load_config(config_path)
     source = MaildirSource(tmp_path / "Maildir", configured_folders(config.mailbox))
     source.list_refs()  # creates the Maildir, as the worker's first run does
@@ -106,7 +106,8 @@ def test_a_good_embedded_installation_is_all_ok_and_left_exactly_as_it_was(tmp_p
     assert all(c.ok and not c.warning and not c.skipped for c in checks), text
     assert exit_code(checks) == 0
     assert [c.name for c in checks] == ["configuration", "secrets", "mailbox", "folders", "outbox", "database",
-                                        "templates", "recipients", "county", "municipalities", "signals"]
+                                        "templates", "recipients", "county", "municipalities", "signals",
+                                        "security"]
     assert one(checks, "mailbox").message.endswith("1 message waiting")
     assert "is at revision 0003, the code's" in one(checks, "database").message
     assert "digest" in one(checks, "templates").message

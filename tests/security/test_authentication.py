@@ -25,8 +25,9 @@ FULL_PASS = (f"{SERVER}; dmarc=pass (p=reject dis=none) header.from=ludvika.se; 
              "spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=samordnare@ludvika.se")
 
 
-def config(require_authentication: bool) -> Config:
-    base = config_from_dict({"security": {"require_authentication": require_authentication}}, Path.cwd())
+def config(require_authentication: bool, trusted: tuple[str, ...] = (SERVER,), trust: str = "auto") -> Config:
+    base = config_from_dict({"security": {"require_authentication": require_authentication,
+                                          "trusted_authserv_ids": list(trusted), "trust": trust}}, Path.cwd())
     return replace(base, signals=())
 
 
@@ -62,13 +63,59 @@ def handle(tmp_path: Path, raw: bytes, cfg: Config) -> tuple[str, str, list[str]
     pytest.param((f"{SERVER}; dkim=pass header.d=ludvika.se; spf=fail smtp.mailfrom=ludvika.se",),
                  id="aligned-dkim-pass"),
     pytest.param((f"{SERVER}; spf=pass smtp.mailfrom=bounce@utskick.ludvika.se",), id="aligned-spf-pass-subdomain"),
-    pytest.param(("spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=ludvika.se; dkim=pass (signature was verified) "
-                  "header.d=ludvika.se;dmarc=pass action=none header.from=ludvika.se;compauth=pass reason=100",),
-                 id="exchange-online-without-authserv-id"),
 ])
 def test_a_vouched_for_sender_is_stored(tmp_path: Path, results: tuple[str, ...]) -> None:
     outcome, _, kinds, filed = handle(tmp_path, form_mail(auth=results), config(True))
     assert (outcome, kinds, filed) == ("stored", ["receipt"], ["Ludvika"])
+
+
+EXO_PASS = ("spf=pass (sender IP is 192.0.2.10) smtp.mailfrom=ludvika.se; dkim=pass (signature was verified) "
+            "header.d=ludvika.se;dmarc=pass action=none header.from=ludvika.se;compauth=pass reason=100")
+EXO_FAIL = ("spf=fail (sender IP is 203.0.113.9) smtp.mailfrom=ludvika.se; dkim=none (message not signed) "
+            "header.d=none;dmarc=fail action=oreject header.from=ludvika.se;compauth=fail reason=000")
+
+
+def exchange_mail(results: str, *, auth_as: str | None = "Anonymous", forged: str | None = None) -> bytes:
+    """A form mail as Exchange Online stores it: its stamp on top, its organisation headers inside,
+    and below them whatever the sender wrote."""
+    eml = form_mail(auth=(forged,) if forged else ())
+    headers = [("Authentication-Results", results)]
+    if auth_as:
+        headers += [("X-MS-Exchange-Organization-AuthAs", auth_as),
+                    ("X-MS-Exchange-Organization-AuthSource", "AM0PR10MB1234.EURPRD10.PROD.OUTLOOK.COM")]
+    return mails.add_headers(eml, headers)
+
+
+def test_exchange_onlines_pass_is_believed_when_trust_is_exchange(tmp_path: Path) -> None:
+    outcome, _, kinds, filed = handle(tmp_path, exchange_mail(EXO_PASS), config(True, (), "exchange"))
+    assert (outcome, kinds, filed) == ("stored", ["receipt"], ["Ludvika"])
+
+
+def test_exchange_onlines_fail_is_quarantined_by_default(tmp_path: Path) -> None:
+    """Issue 14, item 3: a mail that failed DMARC is no longer accepted by default."""
+    outcome, reason, kinds, filed = handle(tmp_path, exchange_mail(EXO_FAIL), config(False, (), "exchange"))
+    assert (outcome, kinds, filed) == ("quarantined", ["quarantine_notice"], [])
+    assert "dmarc=fail" in reason and "compauth=fail" in reason
+
+
+def test_a_forged_pass_below_exchanges_fail_is_not_believed(tmp_path: Path) -> None:
+    forged = "spf=pass smtp.mailfrom=ludvika.se; dmarc=pass action=none header.from=ludvika.se;compauth=pass reason=100"
+    outcome, _, _, filed = handle(tmp_path, exchange_mail(EXO_FAIL, forged=forged), config(True, (), "exchange"))
+    assert (outcome, filed) == ("quarantined", [])
+
+
+def test_an_exchange_stamp_without_exchanges_own_headers_is_not_believed(tmp_path: Path) -> None:
+    """Without X-MS-Exchange-Organization-AuthAs (stripped by Exchange from mail it did not take) the
+    stamp may be the sender's own."""
+    outcome, _, _, filed = handle(tmp_path, exchange_mail(EXO_PASS, auth_as=None), config(True, (), "exchange"))
+    assert (outcome, filed) == ("quarantined", [])
+
+
+def test_a_believed_dmarc_fail_is_quarantined_even_without_require_authentication(tmp_path: Path) -> None:
+    results = (f"{SERVER}; dmarc=fail (p=reject) header.from=ludvika.se; spf=fail smtp.mailfrom=ludvika.se",)
+    outcome, reason, kinds, filed = handle(tmp_path, form_mail(auth=results), config(False))
+    assert (outcome, kinds, filed) == ("quarantined", ["quarantine_notice"], [])
+    assert "kunde inte verifieras" in reason
 
 
 @pytest.mark.parametrize("results", [
@@ -156,15 +203,10 @@ def test_a_trusted_sender_cannot_file_for_another_municipality(tmp_path: Path) -
     assert "hör till Ludvika men formuläret gäller Falun" in reason
 
 
-def test_limitation_a_header_the_sender_wrote_counts_when_the_server_adds_none(tmp_path: Path) -> None:
-    """What SECURITY.md says is NOT promised: the check trusts the topmost Authentication-Results.
-
-    If the county's server adds no header of its own, the topmost one is the
-    sender's, and a forged "dmarc=pass" is believed. require_authentication is
-    only as good as the receiving server's habit of adding (and stripping
-    forged copies of) its header; `read_message` can be told which server ids
-    to trust, but the configuration does not pass them yet (see the report).
-    """
+def test_a_header_the_sender_wrote_is_not_believed_when_no_server_is_trusted(tmp_path: Path) -> None:
+    """Nothing configured, not Exchange: a forged "dmarc=pass" vouches for nobody (doctor warns)."""
     forged = form_mail(auth=("mx.forged.example; dmarc=pass header.from=ludvika.se",))
-    outcome, _, _, filed = handle(tmp_path, forged, config(True))
-    assert (outcome, filed) == ("stored", ["Ludvika"])
+    outcome, _, _, filed = handle(tmp_path, forged, config(True, ()))
+    assert (outcome, filed) == ("quarantined", [])
+    outcome, _, _, filed = handle(tmp_path / "b", forged, config(False, ()))
+    assert (outcome, filed) == ("stored", ["Ludvika"])  # judged by its address alone, as the contract says
