@@ -119,8 +119,14 @@ def queue_compilation(engine: Engine, config: Config, now: datetime) -> list[str
     current = received_period(now, tz)
     for period in {current, current.next()}:
         on_deadline_day = deadline(period) == local.date()
+        key = f"{prefix}{period}:deadline"
         if config.collects(period) and on_deadline_day and local.hour >= config.schedule.compilation_deadline_hour:
-            due.append((period, f"{prefix}{period}:deadline"))
+            with transaction(engine) as s:
+                if repo.queued_keys(s, key):
+                    continue
+            # The deadline compilation already holds the new arrivals: one workbook, not two alike.
+            due = [(p, k) for p, k in due if p != period]
+            due.append((period, key))
     queued: list[str] = []
     for period, key in due:
         summary = _summary(engine, config, period, now, [v for v in arrivals if v.period == period], quarantined)

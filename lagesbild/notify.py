@@ -18,7 +18,7 @@ from ingest.source import Outcome, RawMail, shown_uid
 from lagesbild.answering import no_reply_reason, reply_address
 from lagesbild.config import Config
 from lagesbild.decide import Decision, PlannedSubmission
-from lagesbild.signals import match_signals
+from lagesbild.signals import SignalMatch, match_signals
 from outputs.blank_forms import blank_form_filename, build_blank_docx, level_label
 from outputs.mail import envelope, header_text, raw_header_values, to_bytes
 from outputs.notices import build_signal_notice
@@ -30,6 +30,7 @@ from outputs.replies import (
     build_receipt,
     build_staff_notice,
 )
+from parsers.result import Answer
 from store import repo
 from store.views import MailKind
 
@@ -190,6 +191,28 @@ def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attem
     _queue(s, "staff_notice", key, notice, None, now)
 
 
+def _earlier_matches(s: Any, config: Config, submission: Any) -> dict[str, tuple[SignalMatch, dict[int, Answer]]]:
+    """The rules the previous version fired (by rule name), with that version's answers."""
+    if submission.version <= 1:
+        return {}
+    previous = repo.version_answers(s, config.county.code, submission.municipality, submission.period,
+                                    submission.version - 1)
+    if previous is None:
+        return {}
+    answers, withheld = previous
+    return {m.rule.name: (m, answers) for m in match_signals(answers, config.signals, withheld)}
+
+
+def _same_answers(before: tuple[SignalMatch, dict[int, Answer]], match: SignalMatch,
+                  answers: dict[int, Answer]) -> bool:
+    """Whether every answer the rule fired on now is as it was in the previous version."""
+    old_match, old_answers = before
+    now_questions = {match.question, *match.also}
+    if now_questions != {old_match.question, *old_match.also}:
+        return False
+    return all(old_answers.get(q) == answers.get(q) for q in now_questions)
+
+
 def queue_signals(s: Any, config: Config, submission: Any, now: datetime) -> int:
     """Notices to other county missions for one stored version; once per version and rule.
 
@@ -199,7 +222,15 @@ def queue_signals(s: Any, config: Config, submission: Any, now: datetime) -> int
     queued = 0
     ctx = reply_context(config)
     form = config.county.form
+    earlier = _earlier_matches(s, config, submission)
     for match in match_signals(submission.answers, config.signals, submission.withheld):
+        before = earlier.get(match.rule.name)
+        if before is not None and _same_answers(before, match, submission.answers):
+            # A correction that leaves what fired the rule as it was: the mission heard of it already.
+            repo.audit(s, submission.raw_message_id, "signal_unchanged",
+                       f"{match.rule.name}: {submission.municipality} {submission.period} version "
+                       f"{submission.version} ändrar inte det som utlöste signalen", now)
+            continue
         answer = submission.answers.get(match.question)
         impact = answer.impact if answer else None
         question = form.question(match.question)

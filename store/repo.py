@@ -65,6 +65,7 @@ from store.submissions import (
     record_submission,
     release_withheld,
     submissions_for_year,
+    version_answers,
     versions_since,
 )
 from store.views import (
@@ -92,6 +93,6 @@ __all__ = [
     "latest_queued_at",
     "versions_since", "purge_raw_before",
     "mark_send_failed", "mark_sent", "queue_mail", "quarantined", "raw_messages", "record_failure",
-    "replies_for_sender_since",
+    "replies_for_sender_since", "version_answers",
     "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
 ]

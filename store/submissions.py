@@ -244,6 +244,24 @@ def release_withheld(s: Session, submission_id: int) -> SubmissionView:
     return _held_views(s, [row])[0]
 
 
+def version_answers(s: Session, county: str, municipality: str, period: Period | str, version: int,
+                    ) -> tuple[dict[int, Answer], frozenset[int]] | None:
+    """The answers of one version of a report and the questions it withheld; None when there is no such version."""
+    period_text = str(period if isinstance(period, Period) else Period.parse(period))
+    row = s.exec(select(Submission.id).where(
+        col(Submission.county) == county, col(Submission.municipality) == municipality,
+        col(Submission.period) == period_text, col(Submission.version) == version)).first()
+    if row is None:
+        return None
+    answers: dict[int, Answer] = {}
+    withheld: set[int] = set()
+    for a in s.exec(select(AnswerRow).where(col(AnswerRow.submission_id) == row)):
+        answers[a.question] = Answer(a.impact, a.comment)
+        if a.withheld:
+            withheld.add(a.question)
+    return answers, frozenset(withheld)
+
+
 def last_senders(s: Session, county: str) -> dict[str, str]:
     """Each municipality's most recent sender address (the fallback for reminders)."""
     query = (select(Submission.municipality, RawMessage.sender, Submission.received_at)
