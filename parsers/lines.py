@@ -415,6 +415,8 @@ def _heading_by_words(text: str, form: FormSpec) -> int | None:
     scores = sorted(((len(stems & qs), n) for n, qs in _plan(form).stems.items()), reverse=True)
     if scores[0][0] == 0 or (len(scores) > 1 and scores[1][0] == scores[0][0]):
         return None
+    if scores[0][0] * 2 < len(stems):
+        return None  # "Polisen och skolan rapporterar:" shares a word, but is a sentence of a comment
     return scores[0][1]
 
 
@@ -586,6 +588,7 @@ _NUMBER_HEADERS = ("nr", "#", "fraga nr", "nummer", "no", "no.")
 _BARE_NUMBER_RE = re.compile(r"^\s*(\d{1,2})\s*\.?\s*$")
 
 
+_MAX_HEADER = 45  # a header cell names a column in a few words
 _OTHER_TIME = re.compile(r"\b(forra|foregaende|tidigare|forr|forut|last|previous)\b")
 
 
@@ -593,6 +596,8 @@ def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
     f = fold(cell).strip(" :")
     if not f:
         return None
+    if len(f) > _MAX_HEADER or len(f.split()) > 3 and f.endswith((".", "!", "?")):
+        return None  # a sentence ("Påverkan på tryggheten bedöms som liten."), not a column's header
     if _OTHER_TIME.search(f):
         return None  # "Påverkan förra månaden": a reference column, not this month's answer
     if _match_labels(f, form.labels.impact):
@@ -754,6 +759,11 @@ def _paired_cells(left: str, right: str, form: FormSpec) -> list[Line] | None:
 def _generic_row(row: list[str], form: FormSpec) -> list[Line]:
     """A row without a header: label cells take the value cells beside them."""
     cells = [c for c in row if c.strip()]
+    if len(cells) == 2 and (role := _role(cells[0], form)) and role[0] in (_Role.QUESTION, _Role.NUMBER):
+        # "Område | Skolor", "Fråga | Hot och våld": the left cell only says what the right one is.
+        named = classify(cells[1], form)
+        if named and named[0].kind is Kind.ANCHOR:
+            return named
     if len(cells) == 2 and "\n" in cells[0]:
         paired = _paired_cells(cells[0], cells[1], form)
         if paired is not None:

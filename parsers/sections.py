@@ -186,6 +186,9 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
         if line.kind is Kind.IMPACT:
             awaiting_impact = False
             if not question.impact:
+                # A question without an impact: "Nivå 4 i polisens bedömning …" is its text.
+                if line.text and not _bare_value(line.text) and not _is_empty_choice(line.text, form):
+                    (post if in_comment else pre).append(line.raw or line.text)
                 continue
             reading = read_impact(line.text, form.scale)
             prose = in_comment and read.impact is not None and read.impact.status is not ImpactStatus.BLANK \
@@ -240,6 +243,13 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
             if candidate.is_value and not candidate.rest and len(text) <= 40:
                 read.impact = candidate if read.impact is None or read.impact.status is ImpactStatus.BLANK \
                     else read.impact
+                continue
+            if not candidate.is_value and (_value_attempt(text, form) or _is_box_row(text)
+                                           or _is_empty_choice(text, form)):
+                # What stands under an open "Påverkan:" is its value, even when it is not a
+                # valid one ("3-4", "hög", "Välj", an unticked box row): flagged on the impact,
+                # never read into the comment.
+                _set_impact(read, candidate)
                 continue
         if not seen_content and not in_comment and looks_like_question_text(text, question) >= 0.75:
             after_question = split_question_text(text, question)
@@ -324,9 +334,34 @@ def _take_text(text: str, question: Question, form: FormSpec, read: QuestionRead
 
 
 def _bare_value(text: str) -> bool:
-    """A line that holds only a value: "3", "Oroande", "3 (Oroande)", a box row."""
+    """A line that holds only a value: "3", "Oroande", "3 (Oroande)", "3-4 (Oroande/Allvarligt)", a box row."""
     f = fold(text)
-    return bool(re.fullmatch(r"[\d\s().\-–:a-z]{1,30}", f)) and len(f.split()) <= 3 or _is_box_row(text)
+    return bool(re.fullmatch(r"[\d\s().\-–:/,a-z]{1,30}", f)) and len(f.split()) <= 3 or _is_box_row(text)
+
+
+# Words people answer "Påverkan:" with that are not on the scale ("hög", "mycket allvarligt").
+_INTENSITY_WORDS = frozenset({"hog", "hogt", "lag", "lagt", "medel", "mycket", "stor", "liten", "ingen", "inget",
+                              "ej", "ca", "cirka", "nivå", "niva", "och", "eller", "till", "av"})
+_WORDS_RE = re.compile(r"[^\W\d_]+|\d+")
+
+
+def _value_attempt(text: str, form: FormSpec) -> bool:
+    """An attempt at an impact value, even an invalid one: "3-4", "7 (Mycket allvarligt)", "hög".
+
+    Only digits, level words and a few words of degree; a short line of
+    other words ("Svar 4.") is a comment.
+    """
+    folded = fold(text)
+    if len(folded) > 40 or re.search(r"[.!?]\s*\S|[.!?]$", folded) and not re.fullmatch(r"[\d.,\s]+", folded):
+        return False
+    words = _WORDS_RE.findall(folded)
+    levels = {fold(w) for lv in form.scale.levels for name in (lv.name, *lv.aliases) for w in name.split()}
+    return bool(words) and all(w.isdigit() or w in levels or w in _INTENSITY_WORDS for w in words)
+
+
+def _is_empty_choice(text: str, form: FormSpec) -> bool:
+    """A choice left as the template offered it: "Välj", "Välj ett objekt.", "1-5"."""
+    return len(text) <= 40 and read_impact(text, form.scale).status is ImpactStatus.BLANK
 
 
 def _is_box_row(text: str) -> bool:
