@@ -444,7 +444,7 @@ def review_cmd(click_ctx: click.Context) -> None:
 @common_options
 @click.option("--json", "as_json", is_flag=True)
 def review_list(as_json: bool = False) -> None:
-    """Held reports with the questions withheld (the comments themselves are not shown)."""
+    """Held reports: the questions withheld and their comments with the personal data masked."""
     from lagesbild.operations import list_held
     from lagesbild.runtime import open_store
 
@@ -455,7 +455,9 @@ def review_list(as_json: bool = False) -> None:
         return
     from outputs.console import print_rows
 
-    print_rows("Granskas", items, ["id", "municipality", "period", "version", "questions"])
+    shown = [{**item, "comments": "\n".join(f"{q}: {c}" for q, c in dict(item["comments"]).items())}  # type: ignore[call-overload]
+             for item in items]
+    print_rows("Granskas", shown, ["id", "municipality", "period", "version", "questions", "comments"])
 
 
 @review_cmd.command("release")

@@ -22,6 +22,7 @@ from lagesbild.filing import file_plan
 from lagesbild.notify import queue_decision_mail, queue_signals
 from lagesbild.pipeline import Parse, Reading, handle_message, parse_message, read_ahead
 from lagesbild.sandbox import parse_isolated
+from parsers.personal import redact
 from parsers.result import Period
 from store import repo
 from store.db import read_transaction, transaction
@@ -277,11 +278,13 @@ def list_quarantined(engine: Engine, config: Config) -> list[dict[str, object]]:
 
 
 def list_held(engine: Engine, config: Config) -> list[dict[str, object]]:
-    """Reports held for a confidentiality review, with the questions withheld (never their text)."""
+    """Reports held for a confidentiality review: the questions withheld and each held comment with
+    the personal data masked ("XXXXXXXX-XXXX"), so the reviewer needs no export of the raw text."""
     with transaction(engine) as s:
         held = repo.held_submissions(s, config.county.code)
     return [{"id": v.id, "municipality": v.municipality, "period": str(v.period), "version": v.version,
              "questions": sorted(v.withheld),
+             "comments": {str(q): redact(v.answers[q].comment) for q in sorted(v.withheld) if q in v.answers},
              "reasons": [i.message for i in v.issues if "personuppgift" in i.message]} for v in held]
 
 

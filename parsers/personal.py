@@ -22,6 +22,14 @@ show instead of the data itself:
   "registreringsnummer" or "bil med", because three letters and three digits
   are otherwise too common.
 
+Everything is looked for in a normalised copy of the text (NFKC, every
+Unicode decimal digit as an ASCII digit, every kind of space as a space,
+every dash as "-", invisible format characters dropped), so "１９１２１２１２－１２１２",
+"19121212\u20111212" or Arabic-Indic digits are found like "19121212-1212";
+the findings point into the original text. An identity number may be
+written in groups: "1912 1212 1212", "19121212 1212", "12 12 12-1212",
+"191212 - 1212".
+
 Pure: text in, findings out. Names and addresses are not looked for: they
 cannot be told from places and organisations without a far larger model.
 """
@@ -30,6 +38,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import unicodedata
 from dataclasses import dataclass
 
 PERSONNUMMER = "personnummer"
@@ -64,13 +73,13 @@ class Finding:
 # Personnummer and samordningsnummer
 # --------------------------------------------------------------------------
 
-# Not glued to other digits, nor continuing a number written with
-# separators ("2026-191212-1212"); the century is optional.
-_ID_RE = re.compile(
-    r"(?<!\d)(?<!\d[-\u2013+./:,])"
-    r"(?P<century>\d{2})?(?P<date>\d{6})(?P<sep>[-\u2013+ ]?)(?P<serial>\d{4})"
-    r"(?!\d)(?![-\u2013./:,]\d)"
-)
+# A run of digit groups: not glued to other digits, nor continuing a number written with
+# separators ("2026-191212-1212"). Groups are split by a space or two, or a dash or plus with
+# optional spaces around it.
+_RUN_RE = re.compile(r"(?<!\d)(?<!\d[-+./:,])\d+(?:(?: ?[-+] ?| {1,2})\d+){0,4}(?!\d)(?![-./:,]\d)")
+_GROUP_RE = re.compile(r"\d+")
+# How people group the digits of an identity number (digits per group).
+_ID_SHAPES = frozenset({(10,), (6, 4), (2, 2, 2, 4), (12,), (8, 4), (4, 4, 4), (4, 2, 2, 4), (2, 6, 4)})
 
 
 def luhn_check_digit(nine: str) -> int:
@@ -107,20 +116,52 @@ def _id_kind(century: str | None, date: str) -> str | None:
     return None
 
 
-def _ids(text: str) -> list[Finding]:
+def _id_at(digits: str) -> str | None:
+    """The kind of identity number `digits` (10 or 12 of them) is, or None."""
+    century, ten = (digits[:2], digits[2:]) if len(digits) == 12 else (None, digits)
+    kind = _id_kind(century, ten[:6])
+    if kind is None or luhn_check_digit(ten[:9]) != int(ten[9]):
+        return None
+    return kind
+
+
+def _mask(written: str, century: bool) -> str:
+    """Every digit as X, but a century's two digits ("19XXXXXX-XXXX"): it says nothing about who."""
+    out: list[str] = []
+    seen = 0
+    for ch in written:
+        if ch.isdigit() or unicodedata.decimal(ch, None) is not None:
+            seen += 1
+            out.append(ch if century and seen <= 2 else "X")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _ids(text: str, original: str, where: list[int]) -> list[Finding]:
+    """Identity numbers in the normalised `text` (positions mapped through `where` into `original`)."""
     out: list[Finding] = []
-    for m in _ID_RE.finditer(text):
-        century, date, sep, serial = m.group("century"), m.group("date"), m.group("sep"), m.group("serial")
-        kind = _id_kind(century, date)
-        if kind is None:
-            continue
-        ten = date + serial
-        if luhn_check_digit(ten[:9]) != int(ten[9]):
-            continue
-        # The century says nothing about who it is; keeping it shows staff
-        # which form was written ("19XXXXXX-XXXX").
-        masked = (century or "") + "X" * 6 + sep + "X" * 4
-        out.append(Finding(kind, m.start(), m.end(), masked))
+    for run in _RUN_RE.finditer(text):
+        groups = list(_GROUP_RE.finditer(run.group()))
+        i = 0
+        while i < len(groups):
+            for j in range(len(groups), i, -1):  # the longest window first
+                window = groups[i:j]
+                shape = tuple(len(g.group()) for g in window)
+                # A window inside a run starts and ends where a space (not a dash) parts it from the rest.
+                before = run.group()[groups[i - 1].end():window[0].start()] if i > 0 else " "
+                after = run.group()[window[-1].end():groups[j].start()] if j < len(groups) else " "
+                if shape not in _ID_SHAPES or before.strip() or after.strip():
+                    continue
+                digits = "".join(g.group() for g in window)
+                kind = _id_at(digits)
+                if kind is None:
+                    continue
+                start, end = where[run.start() + window[0].start()], where[run.start() + window[-1].end() - 1] + 1
+                out.append(Finding(kind, start, end, _mask(original[start:end], len(digits) == 12)))
+                i = j - 1
+                break
+            i += 1
     return out
 
 
@@ -234,15 +275,54 @@ def _plates(text: str) -> list[Finding]:
 # --------------------------------------------------------------------------
 
 
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d")
+
+
+def _normalised(text: str) -> tuple[str, list[int]]:
+    """`text` as the finders read it, and for each of its characters the index it came from.
+
+    ASCII stays as it is. Others: a
+    Unicode decimal digit becomes its ASCII digit, any space a space, any other
+    dash "-", an invisible format character nothing, the rest its NFKC form.
+    """
+    if text.isascii():
+        return text, list(range(len(text) + 1))
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch.isascii():
+            rep = ch
+        elif (digit := unicodedata.decimal(ch, None)) is not None:
+            rep = str(digit)
+        elif unicodedata.category(ch) == "Zs":
+            rep = " "
+        elif ch in _DASHES:
+            rep = "-"
+        elif unicodedata.category(ch) == "Cf":
+            rep = ""
+        else:
+            rep = unicodedata.normalize("NFKC", ch)
+        out.append(rep)
+        where += [i] * len(rep)
+    where.append(len(text))
+    return "".join(out), where
+
+
+def _mapped(finding: Finding, where: list[int]) -> Finding:
+    return Finding(finding.kind, where[finding.start], where[finding.end - 1] + 1, finding.masked)
+
+
 def find_personal_data(text: str) -> list[Finding]:
     """Every piece of obvious personal data in `text`, in order, without overlaps.
 
     Identity numbers win over telephone numbers where both readings fit
     ("0701231234" with a valid check digit): the stricter finding is kept.
+    Positions are in `text` itself, however it wrote its digits (see the module docstring).
     """
-    chosen: list[Finding] = []
-    for finder in (_ids, _emails, _plates, _phones):
-        for finding in finder(text):
+    normal, where = _normalised(text)
+    chosen: list[Finding] = _ids(normal, text, where)
+    for finder in (_emails, _plates, _phones):
+        for finding in (_mapped(f, where) for f in finder(normal)):
             if not any(finding.start < c.end and c.start < finding.end for c in chosen):
                 chosen.append(finding)
     return sorted(chosen, key=lambda f: (f.start, f.end))
