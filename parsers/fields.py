@@ -54,16 +54,23 @@ class FieldValues:
     period: str | None = None
     impacts: dict[int, ImpactReading] = field(default_factory=dict)
     comments: dict[int, str] = field(default_factory=dict)
+    # Questions whose field was matched by a guess (Acrobat's copies when the
+    # document's questions could not all be placed): their values are flagged.
+    guessed: set[int] = field(default_factory=set)
 
 
 _ACROBAT_COPY = re.compile(r"^(.*?)(?:_(\d+))?$")
 
 
-def _acrobat_targets(fields: list[NamedField], form: FormSpec) -> dict[str, FieldTarget]:
+def _acrobat_targets(fields: list[NamedField], form: FormSpec, order: list[int],
+                     guessed: set[int]) -> dict[str, FieldTarget]:
     """Fields Acrobat named by copying: "Kommentar", "Kommentar_2", … "Påverkan 15_6".
 
-    The copies are numbered in the order they were placed, so the n-th copy
-    belongs to the n-th question of its kind.
+    The copies are numbered in the order they were placed on the page, so the
+    n-th copy belongs to the n-th question of its kind *in the document's
+    order* (`order`: a form with its questions moved around numbers them as
+    they stand). When the document's questions could not all be placed, the
+    form's order stands in, and every question so matched is `guessed`.
     """
     groups: dict[str, list[tuple[int, str]]] = {}
     for f in fields:
@@ -81,17 +88,22 @@ def _acrobat_targets(fields: list[NamedField], form: FormSpec) -> dict[str, Fiel
             "comment" if any(w in words for w in ("kommentar", "comment", "beskrivning")) else ""
         if not kind:
             continue
-        numbers = [q.number for q in form.questions if kind == "comment" or q.impact]
+        wanted = [q.number for q in form.questions if kind == "comment" or q.impact]
+        numbers = [q for q in order if q in wanted]
+        if len(numbers) < len(wanted):
+            guessed.update(q for q in wanted if q not in numbers)
+            numbers += [q for q in wanted if q not in numbers]
         for index, name in sorted(members):
             if index <= len(numbers):
                 out[name] = FieldTarget(kind, numbers[index - 1])
     return out
 
 
-def read_fields(fields: list[NamedField], form: FormSpec) -> FieldValues:
+def read_fields(fields: list[NamedField], form: FormSpec, order: list[int] | None = None) -> FieldValues:
+    """What the named fields hold; `order` is the questions' order in the document, when known."""
     out = FieldValues()
     options: dict[int, list[tuple[int, bool]]] = {}
-    copies = _acrobat_targets(fields, form)
+    copies = _acrobat_targets(fields, form, order or [], out.guessed)
     for f in fields:
         target = copies.get(f.name) or field_target(f.name, form)
         if target is None:

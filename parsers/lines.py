@@ -619,10 +619,13 @@ def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
 def _header(rows: list[list[str]], form: FormSpec) -> tuple[int, dict[int, tuple[_Role, int]]] | None:
     for r, row in enumerate(rows[:40]):
         roles = {c: role for c, cell in enumerate(row) if (role := _role(cell, form))}
-        levels = sum(1 for role in roles.values() if role[0] is _Role.LEVEL)
-        if levels < 3:
-            # A lone digit beside "Påverkan" is a value, not a column of the scale.
+        values = [v for c, (kind, v) in sorted(roles.items()) if kind is _Role.LEVEL]
+        levels = len(values)
+        if levels < 3 or values != sorted(set(values)) and values != sorted(set(values), reverse=True):
+            # A lone digit beside "Påverkan" is a value, and "5 - Kritiskt | 2 - Avvikande | 5 - …"
+            # a row of answers: the scale's columns stand once each, in order.
             roles = {c: role for c, role in roles.items() if role[0] is not _Role.LEVEL}
+            levels = 0
         kinds = {role[0] for role in roles.values()}
         has_value = _Role.IMPACT in kinds or _Role.COMMENT in kinds or levels >= 3
         if has_value and (len(kinds) >= 2 or levels >= 3):

@@ -49,6 +49,7 @@ class SectionRead:
     title_lines: list[str]
     dates: list[Period] = field(default_factory=list)
     flattened_table: bool = False
+    order: list[int] = field(default_factory=list)  # the questions found, in the document's order
 
     @property
     def answered(self) -> int:
@@ -147,6 +148,7 @@ def read_section(section: Section, form: FormSpec) -> SectionRead:
         if not moved:
             break
     result.questions.update(read)
+    result.order = [q for q, _ in sorted(chosen.items(), key=lambda item: item[1])]
     return result
 
 

@@ -40,7 +40,7 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     ]
     issues: list[Issue] = [Issue.warning("file", note) for note in document.notes]
     best = _best_section(sections, [s.name for s in document.sections], issues)
-    fields = read_fields(document.fields, form)
+    fields = read_fields(document.fields, form, best.order)
     found = {n for n, q in best.questions.items() if q.found} | set(fields.impacts) | set(fields.comments)
     impact_questions = [q.number for q in form.questions if q.impact]
     no_impacts = impact_questions and not fields.impacts and all(
@@ -167,6 +167,12 @@ def _answer(question: Question, read: QuestionRead, fields: FieldValues, scale: 
             issues.append(Issue.error(f"q{n}.impact", f"{label} hittades inte i filen."))
         issues.append(Issue.error(f"q{n}.comment", f"{label} hittades inte i filen; kommentaren kunde inte läsas."))
         return Answer(None, "")
+    if n in fields.guessed and (n in fields.impacts or n in fields.comments):
+        message = (f"{label}: formulärfältet kunde inte knytas säkert till frågan (fälten har inga frågenummer "
+                   "och frågorna hittades inte alla i texten); kontrollera.")
+        issues.append(Issue.warning(f"q{n}.comment", message))
+        if question.impact:
+            issues.append(Issue.warning(f"q{n}.impact", message))
     first_line = comment.split("\n", 1)[0].strip()
     if re.fullmatch(r"[1-9]", first_line) or (question.impact and _is_level(first_line, scale)):
         # "3" or "Oroande" alone on the comment's first line: the impact typed in the comment field.
