@@ -20,6 +20,7 @@ from lagesbild.calendar import deadline_end
 from lagesbild.config import Config
 from lagesbild.decide import Decision, PlannedSubmission
 from lagesbild.notify import queue_decision_mail, queue_signals
+from outputs.safe_text import safe_text, screen_text
 from parsers.form import FormSpec
 from parsers.personal import find_personal_data
 from parsers.result import Answer, Issue
@@ -52,7 +53,7 @@ def record_message(s: Session, item: Decided, config: Config, now: datetime) -> 
     """
     raw, message = item.raw, item.message
     row = repo.insert_raw(s, raw.ref, message_id=message.message_id, sha256=item.sha256, sender=message.sender,
-                          subject=message.subject, received_at=raw.received_at, raw=raw.raw,
+                          subject=safe_text(message.subject), received_at=raw.received_at, raw=raw.raw,
                           county=config.county.code, known_new=item.known_new)
     repo.audit(s, row.id, "received", f"från {message.sender or 'okänd'}: {message.subject[:120]}", now)
     if item.decision is None:
@@ -116,14 +117,38 @@ def file_plan(s: Session, raw_id: int, raw: RawMail, plan: PlannedSubmission, co
     choice = plan.period_choice
     flags = (["period_inferred"] if choice.inferred else []) + (["period_doubt"] if choice.doubt else [])
     doubts = (Issue.warning("period", choice.doubt),) if choice.doubt else ()
-    withheld, screening = screen_answers(result.answers, config.county.form)
+    answers, replaced = screen_text_of(result.answers, config.county.form)
+    if replaced:
+        flags.append("text_replaced")
+    withheld, screening = screen_answers(answers, config.county.form)
     return repo.record_submission(
         s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
-        received_at=raw.received_at, raw_id=raw_id, filename=plan.parsed.filename, format=result.format.value,
-        answers=result.answers, issues=(*result.issues, *doubts, *screening), flags=flags,
-        content_hash=plan.content_hash,
+        received_at=raw.received_at, raw_id=raw_id, filename=safe_text(plan.parsed.filename),
+        format=result.format.value, answers=answers, issues=(*result.issues, *doubts, *replaced, *screening),
+        flags=flags, content_hash=plan.content_hash,
         deadline_end=deadline_end(plan.period_choice.period, tz, grace), withheld=withheld,
     )
+
+
+def screen_text_of(answers: dict[int, Answer], form: FormSpec) -> tuple[dict[int, Answer], tuple[Issue, ...]]:
+    """The answers under the text rule (outputs.safe_text), and a warning for each comment it changed.
+
+    This is where text enters the store: what no output can carry (control
+    characters, noncharacters such as U+FFFE) becomes U+FFFD, and direction
+    overrides go; the answer says so, and the version is flagged "text_replaced".
+    """
+    out: dict[int, Answer] = {}
+    issues: list[Issue] = []
+    for number, answer in answers.items():
+        comment, changed = screen_text(answer.comment)
+        out[number] = Answer(answer.impact, comment) if comment != answer.comment else answer
+        if changed:
+            what = " och ".join({"styrtecken": "osynliga styrtecken (ersatta med \ufffd)",
+                                  "riktningstecken": "tecken som vänder textens riktning (borttagna)"}[c]
+                                 for c in changed)
+            issues.append(Issue.warning(f"q{number}.comment", f"Fråga {number} ({form.question(number).short}): "
+                                        f"kommentaren innehöll {what}; kontrollera att texten blev rätt."))
+    return out, tuple(issues)
 
 
 def screen_answers(answers: dict[int, Answer], form: FormSpec) -> tuple[frozenset[int], tuple[Issue, ...]]:

@@ -24,6 +24,7 @@ from outputs.blank_forms import blank_form_filename, build_blank_docx
 from outputs.digest import Digest, build_digest, digest_message
 from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder
 from outputs.replies import build_staff_notice
+from outputs.verify import verify_xlsx
 from outputs.workbook import build_county_workbook
 from parsers.result import Period
 from store import repo
@@ -91,9 +92,12 @@ def queue_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPl
 
 
 def workbook_file(engine: Engine, config: Config, year: int, now: datetime) -> tuple[str, bytes]:
-    """The county workbook for `year` (name and bytes), rebuilt from the database."""
+    """The county workbook for `year` (name and bytes), rebuilt from the database and read back:
+    raises UnreadableOutput (exit 1) rather than hand on a file that does not open."""
     picture = build_picture(engine, config, year, now)
-    return f"Lägesbild {config.county.name} {year}.xlsx", build_county_workbook(picture)
+    data = build_county_workbook(picture)
+    verify_xlsx(data)
+    return f"Lägesbild {config.county.name} {year}.xlsx", data
 
 
 def queue_compilation(engine: Engine, config: Config, now: datetime) -> list[str]:

@@ -51,6 +51,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from outputs.safe_text import xml_safe
 from parsers.form import FormSpec, Question, Scale
 from parsers.result import Period
 
@@ -133,18 +134,18 @@ def question_heading(question: Question, prefix: str = "") -> tuple[str, str]:
     short name is not repeated: ("Positiva åtgärder eller händelser", " som …?").
     """
     lead = f"{prefix}{question.number}, " if prefix else ""
-    text = question.text.strip()
+    text, short = xml_safe(question.text.strip()), xml_safe(question.short)  # a county's own form file
     if not text:
-        return f"{lead}{question.short}", ""
-    if text.casefold().startswith(question.short.casefold()):
-        cut = len(question.short)
+        return f"{lead}{short}", ""
+    if text.casefold().startswith(short.casefold()):
+        cut = len(short)
         return f"{lead}{text[:cut]}", text[cut:]
-    return f"{lead}{question.short}:", f" {text}"
+    return f"{lead}{short}:", f" {text}"
 
 
 def _intro_paragraphs(form: FormSpec) -> list[str]:
     """The intro split at blank lines, each paragraph on one line."""
-    parts = re.split(r"\n\s*\n", form.intro.strip())
+    parts = re.split(r"\n\s*\n", xml_safe(form.intro.strip()))
     return [" ".join(p.split()) for p in parts if p.strip()]
 
 
@@ -380,7 +381,7 @@ def build_blank_docx(
         setattr(section, margin, Cm(2.2))
 
     props = document.core_properties
-    props.title = form.title
+    props.title = xml_safe(form.title)
     props.subject = "Lägesbild"
     props.author = ""
     props.last_modified_by = ""
@@ -388,7 +389,7 @@ def build_blank_docx(
     props.language = "sv-SE"
 
     title = document.add_paragraph(style="Title")
-    title.add_run(form.title)
+    title.add_run(xml_safe(form.title))
     if period is not None:
         title.add_run().add_break(WD_BREAK.LINE)
         title.add_run(month_title(period))
@@ -403,7 +404,7 @@ def build_blank_docx(
         line,
         alias="Kommun",
         tag=TAG_MUNICIPALITY,
-        value=municipality,
+        value=xml_safe(municipality) if municipality else municipality,
         placeholder=PLACEHOLDER_MUNICIPALITY,
         ids=ids,
     )
@@ -418,7 +419,7 @@ def build_blank_docx(
         ids=ids,
     )
 
-    document.add_paragraph(form.instruction).runs[0].bold = True
+    document.add_paragraph(xml_safe(form.instruction)).runs[0].bold = True
 
     for question in form.questions:
         bold, rest = question_heading(question, prefix="Fråga ")
@@ -546,7 +547,7 @@ def _instructions_sheet(wb: Workbook, form: FormSpec) -> None:
     ws = wb.create_sheet(SHEET_INSTRUCTIONS)
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 90
-    ws["A1"] = form.title
+    ws["A1"] = xml_safe(form.title)
     ws["A1"].font = Font(bold=True, size=14)
     row = 3
     for para in _intro_paragraphs(form):
@@ -595,7 +596,7 @@ def build_blank_xlsx(
     """
     wb = Workbook()
     wb.properties.creator = "Lägesbild"
-    wb.properties.title = form.title
+    wb.properties.title = xml_safe(form.title)
     wb.properties.language = "sv-SE"
     ws = wb.active
     assert ws is not None
@@ -606,14 +607,14 @@ def build_blank_xlsx(
     ws.column_dimensions["C"].width = 18
     ws.column_dimensions["D"].width = 80
 
-    ws["A1"] = form.title
+    ws["A1"] = xml_safe(form.title)
     ws["A1"].font = Font(bold=True, size=14)
     if period is not None:
         ws["A2"] = month_title(period)
         ws["A2"].font = Font(bold=True, size=12)
 
     inputs = (
-        (3, "Kommun:", municipality, NAME_MUNICIPALITY),
+        (3, "Kommun:", xml_safe(municipality) if municipality else municipality, NAME_MUNICIPALITY),
         (4, "Månad:", period_label(period) if period else None, NAME_PERIOD),
     )
     for row, label, value, name in inputs:
@@ -626,7 +627,7 @@ def build_blank_xlsx(
         cell.protection = _UNLOCKED
         _name(wb, name, ws, cell.coordinate)
 
-    ws["A5"] = form.instruction
+    ws["A5"] = xml_safe(form.instruction)
     ws["A5"].font = Font(italic=True)
 
     for col, header in enumerate(("Nr", "Fråga", "Påverkan (1-5)", "Kommentar"), start=1):

@@ -29,6 +29,8 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from functools import lru_cache
 
+from outputs.safe_text import BIDI_CONTROLS, safe_text
+
 # refold_source="none": headers we set with `set_raw` (the message-id
 # headers, folded by `fold_ids`) are written exactly as given. The default
 # refolds any line over 78 characters and would turn a long message id into
@@ -64,7 +66,8 @@ def clean_header_text(text: str, limit: int = 200) -> str:
     be smuggled in; runs of whitespace become one space.
     """
     text = unicodedata.normalize("NFC", text)
-    text = " ".join(_CONTROL_RE.sub(" ", text).split())
+    text = "".join(ch for ch in text if ch not in BIDI_CONTROLS)  # they reorder what a reader sees
+    text = " ".join(safe_text(_CONTROL_RE.sub(" ", text)).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text

@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from outputs.blank_forms import SWEDISH_MONTHS, level_label
 from outputs.mail import (
@@ -34,6 +35,7 @@ from outputs.mail import (
     reference_chain,
     set_body,
 )
+from outputs.safe_text import safe_text
 from parsers.form import FormSpec
 from parsers.result import Answer, Issue, Period, Severity
 
@@ -66,12 +68,22 @@ def _autoescape(name: str | None) -> bool:
     return name is not None and name.endswith(".html.j2")
 
 
+def _finalize(value: Any) -> Any:
+    # Every value a template prints passes the text rule (outputs.safe_text) first, so no mail and no
+    # digest carries a control character, a noncharacter or a direction override, whatever its source.
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return safe_text(value)
+    return value
+
+
 @cache
 def environment() -> Environment:
-    """The jinja2 environment for outputs/templates (StrictUndefined, HTML autoescaped)."""
+    """The jinja2 environment for outputs/templates (StrictUndefined, HTML autoescaped, every printed
+    value under the text rule)."""
     return Environment(
         loader=PackageLoader("outputs", "templates"),
         undefined=StrictUndefined,
+        finalize=_finalize,
         autoescape=_autoescape,
         trim_blocks=True,
         lstrip_blocks=True,

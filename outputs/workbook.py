@@ -64,6 +64,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from outputs.picture import CountyPicture, Group, MonthReport, MonthState
+from outputs.safe_text import xml_safe
 from parsers.form import FormSpec, Question
 
 __all__ = [
@@ -353,8 +354,9 @@ _KIND_WORD = {
 
 
 def _safe_text(text: str) -> str:
-    """Text Excel accepts: no XML-illegal control characters, at most 32,767 characters."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    """Text Excel accepts: the text rule (outputs.safe_text: no XML-illegal character such as
+    U+FFFE, no direction overrides), at most 32,767 characters."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", xml_safe(text))
     if len(text) > _CELL_MAX:
         text = text[:_CELL_MAX - 1] + "…"
     return text

@@ -349,7 +349,7 @@ def test_illegal_characters_and_huge_comments_do_not_break_the_file() -> None:
                             picture.municipalities, picture.groups, reports)
     ws = _open(build_county_workbook(picture))[COMMENTS_SHEET]
     texts = [str(r[4]) for r in ws.iter_rows(min_row=4, values_only=True) if r[0] == "Falun" and r[4]]
-    assert "Föreefter <b>&amp;</b>\nny rad" in texts
+    assert "Före\ufffd\ufffdefter <b>&amp;</b>\nny rad" in texts  # the text rule: outputs/safe_text.py
     assert max(len(t) for t in texts) == 32767
     # Wrapped comments get a row tall enough to read them (capped at Excel's 409 points).
     tall = [r for r in range(4, ws.max_row + 1) if len(str(ws.cell(row=r, column=5).value)) > 30000]
