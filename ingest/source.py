@@ -25,6 +25,7 @@ class Outcome(enum.StrEnum):
     REJECTED = "rejected"  # answered with an error reply (unreadable form, no form)
     FAILED = "failed"  # a passing failure: retried, and parked in the error folder when it keeps failing
     DROPPED = "dropped"  # quarantined, then dropped by staff (kept, never filed)
+    FORWARDED = "forwarded"  # a reply in words to one of our mails: forwarded to staff, the sender told
 
 
 class Folder(enum.StrEnum):
@@ -45,6 +46,7 @@ FOLDER_FOR: dict[Outcome, Folder] = {
     Outcome.QUARANTINED: Folder.QUARANTINE,
     Outcome.FAILED: Folder.ERROR,
     Outcome.DROPPED: Folder.QUARANTINE,
+    Outcome.FORWARDED: Folder.PROCESSED,
 }
 
 

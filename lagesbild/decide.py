@@ -18,6 +18,7 @@ from ingest.message import MailMessage
 from ingest.route import PeriodChoice, SenderMatch, SenderRule, choose_period, match_sender, may_submit_for
 from ingest.source import Outcome
 from lagesbild.config import Config
+from lagesbild.threads import answers_us, is_staff
 from parsers.result import ParseResult, Period
 
 
@@ -94,6 +95,10 @@ def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, recei
     sender = match_sender(message.sender, rules)
     if message.auto:
         return Decision(Outcome.IGNORED, f"automatiskt meddelande ({message.auto})", sender)
+    readable = [p for p in parsed if not p.result.unreadable]
+    if is_staff(message, config) and not readable:
+        # The county's own staff answering a compilation or a notice: not an unknown sender.
+        return Decision(Outcome.IGNORED, "meddelande från länets personal utan formulär", sender)
     if not sender.trusted or sender.municipality is None:
         return Decision(Outcome.QUARANTINED, sender.detail or "okänd avsändare", sender)
     if verdict is not None and verdict.result == "fail":
@@ -102,8 +107,10 @@ def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, recei
     if config.security.require_authentication and (verdict is None or verdict.result != "pass"):
         return Decision(Outcome.QUARANTINED, "avsändaren kunde inte verifieras (DMARC/DKIM/SPF)", sender)
 
-    readable = [p for p in parsed if not p.result.unreadable]
     if not readable:
+        reply = answers_us(message, config)
+        if reply is not None:
+            return Decision(Outcome.FORWARDED, f"{reply}, utan formulär: vidarebefordrat till handläggare", sender)
         problems = [f"{p.filename}: {i.message}" for p in parsed for i in p.result.issues if i.field == "file"]
         if not parsed:
             problems = ["Vi hittade ingen lägesbild i meddelandet. Bifoga det ifyllda formuläret (Word, Excel "

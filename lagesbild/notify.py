@@ -12,13 +12,16 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from email.utils import getaddresses
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ingest.message import MailMessage
+from ingest.route import choose_period
 from ingest.source import Outcome, RawMail, shown_uid
 from lagesbild.answering import no_reply_reason, reply_address
 from lagesbild.config import Config
 from lagesbild.decide import Decision, PlannedSubmission
 from lagesbild.signals import SignalMatch, match_signals
+from lagesbild.threads import new_text
 from outputs.blank_forms import blank_form_filename, build_blank_docx, level_label
 from outputs.mail import envelope, header_text, raw_header_values, to_bytes
 from outputs.notices import build_signal_notice
@@ -30,11 +33,12 @@ from outputs.replies import (
     build_receipt,
     build_staff_notice,
 )
+from outputs.threads import build_reply_ack, build_staff_forward
 from parsers.result import Answer
 from store import repo
 from store.views import MailKind
 
-REPLY_KINDS = (MailKind.RECEIPT, MailKind.ERROR_REPLY, MailKind.DUPLICATE_NOTICE)
+REPLY_KINDS = (MailKind.RECEIPT, MailKind.ERROR_REPLY, MailKind.DUPLICATE_NOTICE, MailKind.REPLY_ACK)
 
 
 def reply_context(config: Config) -> ReplyContext:
@@ -97,6 +101,8 @@ def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessag
         queue_quarantine_notice(s, config, raw_id, message, decision.reason, now)
         if not decision.submissions:
             return  # nothing was filed: an unknown or unverified sender learns nothing
+    if decision.outcome is Outcome.FORWARDED:
+        queue_staff_forward(s, config, raw_id, message, decision.sender.municipality or "", now)
     why_not = no_reply_reason(message)
     if why_not:
         repo.audit(s, raw_id, "not_answered", why_not, now)
@@ -119,6 +125,8 @@ def _sender_replies(config: Config, raw_id: int, to: str, message: MailMessage, 
     ctx = reply_context(config)
     original: dict[str, Any] = dict(original_message_id=message.message_id,
                                     original_references=message.references, original_subject=message.subject)
+    if decision.outcome is Outcome.FORWARDED:
+        return [("reply_ack", f"ack:{raw_id}", build_reply_ack(ctx, to=to, now=now, **original))]
     if decision.outcome is Outcome.REJECTED:
         municipality = decision.sender.municipality
         blank = (blank_form_filename(config.county.form, "docx", municipality, None),
@@ -148,6 +156,24 @@ def _sender_replies(config: Config, raw_id: int, to: str, message: MailMessage, 
             **original)
         out.append(("receipt", f"receipt:{key}", receipt))
     return out
+
+
+def queue_staff_forward(s: Any, config: Config, raw_id: int, message: MailMessage, municipality: str,
+                        now: datetime) -> None:
+    """A reply in words goes to staff, with the report it is about (the month its subject names)."""
+    choice = choose_period(None, None, message.subject, "", message.date or now, ZoneInfo(config.deadline.timezone))
+    report = ""
+    if choice.source == "subject":
+        for v in repo.latest_submissions(s, config.county.code, choice.period):
+            if v.municipality == municipality:
+                report = (f"{municipality} {v.period}, version {v.version}, inkom "
+                          f"{v.received_at.astimezone(ZoneInfo(config.deadline.timezone)):%Y-%m-%d %H.%M}")
+        report = report or f"{municipality} {choice.period}: ingen rapport har kommit in"
+    raw = repo.get_raw(s, raw_id) or b""
+    forward = build_staff_forward(reply_context(config), to=list(config.county.staff), sender=message.sender,
+                                  municipality=municipality, subject=message.subject,
+                                  text=new_text(message.body_text), report=report, original=raw, now=now)
+    _queue(s, "staff_forward", f"forward:{raw_id}", forward, raw_id, now)
 
 
 def _part(plan: PlannedSubmission, result: Any) -> Part:

@@ -27,6 +27,8 @@ class MailKind(enum.StrEnum):
     COMPILATION = "compilation"
     DIGEST = "digest"
     SIGNAL = "signal"
+    STAFF_FORWARD = "staff_forward"  # a reply in words, forwarded to staff
+    REPLY_ACK = "reply_ack"  # the sender's acknowledgement of a reply in words
 
 
 class MailStatus(enum.StrEnum):
