@@ -119,6 +119,7 @@ def poll_and_send(config: Config, now: datetime) -> PollResult:
     from lagesbild.pipeline import poll_once
     from lagesbild.runtime import job_lock, open_mailbox, open_outbox, open_store
     from lagesbild.sending import send_due
+    from lagesbild.staff_notices import flush_staff_notices
 
     engine = open_store(config)
     result = PollResult()
@@ -130,10 +131,14 @@ def poll_and_send(config: Config, now: datetime) -> PollResult:
             from outputs.console import ProgressBar
 
             bar = ProgressBar("Läser meddelanden")
+            # What was gathered for staff goes first; this cycle's messages then wait their turn
+            # (lagesbild.staff_notices). The worker does the same with its scheduled jobs.
+            flush_staff_notices(engine, config, now)
             try:
                 report = poll_once(source, engine, config, now, progress=bar)
             finally:
                 bar.close()
+            flush_staff_notices(engine, config, now)
     finally:
         source.close()
     result.outcomes = dict(report.outcomes)

@@ -119,6 +119,7 @@ class ScheduleConfig:
     digest_working_days_after_deadline: int = 3
     digest_hour: int = 9
     raw_message_days: int = 730
+    notice_interval_minutes: int = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,7 +407,8 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     c_t, d_t = table("compilation"), table("digest")
     schedule = ScheduleConfig(c_t.int("interval_hours", 1, 24 * 31), c_t.int("deadline_hour", 0, 23),
                               d_t.int("working_days_after_deadline", 0, 20), d_t.int("hour", 0, 23),
-                              table("retention").int("raw_message_days", 0, 36500))
+                              table("retention").int("raw_message_days", 0, 36500),
+                              table("notices").int("interval_minutes", 1, 24 * 60 * 7))
     trust = sec.str("trust")
     if trust not in ("auto", "authserv", "exchange", "none"):
         raise ConfigError(f"[security] trust: must be \"auto\", \"authserv\", \"exchange\" or \"none\", got '{trust}'")

@@ -20,6 +20,7 @@ from lagesbild.notify import queue_mail_once, reply_context
 from lagesbild.picture import build_picture
 from lagesbild.reminders import ReminderPlan, due_reminders, periods_to_check
 from lagesbild.reports import status_for
+from lagesbild.staff_notices import flush_staff_notices
 from outputs.blank_forms import blank_form_filename, build_blank_docx
 from outputs.digest import Digest, build_digest, digest_message
 from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder
@@ -187,7 +188,9 @@ def run_output_jobs(engine: Engine, config: Config, now: datetime) -> dict[str, 
     plan = queue_reminders(engine, config, now)
     compilations = queue_compilation(engine, config, now)
     digests = queue_digest_if_due(engine, config, now)
-    return {"reminders": len(plan.reminders), "compilations": len(compilations), "digests": len(digests)}
+    notices = flush_staff_notices(engine, config, now)
+    return {"reminders": len(plan.reminders), "compilations": len(compilations), "digests": len(digests),
+            "notices": int(notices)}
 
 
 def purge_old_messages(engine: Engine, config: Config, now: datetime) -> int:

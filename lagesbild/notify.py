@@ -21,6 +21,7 @@ from lagesbild.answering import no_reply_reason, reply_address
 from lagesbild.config import Config
 from lagesbild.decide import Decision, PlannedSubmission
 from lagesbild.signals import SignalMatch, match_signals
+from lagesbild.staff_notices import deferred, notice_key
 from lagesbild.threads import new_text
 from outputs.blank_forms import blank_form_filename, build_blank_docx, level_label
 from outputs.mail import envelope, header_text, raw_header_values, to_bytes
@@ -75,13 +76,16 @@ def _reply_allowed(s: Any, config: Config, sender: str, raw_id: int, now: dateti
 
 def queue_quarantine_notice(s: Any, config: Config, raw_id: int, message: MailMessage, reason: str,
                             now: datetime) -> None:
-    """Tell staff that a message (or part of it) waits in quarantine."""
+    """Tell staff that a message (or part of it) waits in quarantine: at once, or gathered with
+    others when a notice went out recently (lagesbild.staff_notices)."""
+    if deferred(s, config, raw_id, f"karantän: {reason}", message.sender, message.subject, now):
+        return
     lines = [f"Ett meddelande har lagts i karantän: {reason}.",
              f"Avsändare: {message.sender or '(saknas)'}", f"Ämne: {message.subject}",
              "Granska det med `lagesbild quarantine` och släpp det (med kommun) eller ta bort det."]
     notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
                                 subject=f"Karantän: {message.subject}"[:150], lines=lines, now=now)
-    _queue(s, "quarantine_notice", f"quarantine:{raw_id}", notice, raw_id, now)
+    _queue(s, "quarantine_notice", notice_key(config, f"q:{raw_id}"), notice, raw_id, now)
 
 
 def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessage, decision: Decision,
@@ -198,7 +202,11 @@ def _reply_not_built(s: Any, config: Config, raw_id: int, to: str, message: Mail
 
 
 def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attempts: int, now: datetime) -> None:
-    """Tell staff that a message kept failing and was parked in the error folder."""
+    """Tell staff that a message kept failing and was parked in the error folder (gathered with
+    others when a notice went out recently)."""
+    raw_id = repo.known_refs(s, raw.ref.mailbox, raw.ref.uidvalidity, [raw.ref.uid]).get(raw.ref.uid)
+    if raw_id is not None and deferred(s, config, raw_id.id, f"parkerat: {reason}", "", "", now):
+        return
     if raw.park:
         lines = [f"Ett meddelande har inte lästs och har flyttats till mappen {config.mailbox.error_folder}.",
                  f"Orsak: {reason}.",
@@ -213,7 +221,7 @@ def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attem
     notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
                                 subject="Lägesbild: meddelande kunde inte behandlas", lines=lines,
                                 attachments=[("meddelande.eml", raw.raw)] if raw.raw else [], now=now)
-    key = f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{shown_uid(raw.ref.uid)}"
+    key = notice_key(config, f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{shown_uid(raw.ref.uid)}")
     _queue(s, "staff_notice", key, notice, None, now)
 
 

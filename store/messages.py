@@ -366,6 +366,18 @@ def audit_trail(s: Session, raw_id: int | None = None) -> list[AuditView]:
     return out
 
 
+def audit_events_after(s: Session, county: str, event: str, after_id: int) -> list[AuditView]:
+    """Audit lines `event` about messages of `county` with an id above `after_id`, oldest first."""
+    query = select(AuditEvent).join(RawMessage, col(RawMessage.id) == col(AuditEvent.raw_message_id)).where(
+        col(AuditEvent.event) == event, col(AuditEvent.id) > after_id, col(RawMessage.county) == county,
+    ).order_by(col(AuditEvent.id))
+    out = []
+    for row in s.exec(query):
+        assert row.id is not None
+        out.append(AuditView(row.id, row.raw_message_id, row.at, row.event, row.detail))
+    return out
+
+
 def purge_raw_before(s: Session, county: str, before: datetime) -> int:
     """Drop the stored bytes of messages received before `before`; the record stays.
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from store.locks import release_lock, try_lock
 from store.messages import (
     audit,
+    audit_events_after,
     audit_trail,
     backoff,
     count_quarantined,
@@ -93,6 +94,6 @@ __all__ = [
     "latest_queued_at",
     "versions_since", "purge_raw_before",
     "mark_send_failed", "mark_sent", "queue_mail", "quarantined", "raw_messages", "record_failure",
-    "replies_for_sender_since", "version_answers",
+    "replies_for_sender_since", "version_answers", "audit_events_after",
     "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
 ]
