@@ -30,6 +30,10 @@ class Grid:
 
     rows: tuple[tuple[str, ...], ...]
     name: str = ""
+    #: Why the text of the cells in `doubtful` may not be exactly as written
+    #: (Swedish), e.g. a word a PDF cut over lines in a narrow column.
+    doubt: str = ""
+    doubtful: frozenset[str] = frozenset()
 
     @property
     def width(self) -> int:

@@ -613,6 +613,17 @@ def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
     for value, name, header in _plan(form).level_headers:
         if f == name or re.fullmatch(header, f):
             return (_Role.LEVEL, value)
+    return _role_by_letters(f, form)
+
+
+def _role_by_letters(folded: str, form: FormSpec) -> tuple[_Role, int] | None:
+    """A label broken inside a word by a narrow column ("Komment ar", "Påver kan 1-5"): by its letters."""
+    if len(folded.split()) > 4:
+        return None
+    letters = re.sub(r"[^a-z]", "", folded)
+    for role, labels in ((_Role.IMPACT, form.labels.impact), (_Role.COMMENT, form.labels.comment)):
+        if any(len(lab) >= 6 and letters in (lab, lab + "till") for lab in map(squash, labels)):
+            return (role, 0)
     return None
 
 
@@ -811,7 +822,13 @@ def _transposed_lines(rows: list[list[str]], form: FormSpec) -> list[Line] | Non
             # pairs (a two-column form), not a header column.
             continue
         top, bottom = role_rows[0], role_rows[-1]
-        block = rows[top:bottom + 1]
+        block = [list(r) for r in rows[top:bottom + 1]]
+        while bottom + 1 < len(rows) and not _cell(rows[bottom + 1], col).strip() \
+                and any(c.strip() for c in rows[bottom + 1]):
+            # The last row goes on in a row of its own (a table broken over a page): its
+            # header cell is empty, and each cell continues the one above it.
+            bottom += 1
+            block[-1] = [_joined(_cell(block[-1], c), _cell(rows[bottom], c)) for c in range(width)]
         flipped = [[r[c] if c < len(r) else "" for r in block] for c in range(col, width)]
         header = _header(flipped, form)
         if header is None or header[0] != 0:
@@ -822,6 +839,14 @@ def _transposed_lines(rows: list[list[str]], form: FormSpec) -> list[Line] | Non
         around = rows[:top] + rows[bottom + 1:]
         return [ln for row in around for ln in _generic_row(row, form)] + structured
     return None
+
+
+def _cell(row: list[str], col: int) -> str:
+    return row[col] if col < len(row) else ""
+
+
+def _joined(upper: str, lower: str) -> str:
+    return f"{upper}\n{lower}" if upper.strip() and lower.strip() else upper or lower
 
 
 def _continuation(rows: list[list[str]], roles: dict[int, tuple[_Role, int]]) -> list[Line] | None:
@@ -839,7 +864,18 @@ def _continuation(rows: list[list[str]], roles: dict[int, tuple[_Role, int]]) ->
 
 
 def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
-    """Typed lines for a table or sheet."""
+    """Typed lines for a table or sheet; text from a doubtful cell carries the grid's doubt."""
+    lines = _grid_lines(grid, form)
+    if grid.doubtful:
+        doubtful = [clean(t) for t in grid.doubtful]
+        for line in lines:
+            if (line.kind is Kind.TEXT or line.kind is Kind.COMMENT) and line.text \
+                    and any(line.text in t or t in line.text for t in doubtful):
+                line.doubt = grid.doubt
+    return lines
+
+
+def _grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
     rows = [list(r) for r in grid.rows]
     header = _header(rows, form)
     if header:

@@ -165,7 +165,12 @@ def assemble(pages: Sequence[Page]) -> list[Block]:
         for item in page.items:
             if isinstance(item, Table):
                 flush()
-                blocks.append(item.grid)
+                before = blocks[-1] if blocks else None
+                if previous is None and isinstance(before, Grid) and _continues_table(before, item.grid):
+                    blocks[-1] = Grid(before.rows + item.grid.rows, before.name, before.doubt or item.grid.doubt,
+                                      before.doubtful | item.grid.doubtful)
+                else:
+                    blocks.append(item.grid)
                 last = None
                 previous = item
                 continue
@@ -186,6 +191,15 @@ def assemble(pages: Sequence[Page]) -> list[Block]:
     while blocks and blocks[-1] == Paragraph(""):
         blocks.pop()
     return blocks
+
+
+def _continues_table(upper: Grid, lower: Grid) -> bool:
+    """A table at the top of a page that goes on from the one that ended the page before.
+
+    Same columns, and not its header row repeated (that case is read as a
+    continuation by the text-level reader already).
+    """
+    return upper.width == lower.width and bool(upper.rows) and bool(lower.rows) and upper.rows[0] != lower.rows[0]
 
 
 def continues(upper: Line, lower: Line, edge: float) -> bool:

@@ -219,11 +219,17 @@ def _rows(cells: list[Box]) -> tuple[tuple[Box | None, ...], ...]:
 # --- cell text ------------------------------------------------------------------------------
 
 
-def table_rows(table: FoundTable, chars: Sequence[Char]) -> tuple[tuple[str, ...], ...]:
-    """The cell texts of a table, lines wrapped inside a cell joined as in running text.
+BROKEN_WORDS = ("texten i en smal tabellkolumn i PDF-filen bryts mitt i ord, så orden kan ha "
+                "delats eller slagits ihop")
 
-    Each glyph belongs to the cell holding its centre; a merged-over cell is "".
+
+def table_text(table: FoundTable, chars: Sequence[Char]) -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
+    """The cell texts of a table, and those of them where a word may have been cut over two lines.
+
+    Lines wrapped inside a cell are joined as in running text. Each glyph
+    belongs to the cell holding its centre; a merged-over cell is "".
     """
+    cut_cells: set[str] = set()
     # Glyphs by the height of their centre, so each row takes its own by
     # bisection instead of a pass over the page (a page may hold 60 rows).
     by_centre = sorted(((c.top + c.bottom) / 2, i) for i, c in enumerate(chars))
@@ -242,23 +248,39 @@ def table_rows(table: FoundTable, chars: Sequence[Char]) -> tuple[tuple[str, ...
                 continue
             x0, x1 = box[0], box[2]
             inside = [c for c in row_chars if x0 <= (c.x0 + c.x1) / 2 <= x1]
-            cells.append(_cell_text(inside, x0, x1))
+            text, cut = _cell_text(inside, x0, x1)
+            cells.append(text)
+            if cut:
+                cut_cells.add(text)
         out.append(tuple(cells))
-    return tuple(out)
+    return tuple(out), frozenset(cut_cells)
 
 
-def _cell_text(chars: Sequence[Char], x0: float, x1: float) -> str:
+def _cell_text(chars: Sequence[Char], x0: float, x1: float) -> tuple[str, bool]:
+    """A cell's text, and whether one of its lines may end in a word cut short (see `_may_be_cut`)."""
     if not chars:
-        return ""
+        return "", False
     lines: list[Line] = text_lines(chars)
     if not lines:
-        return ""
+        return "", False
     # The cell's text area: its padding taken as equal on both sides.
     edge = x1 - (min(ln.x0 for ln in lines) - x0)
     paragraphs: list[list[str]] = []
+    cut = False
     for upper, lower in zip([None, *lines], lines, strict=False):
         if upper is not None and continues(upper, lower, edge):
             paragraphs[-1].append(lower.text)
+            cut = cut or _may_be_cut(upper, lower, edge)
         else:
             paragraphs.append([lower.text])
-    return "\n".join(join_lines(p) for p in paragraphs).strip()
+    return "\n".join(join_lines(p) for p in paragraphs).strip(), cut
+
+
+def _may_be_cut(upper: Line, lower: Line, edge: float) -> bool:
+    """A line of one word that fills the cell, followed by lower-case text: perhaps one word cut in two.
+
+    A writer cuts a word, without a hyphen, only when it is wider than the
+    column; a word that merely fills the line looks the same, so this is a
+    doubt to report, not a reason to join.
+    """
+    return " " not in upper.text and upper.x1 >= edge - upper.height and lower.text[:1].islower()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from parsers.coverage import find_orphans
 from parsers.document import Section
 from parsers.form import FormSpec, Question
 from parsers.impact import ImpactReading, ImpactStatus, read_impact
@@ -37,6 +38,7 @@ class QuestionRead:
     impact_conflict: bool = False
     comment_lines: list[str] = field(default_factory=list)
     found: bool = False
+    comment_doubt: str = ""  # why the comment's text may not be exactly as written
 
 
 @dataclass(slots=True)
@@ -50,6 +52,7 @@ class SectionRead:
     dates: list[Period] = field(default_factory=list)
     flattened_table: bool = False
     order: list[int] = field(default_factory=list)  # the questions found, in the document's order
+    orphans: dict[int, list[str]] = field(default_factory=dict)  # sentences under a question its comment lacks
 
     @property
     def answered(self) -> int:
@@ -149,6 +152,7 @@ def read_section(section: Section, form: FormSpec) -> SectionRead:
             break
     result.questions.update(read)
     result.order = [q for q, _ in sorted(chosen.items(), key=lambda item: item[1])]
+    result.orphans = find_orphans(lines, chosen, {q: "\n".join(r.comment_lines) for q, r in read.items()}, form)
     return result
 
 
@@ -215,6 +219,8 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
             in_comment = True
             awaiting_impact = False
             text = line.text
+            if text and line.doubt:
+                read.comment_doubt = line.doubt
             if line.from_grid and question.impact and read.impact is None:
                 text = _value_first(text, form, read)
             if text and not is_placeholder(text):
@@ -260,6 +266,8 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
                 pre.append(after_question)
             continue
         seen_content = True
+        if line.doubt and line.kind is Kind.TEXT:
+            read.comment_doubt = line.doubt
         if in_comment:
             post.append(text)
         else:

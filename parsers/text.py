@@ -64,6 +64,7 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
         answers[question.number] = _answer(question, best.questions[question.number], fields, form.scale, issues)
     _doubt_layout(form, answers, best, document, issues)
     _guard_vocabulary(form, answers, issues)
+    _guard_coverage(form, best, fields, issues)
     order = {"file": 0, "municipality": 1, "period": 2}
     issues.sort(key=lambda i: (order.get(i.field, 3), _qnum(i.field)))
     return ParseResult(fmt, municipality, period, answers, tuple(issues), form.id, month_hint)
@@ -149,6 +150,18 @@ def _guard_vocabulary(form: FormSpec, answers: dict[int, Answer], issues: list[I
                                         "kontrollera påverkan."))
 
 
+def _guard_coverage(form: FormSpec, best: SectionRead, fields: FieldValues, issues: list[Issue]) -> None:
+    """Flag a comment that lacks a sentence written under its question (see `parsers.coverage`)."""
+    flagged = {i.field for i in issues}
+    for q, orphans in sorted(best.orphans.items()):
+        field_name = f"q{q}.comment"
+        if q in fields.comments or field_name in flagged:
+            continue
+        shown = orphans[0][:50]
+        issues.append(Issue.warning(field_name, f"{_label(form.question(q))}: texten \"{shown}\" står under frågan "
+                                                "men lästes inte som en del av svaret; kontrollera kommentaren."))
+
+
 def _qnum(field_name: str) -> int:
     m = re.match(r"q(\d+)\.", field_name)
     return int(m.group(1)) if m else 0
@@ -173,6 +186,8 @@ def _answer(question: Question, read: QuestionRead, fields: FieldValues, scale: 
         issues.append(Issue.warning(f"q{n}.comment", message))
         if question.impact:
             issues.append(Issue.warning(f"q{n}.impact", message))
+    if read.comment_doubt and comment and n not in fields.comments:
+        issues.append(Issue.warning(f"q{n}.comment", f"{label}: {read.comment_doubt}; kontrollera kommentaren."))
     first_line = comment.split("\n", 1)[0].strip()
     if re.fullmatch(r"[1-9]", first_line) or (question.impact and _is_level(first_line, scale)):
         # "3" or "Oroande" alone on the comment's first line: the impact typed in the comment field.
