@@ -273,12 +273,9 @@ def import_cmd(file: Path, municipality: str, period_text: str | None) -> None:
 
 
 def _municipality_option(config: Config, text: str) -> str:
-    from parsers.municipality import load_registry
+    from lagesbild.staff_ops import strict_municipality
 
-    found = load_registry().resolve(text, config.county.code).municipality
-    if found is None or config.municipality(found.name) is None:
-        raise ConfigError(f"--municipality: '{text}' is not a municipality of {config.county.name}")
-    return found.name
+    return strict_municipality(config, text)
 
 
 @cli.group("quarantine", invoke_without_command=True)
@@ -315,16 +312,27 @@ def quarantine_list(as_json: bool = False) -> None:
 @common_options
 @click.argument("message_id", type=int)
 @click.option("--municipality", required=True, help="The municipality to file its forms under.")
-def quarantine_release(message_id: int, municipality: str) -> None:
-    """File a quarantined message's forms under a municipality and answer the sender."""
+@click.option("--force", is_flag=True, help="File a form even under a municipality it does not name.")
+@click.option("--dry-run", is_flag=True, help="Only say what releasing would do.")
+def quarantine_release(message_id: int, municipality: str, force: bool, dry_run: bool) -> None:
+    """File a quarantined message's forms under a municipality and answer the sender.
+
+    Says first, per form, the municipality and month the form names and the
+    version it would supersede; refuses a municipality the form contradicts
+    (unless --force) and never files over a newer report. Exit 1 when refused.
+
+    Example: lagesbild quarantine release 12 --municipality Orsa --dry-run
+    """
     from lagesbild.operations import release_quarantined
     from lagesbild.runtime import open_store
 
     ctx = _ctx()
     config = ctx.config()
-    for filed in release_quarantined(open_store(config), config, message_id,
-                                     _municipality_option(config, municipality), ctx.now()):
-        click.echo(f"{filed.municipality} {filed.period}: {filed.kind}, version {filed.version}")
+    name = _municipality_option(config, municipality)
+    steps = release_quarantined(open_store(config), config, message_id, name, ctx.now(), force=force,
+                                dry_run=dry_run)
+    for step in steps:
+        click.echo(("would: " if dry_run else "") + step.line(name))
 
 
 @quarantine_cmd.command("drop")
@@ -337,7 +345,7 @@ def quarantine_drop(message_id: int, reason: str) -> None:
     from lagesbild.runtime import open_store
 
     ctx = _ctx()
-    drop_quarantined(open_store(ctx.config()), message_id, ctx.now(), reason)
+    drop_quarantined(open_store(ctx.config()), message_id, ctx.now(), reason, ctx.config())
     click.echo(f"message {message_id} dropped")
 
 

@@ -22,12 +22,12 @@ from lagesbild.filing import file_plan
 from lagesbild.notify import queue_decision_mail, queue_signals
 from lagesbild.pipeline import Parse, Reading, handle_message, parse_message, read_ahead
 from lagesbild.sandbox import parse_isolated
+from lagesbild.staff_ops import OperationRefused, ReleaseStep, check_county, newer_report
 from parsers.personal import redact
 from parsers.result import Period
 from store import repo
 from store.db import read_transaction, transaction
 from store.errors import AlreadyClaimed
-from store.views import SubmissionResult
 
 IMPORT_MAILBOX = "import"
 
@@ -75,58 +75,99 @@ def import_file(engine: Engine, config: Config, data: bytes, filename: str, muni
 
 
 def release_quarantined(engine: Engine, config: Config, raw_id: int, municipality: str, now: datetime,
-                        parse: Parse = parse_isolated) -> list[Filed]:
-    """File a quarantined message's forms under `municipality` and answer its sender."""
+                        parse: Parse = parse_isolated, *, force: bool = False,
+                        dry_run: bool = False) -> list[ReleaseStep]:
+    """File a quarantined message's forms under `municipality` and answer its sender; what was done per form.
+
+    Each form is planned first (lagesbild.staff_ops): one naming another
+    municipality is refused unless `force` (one already filed from this very
+    message, the allowed part of a joint mail, is left as it is), and none is
+    filed over a report that arrived after this message. Any refusal stops the
+    whole release (OperationRefused, the plan in its message); `dry_run` only plans.
+    """
     if config.municipality(municipality) is None:
         raise ConfigError(f"--municipality: '{municipality}' is not a municipality of {config.county.name}")
     with transaction(engine) as s:
         view = _quarantined(s, raw_id)
+        check_county(config, view.county, f"message {raw_id}")
         raw = repo.get_raw(s, raw_id)
     if not raw:
-        raise ConfigError(f"message {raw_id}: its mail is no longer kept (purged), so there is nothing to file")
+        raise OperationRefused(f"message {raw_id}: its mail is no longer kept (purged), so there is nothing to file")
     received_at = _arrival(view)
     message = read_message(raw)
     parsed = [p for p in parse_message(message, config, parse) if not p.result.unreadable]
     if not parsed:
-        raise ConfigError(f"message {raw_id} holds no readable form")
+        raise OperationRefused(f"message {raw_id} holds no readable form")
     tz = ZoneInfo(config.deadline.timezone)
-    grace = timedelta(minutes=config.deadline.grace_minutes)
-    filed: list[tuple[PlannedSubmission, SubmissionResult]] = []
-    out: list[Filed] = []
-    ref = MessageRef(view.mailbox, view.uidvalidity, view.uid)
     from ingest.route import choose_period
 
-    with transaction(engine) as s:
+    planned: list[tuple[ReleaseStep, PlannedSubmission | None]] = []
+    with read_transaction(engine) as s:
         for p in parsed:
             choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
                                    received_at, tz)
-            plan = PlannedSubmission(municipality, choice, p, content_hash(p.result))
-            result = file_plan(s, raw_id, RawMail(ref, raw, received_at), plan, config, tz, grace)
-            filed.append((plan, result))
-            out.append(Filed(municipality, choice.period, str(result.kind), result.submission.version))
+            step = _plan_step(s, config, raw_id, received_at, p.filename, p.result.municipality, municipality,
+                              choice.period, force)
+            plan = PlannedSubmission(municipality, choice, p, content_hash(p.result)) if step.action == "file" else None
+            planned.append((step, plan))
+    steps = [step for step, _ in planned]
+    if any(step.action == "refuse" for step in steps):
+        raise OperationRefused("nothing released:\n  " + "\n  ".join(st.line(municipality) for st in steps)
+                               + "\n  (add --force to file a form under a municipality it does not name)")
+    to_file = [plan for _, plan in planned if plan is not None]
+    if dry_run:
+        return steps
+    if not to_file:
+        raise OperationRefused("nothing to file:\n  " + "\n  ".join(st.line(municipality) for st in steps))
+    grace = timedelta(minutes=config.deadline.grace_minutes)
+    ref = MessageRef(view.mailbox, view.uidvalidity, view.uid)
+    with transaction(engine) as s:
+        filed = [(plan, file_plan(s, raw_id, RawMail(ref, raw, received_at), plan, config, tz, grace))
+                 for plan in to_file]
         decision = decide(message, parsed, config, received_at, None)
         decision = Decision(Outcome.STORED, "", decision.sender, tuple(p for p, _ in filed))
-        queue_decision_mail(s, config, raw_id, message, decision, filed, now)
+        if filed:
+            queue_decision_mail(s, config, raw_id, message, decision, filed, now)
         repo.set_outcome(s, raw_id, Outcome.STORED, f"släppt ur karantän för {municipality}",
                          municipality=municipality)
-        repo.audit(s, raw_id, "released", f"för {municipality}", now)
-    return out
+        repo.audit(s, raw_id, "released", f"för {municipality}: " + "; ".join(st.line(municipality) for st in steps),
+                   now)
+    return steps
+
+
+def _plan_step(s: Session, config: Config, raw_id: int, received_at: datetime, filename: str, named: str | None,
+               municipality: str, period: Period, force: bool) -> ReleaseStep:
+    county = config.county.code
+    if named and named != municipality:
+        own = repo.latest_arrival(s, county, named, period)
+        if own is not None and own[0] == raw_id:
+            return ReleaseStep(filename, named, period, "skip")  # the allowed part of a joint mail: filed already
+        if not force:
+            return ReleaseStep(filename, named, period, "refuse", note=f"the form is for {named}, not {municipality}")
+    stands = newer_report(repo.latest_arrival(s, county, municipality, period), raw_id, received_at)
+    if stands:
+        return ReleaseStep(filename, named, period, "newer", note=stands)
+    versions = [v.version for v in repo.latest_submissions(s, county, period) if v.municipality == municipality]
+    return ReleaseStep(filename, named, period, "file", supersedes=versions[0] if versions else None)
 
 
 def _quarantined(s: Session, raw_id: int) -> repo.RawMessageView:
-    """The message `raw_id`, which must be in quarantine (ConfigError, for the command line, if not)."""
+    """The message `raw_id`, which must be in quarantine (OperationRefused, exit 1, if not)."""
     view = repo.get_message(s, raw_id)
     if view is None:
-        raise ConfigError(f"there is no message {raw_id} (see: lagesbild quarantine list)")
+        raise OperationRefused(f"there is no message {raw_id} (see: lagesbild quarantine list)")
     if view.outcome != Outcome.QUARANTINED:
-        raise ConfigError(f"message {raw_id} is not in quarantine (it is {view.outcome})")
+        raise OperationRefused(f"message {raw_id} is not in quarantine (it is {view.outcome})")
     return view
 
 
-def drop_quarantined(engine: Engine, raw_id: int, now: datetime, reason: str = "") -> None:
-    """Keep a quarantined message but never file it (spam, a wrong address)."""
+def drop_quarantined(engine: Engine, raw_id: int, now: datetime, reason: str = "",
+                     config: Config | None = None) -> None:
+    """Keep a quarantined message but never file it (spam, a wrong address); only the configured county's."""
     with transaction(engine) as s:
-        _quarantined(s, raw_id)
+        view = _quarantined(s, raw_id)
+        if config is not None:
+            check_county(config, view.county, f"message {raw_id}")
         repo.set_outcome(s, raw_id, Outcome.DROPPED, reason or "borttagen ur karantän")
         repo.audit(s, raw_id, "dropped", reason, now)
 
@@ -291,6 +332,10 @@ def list_held(engine: Engine, config: Config) -> list[dict[str, object]]:
 def release_held(engine: Engine, config: Config, submission_id: int, now: datetime) -> Filed:
     """Staff reviewed a held report: show its answers again, and let the signals see it."""
     with transaction(engine) as s:
+        held = {v.id: v for v in repo.held_submissions(s, config.county.code)}
+        if submission_id not in held:
+            raise OperationRefused(f"report {submission_id} is not held for review in {config.county.name} "
+                                   "(see: lagesbild review list)")
         view = repo.release_withheld(s, submission_id)
         repo.audit(s, view.raw_message_id, "released_after_review", f"{view.municipality} {view.period}", now)
         queue_signals(s, config, view, now)
