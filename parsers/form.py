@@ -79,6 +79,9 @@ class Labels:
     comment: tuple[str, ...]
     question: tuple[str, ...]
     stop: tuple[str, ...] = ()
+    #: Labels that are everyday words too ("Nivå", "Bedömning"): they label a
+    #: value only when a colon follows; "Nivå 4 i polisens bedömning" is a sentence.
+    needs_colon: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +138,7 @@ def form_from_dict(data: dict[str, Any], source: str = "<form>") -> FormSpec:
         comment=_strings(labels_t, "comment", "labels", ("Kommentar",)),
         question=_strings(labels_t, "question", "labels", ("Fråga",)),
         stop=_strings(labels_t, "stop", "labels", ("Datum",)),
+        needs_colon=_strings(labels_t, "needs_colon", "labels"),
     )
     scale_t = _req(data, "scale", dict, source)
     smin = _req(scale_t, "min", int, "scale")

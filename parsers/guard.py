@@ -110,4 +110,6 @@ def find_leak(comment: str, form: FormSpec) -> Leak | None:
             return Leak(shown, False)
         if len(folded) >= 20 and any(looks_like_question_text(line, q) >= 0.8 for q in form.questions):
             return Leak(shown, False)
+        if len(folded) >= _TEMPLATE_MIN and any(folded in fold(q.text) for q in form.questions):
+            return Leak(shown, False)  # the end of a question's wording, wrapped onto a line of its own
     return None

@@ -482,6 +482,12 @@ _BARE_COMMENT_RE = re.compile(r"^(kommentar|kommentarer)\s+(?=\S)")
 _PLURAL_COLON_RE = re.compile(r"^(er)?\s*:")
 
 
+def _sentence_after(rest: str) -> bool:
+    """Words run on after a label without a colon: "4 i polisens egen bedömning, men vi ser det inte så"."""
+    stripped = rest.strip()
+    return bool(stripped) and stripped[:1] not in ":=(" and len(stripped.split()) >= 4
+
+
 def _impact_line(first: str, folded: str, more: str, form: FormSpec) -> Line | None:
     """ "Påverkan: 3", "Påverkan (skala 1-5): 2", "Påverkan på kommunen: 3", "3 Påverkan: 1-5"."""
     labels = form.labels.impact
@@ -489,6 +495,8 @@ def _impact_line(first: str, folded: str, more: str, form: FormSpec) -> Line | N
     end = hit[0] if hit else _misspelt_label(folded, labels)
     if end is not None:
         rest = first[end:]
+        if hit and hit[1] in form.labels.needs_colon and _sentence_after(rest):
+            return None  # "Nivå 4 i polisens egen bedömning, men …": a sentence, not a label
         if _plausible_impact(rest, form):
             value = rest.strip().lstrip(":=").strip()
             return Line(Kind.IMPACT, _join(value, more), open_value=_is_open(value, form))

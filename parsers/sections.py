@@ -243,8 +243,9 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
         if is_placeholder(text):
             awaiting_impact = False
             continue
-        if not in_comment and line.kind is Kind.TEXT and _own_heading_piece(text, question, form):
-            continue  # the rest of a heading wrapped over lines ("och otrygghet"), not an answer
+        if not in_comment and not seen_content and line.kind is Kind.TEXT \
+                and (_own_heading_piece(text, question, form) or _wording_piece(text, question)):
+            continue  # the rest of a heading or question wrapped over lines ("och otrygghet"), not an answer
         if awaiting_impact:
             awaiting_impact = False
             candidate = read_impact(text, form.scale)
@@ -312,6 +313,15 @@ def _value_first(text: str, form: FormSpec, read: QuestionRead) -> str:
                                 f"\"{m.group(1)}\" står först i svarskolumnen och tolkades som påverkan "
                                 f"{reading.value} ({form.scale.name_of(reading.value or 0)}); kontrollera")
     return m.group(2)
+
+
+_MIN_WORDING_PIECE = 10
+
+
+def _wording_piece(text: str, question: Question) -> bool:
+    """A piece of the question's own wording ("senaste månaden?"): the question wrapped over lines."""
+    folded = fold(text)
+    return len(folded) >= _MIN_WORDING_PIECE and folded in fold(question.text)
 
 
 def _own_heading_piece(text: str, question: Question, form: FormSpec) -> bool:

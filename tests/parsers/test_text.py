@@ -186,3 +186,12 @@ def test_a_comment_that_starts_with_a_value_is_flagged() -> None:
     issues = fields_with_issues(result)
     assert issues["q1.comment"] == issues["q2.comment"] == "warning"
     assert "q3.comment" not in issues
+
+
+def test_an_everyday_word_that_is_also_a_label_starts_a_sentence_without_its_colon() -> None:
+    sentence = "Nivå 4 i polisens egen bedömning, men vi ser det inte så."
+    result = read(*template({1: ["Påverkan:", f"Kommentar: {sentence}"], 7: [f"Kommentar: {sentence}"],
+                             2: ["Nivå: 3", "Kommentar: Lugnt."]}))
+    assert (result.answers[1].impact, result.answers[1].comment) == (None, sentence)
+    assert result.answers[7].comment == sentence
+    assert result.answers[2].impact == 3
