@@ -608,7 +608,11 @@ def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
         return None  # a sentence ("Påverkan på tryggheten bedöms som liten."), not a column's header
     if _OTHER_TIME.search(f):
         return None  # "Påverkan förra månaden": a reference column, not this month's answer
-    if _match_labels(f, form.labels.impact):
+    impact = _match_labels(f, form.labels.impact)
+    if impact:
+        level = _role(f[impact[0]:], form) if f[impact[0]:].strip(" :-") else None
+        if level is not None and level[0] is _Role.LEVEL:
+            return level  # "Påverkan 3", "Påverkan – 3 Oroande": one column of the scale
         return (_Role.IMPACT, 0)
     if _match_labels(f, form.labels.comment):
         return (_Role.COMMENT, 0)
