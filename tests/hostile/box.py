@@ -66,8 +66,13 @@ class HostileBox(MaildirBox):
 
     def poll(self, now: datetime) -> PollReport:
         """One cycle with the production parser (the sandbox)."""
-        source = MaildirSource(self.maildir, configured_folders(self.config.mailbox))
+        source = MaildirSource(self.maildir, configured_folders(self.config.mailbox),
+                               self.config.mailbox.max_message_bytes)
         return poll_once(source, self.engine, self.config, now)
+
+    def source_name(self) -> str:
+        """The Maildir's name as stored with each message."""
+        return MaildirSource(self.maildir, configured_folders(self.config.mailbox)).name
 
     def messages(self) -> dict[str, tuple[str, str, bytes]]:
         """uid -> (outcome, reason, raw bytes as stored)."""
