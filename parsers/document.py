@@ -79,6 +79,9 @@ class Document:
     fields: list[NamedField] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     margin_comments: int = 0  # review comments in the margin (not read as answers)
+    #: The text holds a table without ruling whose columns ran together (a PDF):
+    #: every answer read from the document is in doubt.
+    flattened_columns: bool = False
 
     def text_lines(self) -> list[str]:
         """All text, one line per paragraph line or grid cell line (for tests and sniffing)."""

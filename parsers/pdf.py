@@ -29,7 +29,7 @@ from pypdf import PdfReader
 from parsers.document import Document, Grid, Paragraph, Section
 from parsers.limits import Limits, Refused
 from parsers.pdf_fields import is_dynamic_xfa, read_fields
-from parsers.pdf_layout import Line, Page, Table, assemble, drop_running_lines, grid_text
+from parsers.pdf_layout import Line, Page, Table, assemble, drop_running_lines, flat_table, grid_text
 from parsers.pdf_lines import dedupe, inside, text_lines
 from parsers.pdf_page import PageContent, TooManyChars, read_page
 from parsers.pdf_tables import BROKEN_WORDS, find_tables, table_text
@@ -115,7 +115,8 @@ def read_pdf(
         raise Refused(SCANNED)
     if unmapped and unmapped > mapped * _UNMAPPED_SHARE:
         raise Refused(NO_UNICODE)
-    return Document(sections=[Section(tuple(blocks))], fields=fields, notes=notes)
+    return Document(sections=[Section(tuple(blocks))], fields=fields, notes=notes,
+                    flattened_columns=flat_table(pages))
 
 
 # --- Opening ----------------------------------------------------------------

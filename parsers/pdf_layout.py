@@ -28,7 +28,7 @@ _SAME_Y = 3.0
 # spacing after a paragraph, about 1.5 times the pitch, is not one.)
 _BLANK_FACTOR = 1.8
 # A space this many line heights wide is a gap between columns, not between words.
-_COLUMN_GAP = 3.0
+COLUMN_GAP = 3.0
 # Wrapped lines stand at the usual pitch; paragraph spacing may be larger.
 _WRAP_FACTOR = 1.4
 
@@ -49,6 +49,7 @@ class Line:
     x1: float = 0.0
     first_word: float = 0.0  # width of the line's first word, to tell a wrap from a break
     widest_gap: float = 0.0  # the widest space between two of its words: a column gap in a table row
+    column_gaps: int = 0  # how many spaces wider than `COLUMN_GAP` line heights it holds
 
     @property
     def height(self) -> float:
@@ -72,6 +73,19 @@ class Page:
         return [i for i in self.items if isinstance(i, Line)]
 
 
+
+
+# Lines of three or more columns side by side, this many of them: a table without ruling.
+_FLAT_TABLE_LINES = 3
+
+
+def flat_table(pages: Sequence[Page]) -> bool:
+    """Does the text hold a table without ruling of three or more columns?
+
+    Its columns cannot be told apart from its lines alone, so what is read
+    from it is flagged (`Document.flattened_columns`).
+    """
+    return sum(1 for p in pages for ln in p.lines() if ln.column_gaps >= 2) >= _FLAT_TABLE_LINES
 
 
 def drop_running_lines(pages: list[Page]) -> None:
@@ -208,7 +222,7 @@ def continues(upper: Line, lower: Line, edge: float) -> bool:
         return False
     if abs(upper.height - lower.height) > 0.2 * max(upper.height, lower.height):
         return False  # a change of font size: a heading and its text
-    if max(upper.widest_gap, lower.widest_gap) > _COLUMN_GAP * upper.height:
+    if max(upper.widest_gap, lower.widest_gap) > COLUMN_GAP * upper.height:
         # A row of a table without ruling: its columns run side by side on one
         # line, and a line below may continue either column. Joined, a heading's
         # last word would end up in the answer beside it.

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 
-from parsers.pdf_layout import Line
+from parsers.pdf_layout import COLUMN_GAP, Line
 from parsers.pdf_page import Char
 
 _X_TOLERANCE = 3.0
@@ -210,6 +210,8 @@ def _line(words: list[list[Char]]) -> Line | None:
         return None
     chars = [c for word in words for c in word]
     spans = [(min(c.x0 for c in word), max(c.x1 for c in word)) for word in words if word]
+    gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
+    height = max(c.bottom for c in chars) - min(c.top for c in chars)
     return Line(
         text=text,
         top=min(c.top for c in chars),
@@ -217,7 +219,8 @@ def _line(words: list[list[Char]]) -> Line | None:
         x0=min(c.x0 for c in chars),
         x1=max(c.x1 for c in chars),
         first_word=_first_word_width(chars),
-        widest_gap=max((b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)), default=0.0),
+        widest_gap=max(gaps, default=0.0),
+        column_gaps=sum(1 for g in gaps if g > COLUMN_GAP * height),
     )
 
 

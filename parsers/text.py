@@ -40,6 +40,7 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     ]
     issues: list[Issue] = [Issue.warning("file", note) for note in document.notes]
     best = _best_section(sections, [s.name for s in document.sections], issues)
+    best.flattened_table = best.flattened_table or document.flattened_columns
     fields = read_fields(document.fields, form, best.order)
     found = {n for n, q in best.questions.items() if q.found} | set(fields.impacts) | set(fields.comments)
     impact_questions = [q.number for q in form.questions if q.impact]
