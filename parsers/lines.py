@@ -551,13 +551,14 @@ def match_label(text: str, form: FormSpec) -> Line | None:
             colon = True
         if not (colon or long_label):
             continue
-        value = stripped.lstrip(_LABEL_SEPARATORS).strip()
+        value = _LABEL_SEPARATOR_RE.sub("", stripped, count=1)
         return Line(kind, _join(value, more), open_value=value == "" and not more)
     return None
 
 
 # What may stand between a label and its value: "Kommentar: …", "Kommentar – …".
-_LABEL_SEPARATORS = ":-=\u2013\u2014 "
+# One separator, never more: "Kommentar: – inget nytt" keeps its dash, "Kommentar: =1+1" its "=".
+_LABEL_SEPARATOR_RE = re.compile(r"^\s*[:=\-\u2013\u2014]?\s*")
 
 
 def _join(value: str, more: str) -> str:
@@ -805,7 +806,8 @@ def _generic_row(row: list[str], form: FormSpec) -> list[Line]:
             j = i + 1
             while j < len(cells):
                 nxt = classify(cells[j], form)
-                if any(n.kind is not Kind.TEXT for n in nxt):
+                # A stop label in the value's place ("Kommentar | E-post: …") is the value's text.
+                if any(n.kind is not Kind.TEXT and n.kind is not Kind.BREAK for n in nxt):
                     break
                 values.append(clean(cells[j]))
                 j += 1

@@ -216,11 +216,14 @@ def _read_question(question: Question, lines: list[Line], form: FormSpec) -> Que
             awaiting_impact = line.open_value and not line.from_grid
             continue
         if line.kind is Kind.COMMENT:
-            in_comment = True
             awaiting_impact = False
             text = line.text
             if text and line.doubt:
                 read.comment_doubt = line.doubt
+            if in_comment and not line.from_grid and not read.comment_doubt:
+                # A second "Kommentar:" under one question: the first one's answer may be the label.
+                read.comment_doubt = "rubriken Kommentar står flera gånger under frågan"
+            in_comment = True
             if line.from_grid and question.impact and read.impact is None:
                 text = _value_first(text, form, read)
             if text and not is_placeholder(text):

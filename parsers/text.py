@@ -187,7 +187,7 @@ def _answer(question: Question, read: QuestionRead, fields: FieldValues, scale: 
         issues.append(Issue.warning(f"q{n}.comment", message))
         if question.impact:
             issues.append(Issue.warning(f"q{n}.impact", message))
-    if read.comment_doubt and comment and n not in fields.comments:
+    if read.comment_doubt and n not in fields.comments:
         issues.append(Issue.warning(f"q{n}.comment", f"{label}: {read.comment_doubt}; kontrollera kommentaren."))
     first_line = comment.split("\n", 1)[0].strip()
     if re.fullmatch(r"[1-9]", first_line) or (question.impact and _is_level(first_line, scale)):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -223,7 +224,7 @@ def _read_sheet(ws: Worksheet, limits: Limits) -> Section:
         if row not in hidden_rows
         and col not in hidden_cols
         and not isinstance(cell, MergedCell)
-        and (text := cell_text(cell.value)).strip()
+        and (text := xstring(cell_text(cell.value))).strip()
     }
     if not texts:
         return Section(blocks=(), name=ws.title)
@@ -305,7 +306,7 @@ def _named_fields(wb: Workbook) -> list[NamedField]:
             value = ws[ref].value
         except (ValueError, KeyError, IndexError):
             continue
-        fields.append(NamedField(name=defined.name, value=cell_text(value)))
+        fields.append(NamedField(name=defined.name, value=xstring(cell_text(value))))
     return fields
 
 
@@ -333,6 +334,16 @@ def cell_text(value: object) -> str:
         return value.isoformat(timespec="minutes" if value.second == 0 else "seconds")
     text = str(value)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def xstring(text: str) -> str:
+    """An .xlsx string with its "_xHHHH_" escapes decoded (see `_XSTRING_ESCAPE_RE`)."""
+    return _XSTRING_ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
+
+
+# OOXML writes characters XML cannot carry as "_xHHHH_", and a typed "_x" as
+# "_x005F_x…" (ECMA-376, ST_Xstring); openpyxl hands them on undecoded.
+_XSTRING_ESCAPE_RE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def number_text(value: int | float | Decimal) -> str:
