@@ -202,11 +202,11 @@ def _reply_not_built(s: Any, config: Config, raw_id: int, to: str, message: Mail
 
 
 def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attempts: int, now: datetime) -> None:
-    """Tell staff that a message kept failing and was parked in the error folder (gathered with
-    others when a notice went out recently)."""
-    raw_id = repo.known_refs(s, raw.ref.mailbox, raw.ref.uidvalidity, [raw.ref.uid]).get(raw.ref.uid)
-    if raw_id is not None and deferred(s, config, raw_id.id, f"parkerat: {reason}", "", "", now):
-        return
+    """Tell staff that a message kept failing and was parked in the error folder.
+
+    Each such notice goes on its own, with the message attached: it is what
+    staff act on (quarantine notices, which a spam run can multiply, are the
+    ones gathered; lagesbild.staff_notices)."""
     if raw.park:
         lines = [f"Ett meddelande har inte lästs och har flyttats till mappen {config.mailbox.error_folder}.",
                  f"Orsak: {reason}.",
@@ -221,7 +221,7 @@ def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attem
     notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
                                 subject="Lägesbild: meddelande kunde inte behandlas", lines=lines,
                                 attachments=[("meddelande.eml", raw.raw)] if raw.raw else [], now=now)
-    key = notice_key(config, f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{shown_uid(raw.ref.uid)}")
+    key = f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{shown_uid(raw.ref.uid)}"
     _queue(s, "staff_notice", key, notice, None, now)
 
 

@@ -1,4 +1,4 @@
-"""Staff notices that don't flood (issue 14, item 5).
+"""Staff notices that don't flood (issue 14, item 5): quarantine notices.
 
 Sixty spam mails used to give sixty quarantine notices. Now the first notice
 goes at once; while another was queued less than `[notices] interval_minutes`
