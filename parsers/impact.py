@@ -169,6 +169,11 @@ def _read_boxes(text: str, scale: Scale) -> ImpactReading | None:
             return None
         mark = box.group()
         options.append((value, mark[0] in CHECKED or bool(_TICK_RE.search(mark))))
+    values = [v for v, _ in options]
+    if len(set(values)) != len(values):
+        # Each box stands for one value: a value twice means the boxes and their
+        # labels were paired wrongly, whatever was ticked.
+        return ImpactReading(None, ImpactStatus.AMBIGUOUS, "rutorna och deras värden kunde inte paras ihop säkert")
     ticked = [v for v, on in options if on]
     if not ticked:
         return ImpactReading(None, ImpactStatus.BLANK, "ingen ruta är kryssad")
@@ -240,10 +245,11 @@ def _read_impact(text: str, scale: Scale) -> ImpactReading:
     original = unify(text).replace("\n", " ").lstrip(":= ")
     if _is_empty(original):
         return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
-    boxes = _read_boxes(original, scale)
+    t, had_range = _strip_range_label(original, scale)
+    # The range first: in "1-5: ☐ 1 ☒ 2 …" it is the label's, not the first box's.
+    boxes = _read_boxes(t, scale)
     if boxes is not None:
         return boxes
-    t, had_range = _strip_range_label(original, scale)
     t, had_legend = _strip_legend(t, scale)
     t = t.strip()
     if _is_empty(t):

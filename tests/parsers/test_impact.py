@@ -117,3 +117,12 @@ def test_several_levels_are_ambiguous(text: str) -> None:
     reading = read_impact(text, SCALE)
     assert reading.value is None
     assert reading.status is ImpactStatus.AMBIGUOUS
+
+
+def test_the_range_label_before_a_box_row_is_not_the_first_box() -> None:
+    """ "Påverkan 1-5: ☐ 1 ☐ 2 ☐ 3 ☒ 4 ☐ 5": each box is labelled by the value after it."""
+    from parsers.form import default_form
+
+    scale = default_form().scale
+    assert read_impact("1-5: ☐ 1  ☐ 2  ☐ 3  ☒ 4  ☐ 5", scale).value == 4
+    assert read_impact("(1-5) ☐ Normalt ☒ Avvikande ☐ Oroande ☐ Allvarligt ☐ Kritiskt", scale).value == 2
