@@ -154,3 +154,26 @@ def test_a_100_mb_message_in_a_maildir_is_never_read_and_memory_stays_small(tmp_
     assert peak < 300 * 1024 * 1024, peak  # the 827 MB of issue 14 came from reading it whole
     assert '"parked": 1' in done.stdout and '"stored": 1' in done.stdout
     assert len(os.listdir(maildir / ".L&AOQ-gesbild.Fel" / "cur")) == 1
+
+
+def test_a_uid_that_vanishes_between_listing_and_fetching_is_skipped(imap: DovecotServer, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from ingest.imap import ImapSource
+
+    with world_on(imap, tmp_path, monkeypatch) as w:
+        for n, (name, domain) in enumerate((("Avesta", "avesta.se"), ("Falun", "falun.se"), ("Mora", "mora.se"))):
+            w.deliver(form(name, domain, 10 + n), at("2026-10-29T09:00"))
+        config = load_config(w.config_path)
+        source = ImapSource(replace(config.mailbox, password=imap.password))
+        refs = source.list_refs()
+        admin = imap.client()
+        admin.select_folder(w.folder)
+        admin.delete_messages([int(refs[1].uid)])  # someone moves it away meanwhile
+        admin.expunge()
+        admin.logout()
+        fetched = list(source.fetch(refs))
+        source.close()
+        assert [m.ref.uid for m in fetched] == [refs[0].uid, refs[2].uid]
+        assert all(not m.problem and m.raw for m in fetched)
