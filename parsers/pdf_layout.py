@@ -248,10 +248,10 @@ def _right_edge(pages: Sequence[Page]) -> float:
 
 
 def join_lines(lines: Sequence[str]) -> str:
-    """Join wrapped lines; a line ending in a hyphen after a letter was split at that hyphen."""
+    """Join wrapped lines; a line ending in a hyphen after a letter or digit was split at it ("7-" "9")."""
     text = lines[0]
     for line in lines[1:]:
-        glue = "" if len(text) >= 2 and text[-1] == "-" and text[-2].isalpha() else " "
+        glue = "" if len(text) >= 2 and text[-1] == "-" and text[-2].isalnum() else " "
         text = f"{text}{glue}{line}"
     return text
 
