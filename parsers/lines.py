@@ -611,7 +611,8 @@ def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
         return None  # "Påverkan förra månaden": a reference column, not this month's answer
     impact = _match_labels(f, form.labels.impact)
     if impact:
-        level = _role(f[impact[0]:], form) if f[impact[0]:].strip(" :-") else None
+        after = _without_range(f[impact[0]:].strip(" :-"), form)
+        level = _role(after, form) if after else None
         if level is not None and level[0] is _Role.LEVEL:
             return level  # "Påverkan 3", "Påverkan – 3 Oroande": one column of the scale
         return (_Role.IMPACT, 0)
@@ -627,6 +628,14 @@ def _role(cell: str, form: FormSpec) -> tuple[_Role, int] | None:
         if f == name or re.fullmatch(header, f):
             return (_Role.LEVEL, value)
     return _role_by_letters(f, form)
+
+
+def _without_range(folded: str, form: FormSpec) -> str:
+    """ "1-5 3" -> "3": the scale's printed range before a value."""
+    for label in sorted((fold(r) for r in form.scale.range_labels), key=len, reverse=True):
+        if folded.startswith(label):
+            return folded[len(label):].strip(" :-")
+    return folded
 
 
 def _role_by_letters(folded: str, form: FormSpec) -> tuple[_Role, int] | None:
