@@ -223,7 +223,8 @@ def _page(content: PageContent, number: int) -> Page:
             tables.append(Table(Grid(rows, doubt=doubt, doubtful=cut_cells), found.bbox[1]))
             boxes.append(found.bbox)
     if boxes:
-        tests = [inside(box) for box in boxes]
+        # The glyphs of each table, and those that run past its right border on its rows.
+        tests = [inside((x0, top, float("inf"), bottom)) for x0, top, _x1, bottom in boxes]
         chars = [c for c in chars if not any(test(c) for test in tests)]
     items: list[Line | Table] = [*text_lines(chars), *tables]
     items.sort(key=lambda item: item.top)

@@ -242,13 +242,16 @@ def table_text(table: FoundTable, chars: Sequence[Char]) -> tuple[tuple[tuple[st
         span = by_centre[bisect_left(centres, top):bisect_right(centres, bottom)]
         row_chars = [chars[i] for i in sorted(i for _, i in span)]  # in page order, as before
         cells: list[str] = []
-        for box in row:
+        last = max((i for i, box in enumerate(row) if box is not None), default=-1)
+        for i, box in enumerate(row):
             if box is None:
                 cells.append("")
                 continue
-            x0, x1 = box[0], box[2]
+            # Text that runs past the table's right border (a text box wider than
+            # its cell) still belongs to the row's last cell.
+            x0, x1 = box[0], (box[2] if i < last else float("inf"))
             inside = [c for c in row_chars if x0 <= (c.x0 + c.x1) / 2 <= x1]
-            text, cut = _cell_text(inside, x0, x1)
+            text, cut = _cell_text(inside, box[0], box[2])
             cells.append(text)
             if cut:
                 cut_cells.add(text)
