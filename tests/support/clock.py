@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 
 #: Set in the environment so that Python subprocesses move their clock too.
 ENV = "TEST_CLOCK_AHEAD_DAYS"
@@ -45,15 +46,13 @@ def move_ahead(days: int) -> None:
 
 def start_travel(days: int) -> None:
     """Start the ticking clock `days` ahead in this process (once)."""
-    import time_machine
-
-    global _traveller
-    if _traveller is None:
-        _traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
-        _traveller.start()
+    if not _travellers:
+        traveller = time_machine.travel(datetime.now(UTC) + timedelta(days=days), tick=True)
+        traveller.start()
+        _travellers.append(traveller)
 
 
-_traveller = None
+_travellers: list[time_machine.travel] = []
 
 
 def skip_if_clock_ahead(what: str) -> None:
