@@ -83,6 +83,15 @@ def _vocabulary(form: FormSpec) -> _Vocabulary:
     )
 
 
+def mostly_wording(folded: str, wording: str) -> bool:
+    """Four or more words, nearly all of them the wording's, ending like a question: its text, reworded."""
+    words = re.findall(r"[a-z]{3,}", folded)
+    if len(words) < 4 or not folded.rstrip().endswith(("?", ")")):
+        return False
+    own = set(re.findall(r"[a-z]{3,}", wording))
+    return sum(w in own for w in words) >= 0.85 * len(words)
+
+
 def find_leak(comment: str, form: FormSpec) -> Leak | None:
     """The first of the form's own words that stands in `comment` as a label or heading would, if any."""
     if not comment:
@@ -110,6 +119,7 @@ def find_leak(comment: str, form: FormSpec) -> Leak | None:
             return Leak(shown, False)
         if len(folded) >= 20 and any(looks_like_question_text(line, q) >= 0.8 for q in form.questions):
             return Leak(shown, False)
-        if len(folded) >= _TEMPLATE_MIN and any(folded in fold(q.text) for q in form.questions):
+        if len(folded) >= _TEMPLATE_MIN and any(folded in fold(q.text) or mostly_wording(folded, fold(q.text))
+                                                for q in form.questions):
             return Leak(shown, False)  # the end of a question's wording, wrapped onto a line of its own
     return None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from parsers.coverage import find_orphans
 from parsers.document import Section
 from parsers.form import FormSpec, Question
+from parsers.guard import mostly_wording
 from parsers.impact import ImpactReading, ImpactStatus, read_impact
 from parsers.lines import (
     Kind,
@@ -322,9 +323,16 @@ _MIN_WORDING_PIECE = 10
 
 
 def _wording_piece(text: str, question: Question) -> bool:
-    """A piece of the question's own wording ("senaste månaden?"): the question wrapped over lines."""
-    folded = fold(text)
-    return len(folded) >= _MIN_WORDING_PIECE and folded in fold(question.text)
+    """A piece of the question's own wording ("senaste månaden?", "Vilka"): the question wrapped over lines.
+
+    Also a reworded piece: most of its words are the wording's, and it ends
+    the way a question does.
+    """
+    folded, wording = fold(text), fold(question.text)
+    if len(folded) >= _MIN_WORDING_PIECE and folded in wording or len(folded) >= 4 and wording.startswith(folded):
+        return True
+    return mostly_wording(folded, wording)
+
 
 
 def _own_heading_piece(text: str, question: Question, form: FormSpec) -> bool:
