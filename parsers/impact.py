@@ -55,8 +55,11 @@ class ImpactReading:
         return self.value is not None
 
 
-CHECKED = "☒☑✓✔✗✘■●◉⊠⌧▣◼"
-UNCHECKED = "☐□○◯▢◻"
+# Box glyphs, and the Wingdings code points a Word check box keeps when the
+# font's mapping is lost (in an .odt or a PDF): U+F0FD ☒, U+F0FE ☑, U+F0FC ✓,
+# U+F0FB ✗; U+F0A8 and U+F06F ☐.
+CHECKED = "☒☑✓✔✗✘■●◉⊠⌧▣◼\uf0fd\uf0fe\uf0fc\uf0fb"
+UNCHECKED = "☐□○◯▢◻\uf0a8\uf06f"
 _BOX_RE = re.compile(r"\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|\[\s*\]|\(\s*\)|[" + CHECKED + UNCHECKED + "]")
 _SEPARATORS = " :=-.,;>→)"
 _NUMBER_WORDS = {"ett": 1, "en": 1, "etta": 1, "tva": 2, "tvaa": 2, "tvaan": 2, "tre": 3, "trea": 3,

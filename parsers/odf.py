@@ -36,6 +36,8 @@ _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
 _DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
 _CALCEXT = "{urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0}"
 _CONFIG = "{urn:oasis:names:tc:opendocument:xmlns:config:1.0}"
+# LibreOffice's form fields (a Word legacy drop-down or check box, converted).
+_FIELD = "{urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0}"
 
 # content.xml of a filled-in form is a few hundred KB; an lxml tree costs a
 # few times the XML size, so a larger part is refused rather than parsed.
@@ -243,6 +245,8 @@ class _Reader:
                     yield f"{number} " if number else ""
                 elif tag.startswith(_DRAW):
                     yield from self.blocks(child)
+                elif tag == _FIELD + "fieldmark":
+                    yield _fieldmark_text(child)
                 else:
                     # text:span, text:a, fields (dates, drop-downs): their text.
                     yield from self._inline(child)
@@ -444,3 +448,22 @@ def _column_index(letters: str) -> int:
     for letter in letters.upper():
         index = index * 26 + (ord(letter) - ord("A") + 1)
     return index - 1
+
+
+def _fieldmark_text(mark: etree._Element) -> str:
+    """What a form field shows: a drop-down's chosen entry ("" while none is); other fields their text.
+
+    A Word legacy drop-down converted by LibreOffice keeps its entries as
+    parameters and the chosen one as an index (Dropdown_Selected).
+    """
+    if mark.get(_FIELD + "type", "").endswith("FORMDROPDOWN"):
+        entries: list[str] = []
+        selected: int | None = None
+        for param in mark.iter(_FIELD + "param"):
+            name, value = param.get(_FIELD + "name"), param.get(_FIELD + "value", "")
+            if name == "Dropdown_ListEntry":
+                entries.append(value)
+            elif name == "Dropdown_Selected":
+                selected = int(value) if value.isdigit() else None
+        return entries[selected] if selected is not None and 0 <= selected < len(entries) else ""
+    return "".join(mark.itertext())

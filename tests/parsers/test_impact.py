@@ -126,3 +126,10 @@ def test_the_range_label_before_a_box_row_is_not_the_first_box() -> None:
     scale = default_form().scale
     assert read_impact("1-5: ☐ 1  ☐ 2  ☐ 3  ☒ 4  ☐ 5", scale).value == 4
     assert read_impact("(1-5) ☐ Normalt ☒ Avvikande ☐ Oroande ☐ Allvarligt ☐ Kritiskt", scale).value == 2
+
+
+def test_wingdings_boxes_that_lost_their_font_are_read() -> None:
+    """A Word check box in Wingdings, converted to .odt: U+F0A8 empty, U+F0FD ticked."""
+    from parsers.form import default_form
+
+    assert read_impact("\uf0a8 1 \uf0a8 2 \uf0fd 3 \uf0a8 4 \uf0a8 5", default_form().scale).value == 3

@@ -565,3 +565,26 @@ def test_libreoffice_ods_from_an_excel_form(libreoffice_files: dict[str, bytes])
             name="Lägesbild",
         ),
     )
+
+
+def test_a_word_drop_down_converted_by_libreoffice_shows_its_chosen_entry() -> None:
+    """LibreOffice keeps a Word legacy drop-down as a fieldmark: its entries, and the chosen one's index."""
+    field = "urn:openoffice:names:experimental:ooo-ms-interop:xmlns:field:1.0"
+
+    def mark(selected: str) -> str:
+        entries = "".join(f'<field:param field:name="Dropdown_ListEntry" field:value="{v}"/>'
+                          for v in ("Välj", "1 - Normalt", "2 - Avvikande", "3 - Oroande"))
+        chosen = f'<field:param field:name="Dropdown_Selected" field:value="{selected}"/>' if selected else ""
+        return (f'<field:fieldmark xmlns:field="{field}" text:name="x" '
+                f'field:type="vnd.oasis.opendocument.field.FORMDROPDOWN">{entries}{chosen}</field:fieldmark>')
+
+    for selected, shown in (("3", "Påverkan: 3 - Oroande"), ("0", "Påverkan: Välj"), ("", "Påverkan: ")):
+        source = zipfile.ZipFile(io.BytesIO(_odt(_p("Påverkan: MARK"))))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                data = source.read(info.filename)
+                if info.filename == "content.xml":
+                    data = data.replace(b"MARK", mark(selected).encode())
+                target.writestr(info, data)
+        assert _blocks(out.getvalue()) == (Paragraph(shown),)
