@@ -28,7 +28,8 @@ class FieldTarget:
 def field_target(name: str, form: FormSpec) -> FieldTarget | None:
     """What a named form field holds, from its name: "lagesbild:q3.impact", "Paverkan3"…"""
     s = squash(name).replace("lagesbild", "")
-    numbers = [int(n) for n in re.findall(r"\d+", s)]
+    # Numbers from the name as written: squashing joins "Paverkan2_1" (question 2, box 1) into 21.
+    numbers = [int(n) for n in re.findall(r"\d+", name.lower().replace("lagesbild", ""))]
     words = re.sub(r"\d+", " ", s)
     if "kommun" in words and "kommentar" not in words or "municipality" in words:
         return FieldTarget("municipality")

@@ -83,6 +83,15 @@ def _vocabulary(form: FormSpec) -> _Vocabulary:
     )
 
 
+def _wrapped_heading_piece(line: str, form: FormSpec) -> bool:
+    """Heading words on a line of their own ("och otrygghet", "händelser"); one word only when it
+    continues a line (lower case, no colon): "Händelser:" is a comment's own lead-in."""
+    text = line.strip()
+    if not is_heading_fragment(text, form):
+        return False
+    return len(text.split()) > 1 or (text[:1].islower() and not text.endswith(":"))
+
+
 def mostly_wording(folded: str, wording: str) -> bool:
     """Four or more words, nearly all of them the wording's, ending like a question: its text, reworded."""
     words = re.findall(r"[a-z]{3,}", folded)
@@ -107,7 +116,7 @@ def find_leak(comment: str, form: FormSpec) -> Leak | None:
         label = vocabulary.labels.match(folded)
         if label:
             return Leak(shown, label.group(1) in vocabulary.impact_labels)
-        if vocabulary.headings.match(folded) or is_heading_fragment(line, form):
+        if vocabulary.headings.match(folded) or _wrapped_heading_piece(line, form):
             return Leak(shown, False)
         inline = vocabulary.inline_labels.search(folded)
         if inline:

@@ -651,7 +651,9 @@ def _role_by_letters(folded: str, form: FormSpec) -> tuple[_Role, int] | None:
 
 def _header(rows: list[list[str]], form: FormSpec) -> tuple[int, dict[int, tuple[_Role, int]]] | None:
     for r, row in enumerate(rows[:40]):
-        roles = {c: role for c, cell in enumerate(row) if (role := _role(cell, form))}
+        # "Kommentar:" with a colon labels the cell beside it; a column's header has none.
+        roles = {c: role for c, cell in enumerate(row)
+                 if not cell.rstrip().endswith(":") and (role := _role(cell, form))}
         values = [v for c, (kind, v) in sorted(roles.items()) if kind is _Role.LEVEL]
         levels = len(values)
         if levels < 3 or values != sorted(set(values)) and values != sorted(set(values), reverse=True):
@@ -815,8 +817,11 @@ def _generic_row(row: list[str], form: FormSpec) -> list[Line]:
             j = i + 1
             while j < len(cells):
                 nxt = classify(cells[j], form)
-                # A stop label in the value's place ("Kommentar | E-post: …") is the value's text.
-                if any(n.kind is not Kind.TEXT and n.kind is not Kind.BREAK for n in nxt):
+                # A stop label in the value's place ("Kommentar | E-post: …") is the value's text,
+                # and so is a lone label in the row's last cell ("Kommentar | Påverkan"): a label
+                # there would label nothing.
+                last_alone = j == len(cells) - 1 and len(nxt) == 1 and nxt[0].open_value
+                if not last_alone and any(n.kind is not Kind.TEXT and n.kind is not Kind.BREAK for n in nxt):
                     break
                 values.append(clean(cells[j]))
                 j += 1
