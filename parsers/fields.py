@@ -58,6 +58,9 @@ class FieldValues:
     # Questions whose field was matched by a guess (Acrobat's copies when the
     # document's questions could not all be placed): their values are flagged.
     guessed: set[int] = field(default_factory=set)
+    # Questions whose impact came from check boxes matched by their place in
+    # the order alone ("Kryssruta12"): read, and flagged for a look.
+    boxes_by_order: set[int] = field(default_factory=set)
 
 
 _ACROBAT_COPY = re.compile(r"^(.*?)(?:_(\d+))?$")
@@ -100,11 +103,40 @@ def _acrobat_targets(fields: list[NamedField], form: FormSpec, order: list[int],
     return out
 
 
+_NUMBERED = re.compile(r"^(\D+?)\s*(\d+)$")
+
+
+def _numbered_boxes(fields: list[NamedField], form: FormSpec, order: list[int]) -> dict[str, FieldTarget]:
+    """Check boxes Acrobat numbered as they were placed ("Kryssruta1" … "Kryssruta30"): one row per question.
+
+    Only when the count is exactly one box per level for every impact question
+    the document shows, in its order; otherwise they say nothing for sure and
+    are left unread.
+    """
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for f in fields:
+        m = _NUMBERED.match(f.name)
+        if f.checked is not None and m and field_target(f.name, form) is None:
+            groups.setdefault(m.group(1), []).append((int(m.group(2)), f.name))
+    levels = form.scale.max - form.scale.min + 1
+    questions = [q for q in order if form.question(q).impact]
+    out: dict[str, FieldTarget] = {}
+    for members in groups.values():
+        indexes = sorted(i for i, _ in members)
+        if not questions or indexes != list(range(1, levels * len(questions) + 1)):
+            continue
+        for index, name in members:
+            out[name] = FieldTarget("option", questions[(index - 1) // levels], form.scale.min + (index - 1) % levels)
+    return out
+
+
 def read_fields(fields: list[NamedField], form: FormSpec, order: list[int] | None = None) -> FieldValues:
     """What the named fields hold; `order` is the questions' order in the document, when known."""
     out = FieldValues()
     options: dict[int, list[tuple[int, bool]]] = {}
-    copies = _acrobat_targets(fields, form, order or [], out.guessed)
+    boxes = _numbered_boxes(fields, form, order or [])
+    out.boxes_by_order.update(t.question for t in boxes.values())
+    copies = _acrobat_targets(fields, form, order or [], out.guessed) | boxes
     for f in fields:
         target = copies.get(f.name) or field_target(f.name, form)
         if target is None:

@@ -197,6 +197,9 @@ def _answer(question: Question, read: QuestionRead, fields: FieldValues, scale: 
                                                      "hamnat i fel fält?"))
     if not question.impact:
         return Answer(None, comment)
+    if n in fields.boxes_by_order and n in fields.impacts:
+        issues.append(Issue.warning(f"q{n}.impact", f"{label}: kryssrutorna har inga frågenummer i sina namn och "
+                                                    "knöts till frågan efter sin ordning; kontrollera påverkan."))
     in_field, in_text = fields.impacts.get(n), read.impact
     if in_field and in_text and in_field.value is not None and in_text.value is not None \
             and in_field.value != in_text.value:

@@ -195,3 +195,15 @@ def test_an_everyday_word_that_is_also_a_label_starts_a_sentence_without_its_col
     assert (result.answers[1].impact, result.answers[1].comment) == (None, sentence)
     assert result.answers[7].comment == sentence
     assert result.answers[2].impact == 3
+
+
+def test_check_boxes_numbered_in_order_are_read_one_row_per_question_and_flagged() -> None:
+    """Acrobat's "Kryssruta1" … "Kryssruta30": five to a question, in the document's order."""
+    ticked = {1: 3, 2: 1, 3: 5, 4: 2, 5: 4, 6: 1}
+    boxes = [NamedField(f"Kryssruta{(q - 1) * 5 + v}", "Yes", checked=ticked[q] == v)
+             for q in range(1, 7) for v in range(1, 6)]
+    result = read(*template({n: ["Påverkan: 1 2 3 4 5"] for n in range(1, 7)}), fields=boxes)
+    assert [result.answers[n].impact for n in range(1, 7)] == [3, 1, 5, 2, 4, 1]
+    assert all(fields_with_issues(result)[f"q{n}.impact"] == "warning" for n in range(1, 7))
+    short = read(*template({n: ["Påverkan: 1 2 3 4 5"] for n in range(1, 7)}), fields=boxes[:-1])
+    assert all(short.answers[n].impact is None for n in range(1, 7))  # 29 boxes: no sure mapping
