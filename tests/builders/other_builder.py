@@ -105,7 +105,8 @@ def libreoffice_available() -> bool:
     return soffice_path() is not None
 
 
-def _disk_cache() -> Path | None:
+def disk_cache() -> Path | None:
+    """The LibreOffice conversion cache on disk ($LAGESBILD_LO_CACHE; "off" disables it)."""
     setting = os.environ.get("LAGESBILD_LO_CACHE", "")
     if setting.lower() in ("off", "0", "no"):
         return None
@@ -119,15 +120,30 @@ def _disk_cache() -> Path | None:
 
 def cached(conv: Conversion) -> bytes | None:
     """The converted bytes if already known (memory, then disk)."""
-    if conv.key in _CACHE:
-        return _CACHE[conv.key]
-    disk = _disk_cache()
+    return cached_by_key(conv.key)
+
+
+def cached_by_key(key: str) -> bytes | None:
+    """A conversion's bytes by its content key, if known (memory, then disk)."""
+    if key in _CACHE:
+        return _CACHE[key]
+    disk = disk_cache()
     if disk is not None:
-        hit = disk / conv.key
+        hit = disk / key
         if hit.is_file() and hit.stat().st_size > 0:
-            _CACHE[conv.key] = hit.read_bytes()
-            return _CACHE[conv.key]
+            _CACHE[key] = hit.read_bytes()
+            return _CACHE[key]
     return None
+
+
+def store_by_key(key: str, data: bytes) -> None:
+    """Remember a conversion's bytes in memory and on disk (written aside, then moved into place)."""
+    _CACHE[key] = data
+    disk = disk_cache()
+    if disk is not None:
+        part = disk / f"{key}.{os.getpid()}.part"
+        part.write_bytes(data)
+        part.replace(disk / key)
 
 
 def convert_many(items: Iterable[Conversion], timeout: float = 300.0) -> None:
@@ -176,13 +192,7 @@ def convert_many(items: Iterable[Conversion], timeout: float = 300.0) -> None:
                 if not out.is_file():
                     failures.append(f"{target}: no output for {conv.key} ({err.decode(errors='replace')[-300:]})")
                     continue
-                data = out.read_bytes()
-                _CACHE[conv.key] = data
-                disk = _disk_cache()
-                if disk is not None:
-                    tmp_file = disk / (conv.key + ".part")
-                    tmp_file.write_bytes(data)
-                    tmp_file.replace(disk / conv.key)
+                store_by_key(conv.key, out.read_bytes())
         if failures:
             raise ConversionError("; ".join(failures))
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.builders.other_builder import content_hash, soffice_path
+from tests.builders.other_builder import cached_by_key, content_hash, soffice_path, store_by_key
 
 #: target -> (--convert-to argument, output extension)
 FILTERS: dict[str, tuple[str, str]] = {
@@ -43,42 +43,13 @@ class Job:
         return f"{content_hash(self.source)}.{self.src_ext}-to-{self.target}"
 
 
-def cache_dir() -> Path | None:
-    """The disk cache (shared with other_builder: $LAGESBILD_LO_CACHE, off to disable)."""
-    setting = os.environ.get("LAGESBILD_LO_CACHE", "")
-    if setting.lower() in ("off", "0", "no"):
-        return None
-    path = Path(setting) if setting else Path(tempfile.gettempdir()) / f"lagesbild-lo-cache-{os.getuid()}"
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return path
-
-
-_MEMORY: dict[str, bytes] = {}
-
-
 def cached(job: Job) -> bytes | None:
-    """The converted bytes when known (memory, then disk)."""
-    if job.key in _MEMORY:
-        return _MEMORY[job.key]
-    disk = cache_dir()
-    if disk is not None:
-        hit = disk / job.key
-        if hit.is_file() and hit.stat().st_size > 0:
-            _MEMORY[job.key] = hit.read_bytes()
-            return _MEMORY[job.key]
-    return None
+    """The converted bytes when known (memory, then disk; shared with tests/builders)."""
+    return cached_by_key(job.key)
 
 
 def _store(key: str, data: bytes) -> None:
-    _MEMORY[key] = data
-    disk = cache_dir()
-    if disk is not None:
-        part = disk / f"{key}.{os.getpid()}.part"
-        part.write_bytes(data)
-        part.replace(disk / key)
+    store_by_key(key, data)
 
 
 def convert_all(jobs: Iterable[Job], *, parallel: int = 0, chunk: int = 120,
@@ -141,4 +112,4 @@ def convert_all(jobs: Iterable[Job], *, parallel: int = 0, chunk: int = 120,
     return errors
 
 
-__all__ = ["FILTERS", "Job", "cache_dir", "cached", "convert_all"]
+__all__ = ["FILTERS", "Job", "cached", "convert_all"]

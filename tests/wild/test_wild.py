@@ -25,6 +25,7 @@ import parsers
 from parsers.result import ParseResult, Severity
 from tests.builders import normalise_comment
 from tests.builders.other_builder import convert_many, libreoffice_available
+from tests.variants.compare import read_value
 from tests.wild.cases import CASES, FIELDS, WildCase
 
 SILENT = "SILENT ERROR"
@@ -60,15 +61,7 @@ class Outcome:
 
 def field_value(result: ParseResult, name: str) -> object:
     """The parsed value of a field (comments as returned, not normalised)."""
-    if name == "municipality":
-        return result.municipality
-    if name == "period":
-        return str(result.period) if result.period is not None else None
-    q, part = name[1:].split(".")
-    answer = result.answers.get(int(q))
-    if answer is None:
-        return None
-    return answer.impact if part == "impact" else answer.comment
+    return read_value(result, name)
 
 
 def _shown(name: str, value: object) -> str:
