@@ -32,7 +32,7 @@ from parsers.pdf_fields import is_dynamic_xfa, read_fields
 from parsers.pdf_layout import Line, Page, Table, assemble, drop_running_lines, flat_table, grid_text
 from parsers.pdf_lines import dedupe, inside, text_lines
 from parsers.pdf_page import PageContent, TooManyChars, read_page
-from parsers.pdf_tables import BROKEN_WORDS, find_tables, table_text
+from parsers.pdf_tables import BROKEN_WORDS, OVERPRINTED, find_tables, table_text
 
 _log = logging.getLogger(__name__)
 
@@ -214,13 +214,13 @@ def _page(content: PageContent, number: int) -> Page:
     boxes: list[tuple[float, float, float, float]] = []
     if content.horizontal and content.vertical:
         for found in find_tables(content.horizontal, content.vertical):
-            rows, cut_cells = table_text(found, chars)
+            read = table_text(found, chars)
             # A single cell is never a table, so a framed comment box stays
             # running text; an empty ruled grid is just decoration.
-            if not any(cell for row in rows for cell in row):
+            if not any(cell for row in read.rows for cell in row):
                 continue
-            doubt = BROKEN_WORDS if cut_cells else ""
-            tables.append(Table(Grid(rows, doubt=doubt, doubtful=cut_cells), found.bbox[1]))
+            doubt = "; ".join(m for m, cells in ((BROKEN_WORDS, read.cut), (OVERPRINTED, read.overprinted)) if cells)
+            tables.append(Table(Grid(read.rows, doubt=doubt, doubtful=read.cut | read.overprinted), found.bbox[1]))
             boxes.append(found.bbox)
     if boxes:
         # The glyphs of each table, and those that run past its right border on its rows.

@@ -50,6 +50,9 @@ class Line:
     first_word: float = 0.0  # width of the line's first word, to tell a wrap from a break
     widest_gap: float = 0.0  # the widest space between two of its words: a column gap in a table row
     column_gaps: int = 0  # how many spaces wider than `COLUMN_GAP` line heights it holds
+    #: The line ends in a space glyph the file holds: the writer broke it at a space.
+    trailing_space: bool = False
+    space_width: float = 0.0  # the width of that space glyph
 
     @property
     def height(self) -> float:

@@ -9,6 +9,9 @@ so the same rules are kept here, on pdfium's glyphs:
   line; in a line, glyphs are ordered left to right;
 - a space glyph, a gap over 3 points, a step back to the left or a jump of
   over 3 points in height starts a new word; words are joined by one space;
+- a line whose last glyph is a space glyph says so (`Line.trailing_space`):
+  a writer that keeps the space at a line it wrapped tells a wrap at a
+  space from a word it cut in a narrow column (`parsers.pdf_tables`);
 - ligature glyphs ("ﬁ") are spelt out.
 
 Turned glyphs (a vertical "Dnr" in the margin) are read the same way along
@@ -159,8 +162,12 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
     for char in chars:
         by_line[cluster_of[char.top]].append(char)
     words: list[list[Char]] = []
+    spaced: dict[int, Char] = {}  # id of a glyph -> the space glyph that follows it
     for cluster in sorted(by_line):
-        words.extend(_words(sorted(by_line[cluster], key=_x0)))
+        line_chars = sorted(by_line[cluster], key=_x0)
+        words.extend(_words(line_chars))
+        spaced.update((id(a), b) for a, b in zip(line_chars, line_chars[1:], strict=False)
+                      if b.text.isspace() and not a.text.isspace())
     # pdfplumber clusters the words once more by their tops, keeping their order.
     word_tops = [min(c.top for c in word) for word in words]
     word_cluster = _cluster_ids(word_tops, _Y_TOLERANCE)
@@ -168,7 +175,7 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
     pairs = zip(words, word_tops, strict=True)
     for _cluster, group in groupby(pairs, key=lambda pair: word_cluster[pair[1]]):
         line_words = [word for word, _top in group]
-        line = _line(line_words)
+        line = _line(line_words, spaced)
         if line is not None:
             out.append((line, [c for word in line_words for c in word]))
     return out
@@ -204,11 +211,12 @@ def _begins_word(previous: Char, char: Char) -> bool:
     )
 
 
-def _line(words: list[list[Char]]) -> Line | None:
+def _line(words: list[list[Char]], spaced: dict[int, Char] | None = None) -> Line | None:
     text = " ".join("".join(_LIGATURES.get(c.text, c.text) for c in word) for word in words).strip()
     if not text:
         return None
     chars = [c for word in words for c in word]
+    space = (spaced or {}).get(id(max(chars, key=_x1)))
     spans = [(min(c.x0 for c in word), max(c.x1 for c in word)) for word in words if word]
     gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
     height = max(c.bottom for c in chars) - min(c.top for c in chars)
@@ -221,7 +229,13 @@ def _line(words: list[list[Char]]) -> Line | None:
         first_word=_first_word_width(chars),
         widest_gap=max(gaps, default=0.0),
         column_gaps=sum(1 for g in gaps if g > COLUMN_GAP * height),
+        trailing_space=space is not None,
+        space_width=space.x1 - space.x0 if space is not None else 0.0,
     )
+
+
+def _x1(char: Char) -> float:
+    return char.x1
 
 
 def _first_word_width(chars: Sequence[Char]) -> float:

@@ -15,18 +15,24 @@ hundreds of cells, where pdfplumber spent over a second:
 3. cells sharing a corner form one table; a lone cell is no table (a framed
    comment box stays running text).
 
+One step is added before 2: a table broken over a page is often drawn open
+at the break (its column rules run to the page's edge with no rule across),
+so where two or more column rules that cross a rule of the table end
+together with nothing across, the end is closed (`_close_open_ends`).
+
 A table's rows are the distinct cell tops, its columns the distinct cell
 lefts; a cell merged over others leaves them empty ("").
 """
 
 from __future__ import annotations
 
+import statistics
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from parsers.pdf_layout import Line, continues, join_lines
+from parsers.pdf_layout import Line, continues
 from parsers.pdf_lines import text_lines
 from parsers.pdf_page import Char, Edge
 
@@ -62,7 +68,10 @@ def find_tables(horizontal: Sequence[Edge], vertical: Sequence[Edge]) -> list[Fo
     v = _merge([e for e in vertical if e.bottom - e.top >= _MIN_LENGTH_BEFORE], horizontal=False)
     h = [e for e in h if e.x1 - e.x0 >= _MIN_LENGTH]
     v = [e for e in v if e.bottom - e.top >= _MIN_LENGTH]
-    if len(h) < 2 or len(v) < 2:
+    if not h or len(v) < 2:
+        return []
+    h = h + _close_open_ends(h, v)
+    if len(h) < 2:
         return []
     corners = _corners(h, v)
     cells = _cells(corners)
@@ -114,6 +123,50 @@ def _join(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
         else:
             joined.append((start, end))
     return joined
+
+
+def _close_open_ends(h: list[Edge], v: list[Edge]) -> list[Edge]:
+    """Rules across the open top or bottom of a table broken over a page.
+
+    A row split by a page break is drawn without a rule at the break by some
+    writers: its column rules just stop. Where two or more vertical rules
+    that cross a horizontal rule end at the same height, and no horizontal
+    rule runs there between them, one is added, so the split row's cells
+    close and the row is read as a row, not as loose text.
+    """
+    crossing = [e for e in v if any(_crosses(e, r) for r in h)]
+    added: list[Edge] = []
+    for end in (_top, _bottom):
+        for members in _clusters(crossing, end).values():
+            if len(members) < 2:
+                continue
+            y = sum(end(e) for e in members) / len(members)
+            x0, x1 = min(e.x0 for e in members), max(e.x0 for e in members)
+            closed = any(abs(r.top - y) <= _SNAP and r.x0 <= x0 + _JOIN and r.x1 >= x1 - _JOIN for r in h)
+            if not closed:
+                added.append(Edge(x0, y, x1, y))
+    return added
+
+
+def _crosses(vertical: Edge, horizontal: Edge) -> bool:
+    return (vertical.top - _CROSSING <= horizontal.top <= vertical.bottom + _CROSSING
+            and horizontal.x0 - _CROSSING <= vertical.x0 <= horizontal.x1 + _CROSSING)
+
+
+def _bottom(edge: Edge) -> float:
+    return edge.bottom
+
+
+def _clusters(edges: list[Edge], key: Callable[[Edge], float]) -> dict[int, list[Edge]]:
+    """Edges grouped by `key`, values within `_SNAP` of the previous one chaining together."""
+    out: dict[int, list[Edge]] = defaultdict(list)
+    cluster, last = -1, None
+    for edge in sorted(edges, key=key):
+        if last is None or key(edge) > last + _SNAP:
+            cluster += 1
+        out[cluster].append(edge)
+        last = key(edge)
+    return out
 
 
 # --- 2. corners and cells ---------------------------------------------------------------
@@ -221,62 +274,190 @@ def _rows(cells: list[Box]) -> tuple[tuple[Box | None, ...], ...]:
 
 BROKEN_WORDS = ("texten i en smal tabellkolumn i PDF-filen bryts mitt i ord, så orden kan ha "
                 "delats eller slagits ihop")
+OVERPRINTED = "text i en tabellcell i PDF-filen är tryckt över annan text och kan inte läsas säkert"
 
 
-def table_text(table: FoundTable, chars: Sequence[Char]) -> tuple[tuple[tuple[str, ...], ...], frozenset[str]]:
-    """The cell texts of a table, and those of them where a word may have been cut over two lines.
+@dataclass(frozen=True, slots=True)
+class TableText:
+    """A table's cell texts, and the texts of the cells whose reading is in doubt, by reason."""
 
-    Lines wrapped inside a cell are joined as in running text. Each glyph
-    belongs to the cell holding its centre; a merged-over cell is "".
+    rows: tuple[tuple[str, ...], ...]
+    cut: frozenset[str] = frozenset()  # a word may be cut over two lines (`BROKEN_WORDS`)
+    overprinted: frozenset[str] = frozenset()  # glyphs drawn over other glyphs (`OVERPRINTED`)
+
+
+@dataclass(slots=True)
+class _Cell:
+    x0: float
+    x1: float
+    chars: list[Char]
+    lines: list[Line]
+
+
+def table_text(table: FoundTable, chars: Sequence[Char]) -> TableText:
+    """The cell texts of a table, and those of them whose reading is in doubt.
+
+    Lines wrapped inside a cell are joined as in running text (see `_glue`
+    for a line that ends at the cell's edge). Each glyph belongs to the cell
+    holding the start of its run (`_owners`); a merged-over cell is "".
     """
-    cut_cells: set[str] = set()
     # Glyphs by the height of their centre, so each row takes its own by
     # bisection instead of a pass over the page (a page may hold 60 rows).
     by_centre = sorted(((c.top + c.bottom) / 2, i) for i, c in enumerate(chars))
     centres = [centre for centre, _ in by_centre]
-    out: list[tuple[str, ...]] = []
+    grid: list[list[_Cell | None]] = []
     for row in table.rows:
         present = [c for c in row if c is not None]
         top = min(c[1] for c in present)
         bottom = max(c[3] for c in present)
         span = by_centre[bisect_left(centres, top):bisect_right(centres, bottom)]
         row_chars = [chars[i] for i in sorted(i for _, i in span)]  # in page order, as before
-        cells: list[str] = []
         last = max((i for i, box in enumerate(row) if box is not None), default=-1)
+        # Text that runs past the table's right border (a text box wider than
+        # its cell) still belongs to the row's last cell.
+        bounds = [(box[0], box[2] if i < last else float("inf")) if box is not None else None
+                  for i, box in enumerate(row)]
+        owner = _owners(row_chars, bounds)
+        cells: list[_Cell | None] = []
         for i, box in enumerate(row):
             if box is None:
-                cells.append("")
+                cells.append(None)
                 continue
-            # Text that runs past the table's right border (a text box wider than
-            # its cell) still belongs to the row's last cell.
-            x0, x1 = box[0], (box[2] if i < last else float("inf"))
-            inside = [c for c in row_chars if x0 <= (c.x0 + c.x1) / 2 <= x1]
-            text, cut = _cell_text(inside, box[0], box[2])
-            cells.append(text)
+            inside = [c for c, o in zip(row_chars, owner, strict=True) if o == i]
+            cells.append(_Cell(box[0], box[2], inside, text_lines(inside) if inside else []))
+        grid.append(cells)
+    found = [c for row in grid for c in row if c is not None and c.lines]
+    # The writer's cell padding, the same on both sides of every cell: the
+    # usual indent of a cell's text (a cell of list items is indented further).
+    pad = statistics.median_low([min(ln.x0 for ln in c.lines) - c.x0 for c in found]) if found else 0.0
+    # A writer that keeps the space at the end of a wrapped line, and how wide it draws one.
+    kept = [ln.space_width for c in found for ln in c.lines if ln.trailing_space]
+    space = max(kept, default=0.0)
+    cut_cells: set[str] = set()
+    over_cells: set[str] = set()
+    out: list[tuple[str, ...]] = []
+    for cells in grid:
+        texts: list[str] = []
+        for cell in cells:
+            if cell is None or not cell.lines:
+                texts.append("")
+                continue
+            text, cut = _cell_text(cell.lines, cell.x1 - max(pad, 0.0), space)
+            texts.append(text)
             if cut:
                 cut_cells.add(text)
-        out.append(tuple(cells))
-    return tuple(out), frozenset(cut_cells)
+            if _overprinted(cell.chars):
+                over_cells.add(text)
+        out.append(tuple(texts))
+    return TableText(tuple(out), frozenset(cut_cells), frozenset(over_cells))
 
 
-def _cell_text(chars: Sequence[Char], x0: float, x1: float) -> tuple[str, bool]:
-    """A cell's text, and whether one of its lines may end in a word cut short (see `_may_be_cut`)."""
-    if not chars:
-        return "", False
-    lines: list[Line] = text_lines(chars)
-    if not lines:
-        return "", False
-    # The cell's text area: its padding taken as equal on both sides.
-    edge = x1 - (min(ln.x0 for ln in lines) - x0)
-    paragraphs: list[list[str]] = []
-    cut = False
-    for upper, lower in zip([None, *lines], lines, strict=False):
-        if upper is not None and continues(upper, lower, edge):
-            paragraphs[-1].append(lower.text)
-            cut = cut or _may_be_cut(upper, lower, edge)
+# Glyphs drawn one after the other this close (points) belong to one run of text.
+_RUN_GAP = 0.5
+
+
+def _owners(chars: Sequence[Char], bounds: Sequence[tuple[float, float] | None]) -> list[int]:
+    """For each glyph (in drawing order), the column whose cell holds it; -1 for none.
+
+    A glyph belongs to the cell that holds the start of its run: the glyphs
+    drawn one after the other on one line, each where the one before ended.
+    A long word a writer did not wrap runs on over the next cell's text and
+    its glyphs overlap that text; by their centres alone the two would be
+    shuffled together ("etMerarknadsdag"), by their runs each stays whole.
+    """
+    owner: list[int] = []
+    previous: Char | None = None
+    for char in chars:
+        if (previous is not None and owner[-1] >= 0 and abs(char.top - previous.top) < 1.0
+                and abs(char.x0 - previous.x1) <= _RUN_GAP):
+            owner.append(owner[-1])
         else:
-            paragraphs.append([lower.text])
-    return "\n".join(join_lines(p) for p in paragraphs).strip(), cut
+            centre = (char.x0 + char.x1) / 2
+            owner.append(next((i for i, b in enumerate(bounds) if b is not None and b[0] <= centre <= b[1]), -1))
+        previous = char
+    return owner
+
+
+def _cell_text(lines: Sequence[Line], edge: float, space: float) -> tuple[str, bool]:
+    """A cell's text from its lines, and whether a word in it may have been cut or run together."""
+    parts: list[str] = []
+    doubt = False
+    # Where text surely stops: no line of the cell (with its kept space) goes past it. Nearer
+    # than `edge` in a text box or an indented paragraph; room before it is room for sure.
+    reach = min(edge, max(ln.x1 + (ln.space_width if ln.trailing_space else 0.0) for ln in lines))
+    for upper, lower in zip([None, *lines], lines, strict=False):
+        if upper is None:
+            parts.append(lower.text)
+        elif not continues(upper, lower, edge):
+            parts.append("\n" + lower.text)
+            # A full line without its space, then what looks like a new item ("r) har"): a cut
+            # word ("cannabinoide" / "r)") or a paragraph's end that happened to fill the line.
+            doubt = doubt or (bool(space) and not upper.trailing_space and reach - upper.x1 < space + _SPACE_SLACK
+                              and upper.text[-1:].isalpha() and " " not in upper.text and lower.text[:1].islower())
+        else:
+            glue, unsure = _glue(upper, lower, reach, space)
+            parts.append(glue + lower.text)
+            doubt = doubt or unsure
+    return "".join(parts).strip(), doubt
+
+
+_SENTENCE_END = frozenset(".,;:!?)]}”’\"'»›…")
+_BREAK_AFTER = frozenset("-‐‑–—/")
+
+
+def _glue(upper: Line, lower: Line, edge: float, space: float) -> tuple[str, bool]:
+    """What stood between a line and the line that continues it: a space, nothing, or a line break.
+
+    And whether that is a guess. A writer wraps a line at a space, after a
+    hyphen, dash or slash, or, where a word is wider than the column, cuts
+    the word anywhere. Where the writer keeps the space at the end of a line
+    it wrapped (some line of the table ends in a space glyph `space` wide), the
+    missing space says the line was not wrapped at a space, provided one
+    would have fitted: a word cut in two ("otrygg" / "het"), a break after a
+    dash ("40–" / "42"), or a line break the writer made. Only when the line
+    is full to within a space's width is the missing space no evidence, and
+    then the case of the letters and the punctuation decide, or the join
+    stays a doubt. A writer that keeps no spaces gives no such evidence:
+    lines are joined as in running text, and a one-word line that fills the
+    cell is a doubt (`_may_be_cut`).
+    """
+    text, below = upper.text, lower.text
+    after_break = len(text) >= 2 and text[-1] in _BREAK_AFTER and text[-2].isalnum()
+    if upper.trailing_space:
+        return " ", False
+    if not space:
+        glue = "" if after_break and text[-1] == "-" else " "
+        return glue, _may_be_cut(upper, lower, edge)
+    room = edge - upper.x1 >= space + _SPACE_SLACK
+    word_goes_on = text[-1:].isalnum() and (below[:1].islower() or below[:1].isdigit())
+    if room:
+        if after_break and below[:1].isalnum():
+            return "", False
+        # A cut word starts its line, so only a line of one word can end in one.
+        return ("", False) if word_goes_on and " " not in text else ("\n", False)
+    if text[-1:] in _SENTENCE_END or (below[:1].isupper() and text[-1:].islower()):
+        return " ", False
+    if after_break and below[:1].isalnum():
+        return "", True  # "13–" / "17": a break after the dash, or a space lost at the edge
+    if " " in text.strip() and not after_break:
+        return " ", False  # a cut word starts its line: the last word of a longer line was whole
+    if word_goes_on:
+        return "", True  # one word filling the line, then lower case: cut, or a space lost at the edge
+    return " ", False
+
+
+# A space needs this much more room (points) than its width past a line's end to
+# have fitted for sure: the text area's edge is estimated from the cell's padding.
+_SPACE_SLACK = 1.0
+
+
+def _overprinted(chars: Sequence[Char]) -> bool:
+    """Glyphs of one line drawn over each other by more than half the narrower one's width."""
+    ordered = sorted((c for c in chars if not c.text.isspace() and c.x1 > c.x0), key=lambda c: (round(c.top), c.x0))
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if abs(a.top - b.top) < 1.0 and a.x1 - b.x0 > 0.5 * min(a.x1 - a.x0, b.x1 - b.x0):
+            return True
+    return False
 
 
 def _may_be_cut(upper: Line, lower: Line, edge: float) -> bool:
