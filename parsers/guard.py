@@ -50,6 +50,9 @@ class _Vocabulary:
     template_lines: frozenset[str]
     # The scale as printed ("1-5", "(1-5)") alone on a line.
     ranges: frozenset[str]
+    # The questions' wordings, folded, word by word: a first or last piece of one
+    # left on a line of its own by a table cut at a page break ("Vilka", "risker?").
+    wordings: tuple[tuple[str, ...], ...]
 
 
 # "Fråga 3", "Fr. 3", "Question 3" opening a line: a question heading.
@@ -80,7 +83,24 @@ def _vocabulary(form: FormSpec) -> _Vocabulary:
         headings=re.compile(rf"^(?:\d{{1,2}}\s*[.):]?\s*)?({_alternation(names)})\s*(?::|$)"),
         template_lines=frozenset(t for t in template if t),
         ranges=frozenset(fold(r) for r in form.scale.range_labels),
+        wordings=tuple(tuple(fold(q.text).split()) for q in form.questions if q.text.strip()),
     )
+
+
+def _wording_piece(folded: str, vocabulary: _Vocabulary) -> str:
+    """The start of a line that is the first words of a question's wording alone on their line,
+    or its last words up to its question mark ("risker? Läget är lugnt"); "" if none."""
+    words = folded.split()
+    if not words:
+        return ""
+    mark = folded.find("?")
+    head = folded[:mark + 1].strip() if 0 <= mark <= 60 else ""
+    for wording in vocabulary.wordings:
+        if len(words) <= 3 and tuple(words) == wording[:len(words)]:
+            return " ".join(words)
+        if head and " ".join(wording).endswith(head):
+            return head
+    return ""
 
 
 def _wrapped_heading_piece(line: str, form: FormSpec) -> bool:
@@ -123,6 +143,8 @@ def find_leak(comment: str, form: FormSpec) -> Leak | None:
             return Leak(line.strip()[max(0, inline.start() - 10):][:40], inline.group(1) in vocabulary.impact_labels)
         if folded in vocabulary.ranges:
             return Leak(shown, True)
+        if _wording_piece(folded, vocabulary):
+            return Leak(shown, False)
         if len(folded) >= _TEMPLATE_MIN and any(folded.startswith(t) or t.startswith(folded)
                                                 for t in vocabulary.template_lines):
             return Leak(shown, False)

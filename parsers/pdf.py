@@ -32,7 +32,7 @@ from parsers.pdf_fields import is_dynamic_xfa, read_fields
 from parsers.pdf_layout import Line, Page, Table, assemble, drop_running_lines, flat_table, grid_text
 from parsers.pdf_lines import dedupe, inside, text_lines
 from parsers.pdf_page import PageContent, TooManyChars, read_page
-from parsers.pdf_tables import BROKEN_WORDS, OVERPRINTED, find_tables, table_text
+from parsers.pdf_tables import BROKEN_WORDS, CLIPPED, OVERPRINTED, find_tables, table_text
 
 _log = logging.getLogger(__name__)
 
@@ -212,20 +212,25 @@ def _page(content: PageContent, number: int) -> Page:
     chars = dedupe(content.chars)
     tables: list[Table] = []
     boxes: list[tuple[float, float, float, float]] = []
+    taken: set[int] = set()
     if content.horizontal and content.vertical:
         for found in find_tables(content.horizontal, content.vertical):
             read = table_text(found, chars)
+            taken |= read.taken
             # A single cell is never a table, so a framed comment box stays
             # running text; an empty ruled grid is just decoration.
             if not any(cell for row in read.rows for cell in row):
                 continue
-            doubt = "; ".join(m for m, cells in ((BROKEN_WORDS, read.cut), (OVERPRINTED, read.overprinted)) if cells)
-            tables.append(Table(Grid(read.rows, doubt=doubt, doubtful=read.cut | read.overprinted), found.bbox[1]))
+            reasons = ((BROKEN_WORDS, read.cut), (OVERPRINTED, read.overprinted), (CLIPPED, read.clipped))
+            doubt = "; ".join(m for m, cells in reasons if cells)
+            doubtful = read.cut | read.overprinted | read.clipped
+            tables.append(Table(Grid(read.rows, doubt=doubt, doubtful=doubtful), found.bbox[1],
+                                goes_on=read.goes_on, came_from_above=read.came_from_above))
             boxes.append(found.bbox)
     if boxes:
         # The glyphs of each table, and those that run past its right border on its rows.
         tests = [inside((x0, top, float("inf"), bottom)) for x0, top, _x1, bottom in boxes]
-        chars = [c for c in chars if not any(test(c) for test in tests)]
+        chars = [c for i, c in enumerate(chars) if i not in taken and not any(test(c) for test in tests)]
     items: list[Line | Table] = [*text_lines(chars), *tables]
     items.sort(key=lambda item: item.top)
     return Page(number, content.height, content.width, items)

@@ -63,6 +63,9 @@ class Line:
 class Table:
     grid: Grid
     top: float
+    #: Its last row goes on at the top of the next page; its first row came from the page before.
+    goes_on: tuple[str, ...] = ()  # then per cell, what joins its text to the rest
+    came_from_above: bool = False
 
 
 @dataclass(slots=True)
@@ -169,14 +172,17 @@ def assemble(pages: Sequence[Page]) -> list[Block]:
     usual = _usual_pitch_ratio(pages)
     edge = _right_edge(pages)
     blocks: list[Block] = []
-    current: list[str] = []  # the lines of the paragraph being built
+    current: list[Line] = []  # the lines of the paragraph being built
+    # A writer that keeps the space at the end of a wrapped line: where it kept none, there was none.
+    keeps = any(ln.trailing_space for p in pages for ln in p.lines())
     last: Line | None = None  # its last line, while it may still continue
 
     def flush() -> None:
         if current:
-            blocks.append(Paragraph(join_lines(current)))
+            blocks.append(Paragraph(_join_body(current, keeps)))
             current.clear()
 
+    last_table: Table | None = None  # the table that ended the page before, if nothing followed it
     for page in pages:
         previous: Line | Table | None = None
         for item in page.items:
@@ -184,30 +190,59 @@ def assemble(pages: Sequence[Page]) -> list[Block]:
                 flush()
                 before = blocks[-1] if blocks else None
                 if previous is None and isinstance(before, Grid) and _continues_table(before, item.grid):
-                    blocks[-1] = Grid(before.rows + item.grid.rows, before.name, before.doubt or item.grid.doubt,
-                                      before.doubtful | item.grid.doubtful)
+                    glue = last_table.goes_on if last_table is not None else ()
+                    blocks[-1] = _continued(before, item.grid, glue or (("\n",) if item.came_from_above else ()))
                 else:
                     blocks.append(item.grid)
                 last = None
-                previous = item
+                previous = last_table = item
                 continue
+            last_table = None
             ratio = _pitch_ratio(previous, item) if isinstance(previous, Line) else None
             spaced = ratio is not None and usual is not None and ratio > usual * _WRAP_FACTOR
             blank = ratio is not None and usual is not None and ratio > usual * _BLANK_FACTOR
             same_flow = ratio is not None or (previous is None and last is not None)
             if last is not None and same_flow and not spaced and continues(last, item, edge):
-                current.append(item.text)
+                current.append(item)
             else:
                 flush()
                 if blank and blocks and blocks[-1] != Paragraph(""):
                     blocks.append(Paragraph(""))
-                current.append(item.text)
+                current.append(item)
             last = item
             previous = item
     flush()
     while blocks and blocks[-1] == Paragraph(""):
         blocks.pop()
     return blocks
+
+
+def _continued(upper: Grid, lower: Grid, glue: tuple[str, ...]) -> Grid:
+    """A table and its continuation on the next page as one grid.
+
+    When a row was split by the page break (`glue` given: per cell, what
+    joins its two parts; the last one serves for any cell after), its two
+    parts are one row again.
+    """
+    from parsers.pdf_tables import BROKEN_WORDS, split_glue
+
+    rows = upper.rows + lower.rows
+    doubtful = upper.doubtful | lower.doubtful
+    doubt = upper.doubt or lower.doubt
+    if glue:
+        joined: list[str] = []
+        for i, (a, b) in enumerate(zip(upper.rows[-1], lower.rows[0], strict=False)):
+            end = glue[min(i, len(glue) - 1)]
+            unsure = False
+            if a and b and end == "?":
+                end, unsure = split_glue(a, b)
+            text = a + end + b if a and b else a or b
+            joined.append(text)
+            if unsure:
+                doubtful |= {text}
+                doubt = doubt if BROKEN_WORDS in doubt else "; ".join(d for d in (doubt, BROKEN_WORDS) if d)
+        rows = (*upper.rows[:-1], tuple(joined), *lower.rows[1:])
+    return Grid(rows, upper.name, doubt, doubtful)
 
 
 def _continues_table(upper: Grid, lower: Grid) -> bool:
@@ -250,12 +285,17 @@ def _right_edge(pages: Sequence[Page]) -> float:
     return max(max(ln.x1 for ln in lines), mirrored)
 
 
-def join_lines(lines: Sequence[str]) -> str:
-    """Join wrapped lines; a line ending in a hyphen after a letter or digit was split at it ("7-" "9")."""
-    text = lines[0]
-    for line in lines[1:]:
-        glue = "" if len(text) >= 2 and text[-1] == "-" and text[-2].isalnum() else " "
-        text = f"{text}{glue}{line}"
+def _join_body(lines: Sequence[Line], keeps: bool) -> str:
+    """Wrapped lines joined with a space; a line ending in a hyphen after a letter or digit was
+    split at it ("7-" / "9"), and a writer that keeps the space at the end of a wrapped line
+    (`keeps`) broke one without it after a dash or slash inside a word ("40–" / "42")."""
+    text = lines[0].text
+    for upper, lower in zip(lines, lines[1:], strict=False):
+        glue = " "
+        if not upper.trailing_space and len(text) >= 2 and text[-2].isalnum() and lower.text[:1].isalnum() \
+                and (text[-1] == "-" or (keeps and text[-1] in "‐‑–—/")):
+            glue = ""
+        text = f"{text}{glue}{lower.text}"
     return text
 
 

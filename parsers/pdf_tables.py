@@ -51,6 +51,9 @@ class FoundTable:
 
     cells: tuple[Box, ...]
     rows: tuple[tuple[Box | None, ...], ...]
+    #: Drawn open at the top or bottom (closed by `_close_open_ends`): a row split by a page break.
+    open_top: bool = False
+    open_bottom: bool = False
 
     @property
     def bbox(self) -> Box:
@@ -70,12 +73,21 @@ def find_tables(horizontal: Sequence[Edge], vertical: Sequence[Edge]) -> list[Fo
     v = [e for e in v if e.bottom - e.top >= _MIN_LENGTH]
     if not h or len(v) < 2:
         return []
-    h = h + _close_open_ends(h, v)
+    added = _close_open_ends(h, v)
+    h = h + added
     if len(h) < 2:
         return []
     corners = _corners(h, v)
     cells = _cells(corners)
-    return [FoundTable(tuple(group), _rows(group)) for group in _groups(cells) if len(group) > 1]
+    out = []
+    for group in _groups(cells):
+        if len(group) > 1:
+            found = FoundTable(tuple(group), _rows(group))
+            x0, top, x1, bottom = found.bbox
+            opened = [e for e in added if e.x0 <= x0 + _JOIN and e.x1 >= x1 - _JOIN]
+            out.append(FoundTable(found.cells, found.rows, open_top=any(abs(e.top - top) <= _SNAP for e in opened),
+                                  open_bottom=any(abs(e.top - bottom) <= _SNAP for e in opened)))
+    return out
 
 
 # --- 1. snapping and joining -----------------------------------------------------------
@@ -275,6 +287,7 @@ def _rows(cells: list[Box]) -> tuple[tuple[Box | None, ...], ...]:
 BROKEN_WORDS = ("texten i en smal tabellkolumn i PDF-filen bryts mitt i ord, så orden kan ha "
                 "delats eller slagits ihop")
 OVERPRINTED = "text i en tabellcell i PDF-filen är tryckt över annan text och kan inte läsas säkert"
+CLIPPED = "texten i en tabellcell i PDF-filen går ut över cellens nederkant och kan vara avklippt"
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +297,12 @@ class TableText:
     rows: tuple[tuple[str, ...], ...]
     cut: frozenset[str] = frozenset()  # a word may be cut over two lines (`BROKEN_WORDS`)
     overprinted: frozenset[str] = frozenset()  # glyphs drawn over other glyphs (`OVERPRINTED`)
+    #: The last row goes on below the table (on the next page), or the first row came from
+    #: above: the table was drawn open there, or a cell's last line ends in a kept space.
+    goes_on: tuple[str, ...] = ()  # if so, per cell how its text ends (`_end_of`)
+    came_from_above: bool = False
+    taken: frozenset[int] = frozenset()  # indexes of the glyphs read as the table's
+    clipped: frozenset[str] = frozenset()  # text runs over the table's bottom rule (`CLIPPED`)
 
 
 @dataclass(slots=True)
@@ -292,6 +311,7 @@ class _Cell:
     x1: float
     chars: list[Char]
     lines: list[Line]
+    over_edge: bool = False  # a glyph stands across the cell's bottom rule
 
 
 def table_text(table: FoundTable, chars: Sequence[Char]) -> TableText:
@@ -306,12 +326,19 @@ def table_text(table: FoundTable, chars: Sequence[Char]) -> TableText:
     by_centre = sorted(((c.top + c.bottom) / 2, i) for i, c in enumerate(chars))
     centres = [centre for centre, _ in by_centre]
     grid: list[list[_Cell | None]] = []
-    for row in table.rows:
+    taken: set[int] = set()
+    tallest = max((c.bottom - c.top for c in chars), default=0.0)
+    for r, row in enumerate(table.rows):
         present = [c for c in row if c is not None]
         top = min(c[1] for c in present)
         bottom = max(c[3] for c in present)
-        span = by_centre[bisect_left(centres, top):bisect_right(centres, bottom)]
-        row_chars = [chars[i] for i in sorted(i for _, i in span)]  # in page order, as before
+        # The last line of a full cell may stand across the table's bottom rule (a writer
+        # lets it overflow at a page's end): a glyph that starts above the rule is the row's.
+        below = bottom + tallest / 2 if r == len(table.rows) - 1 else bottom
+        span = by_centre[bisect_left(centres, top):bisect_right(centres, below)]
+        indexes = sorted(i for _, i in span if chars[i].top < bottom - _ACROSS * (chars[i].bottom - chars[i].top))
+        taken.update(indexes)
+        row_chars = [chars[i] for i in indexes]  # in page order, as before
         last = max((i for i, box in enumerate(row) if box is not None), default=-1)
         # Text that runs past the table's right border (a text box wider than
         # its cell) still belongs to the row's last cell.
@@ -324,7 +351,8 @@ def table_text(table: FoundTable, chars: Sequence[Char]) -> TableText:
                 cells.append(None)
                 continue
             inside = [c for c, o in zip(row_chars, owner, strict=True) if o == i]
-            cells.append(_Cell(box[0], box[2], inside, text_lines(inside) if inside else []))
+            cells.append(_Cell(box[0], box[2], inside, text_lines(inside) if inside else [],
+                               over_edge=any(c.bottom > box[3] + 1.0 for c in inside)))
         grid.append(cells)
     found = [c for row in grid for c in row if c is not None and c.lines]
     # The writer's cell padding, the same on both sides of every cell: the
@@ -335,6 +363,7 @@ def table_text(table: FoundTable, chars: Sequence[Char]) -> TableText:
     space = max(kept, default=0.0)
     cut_cells: set[str] = set()
     over_cells: set[str] = set()
+    clipped: set[str] = set()
     out: list[tuple[str, ...]] = []
     for cells in grid:
         texts: list[str] = []
@@ -348,9 +377,21 @@ def table_text(table: FoundTable, chars: Sequence[Char]) -> TableText:
                 cut_cells.add(text)
             if _overprinted(cell.chars):
                 over_cells.add(text)
+            if cell.over_edge:
+                clipped.add(text)
         out.append(tuple(texts))
-    return TableText(tuple(out), frozenset(cut_cells), frozenset(over_cells))
+    # A line that wrapped keeps its space in some writers: a row whose text stops on one so
+    # was cut short by the end of the page.
+    glue = tuple(_end_of(c, pad, space) for c in grid[-1]) if grid else ()
+    goes_on = table.open_bottom or " " in glue
+    return TableText(tuple(out), frozenset(cut_cells), frozenset(over_cells),
+                     goes_on=glue if goes_on else (), came_from_above=table.open_top, taken=frozenset(taken),
+                     clipped=frozenset(clipped))
 
+
+# A glyph this share of its height above a table's bottom rule stands across it (a glyph box
+# is one font size tall, so the line just below a table may reach a little above its rule).
+_ACROSS = 0.25
 
 # Glyphs drawn one after the other this close (points) belong to one run of text.
 _RUN_GAP = 0.5
@@ -378,34 +419,67 @@ def _owners(chars: Sequence[Char], bounds: Sequence[tuple[float, float] | None])
     return owner
 
 
+def _end_of(cell: _Cell | None, pad: float, space: float) -> str:
+    """How a cell's last line ends, for a row the page break may have split: " " (wrapped at a
+    space), "?" (full, without a space: perhaps cut) or "\n" (an end, as far as one can tell)."""
+    if cell is None or not cell.lines:
+        return "\n"
+    last = cell.lines[-1]
+    if last.trailing_space:
+        return " "
+    if not space:
+        return "\n"
+    text = last.text
+    full = _reach(cell.lines, cell.x1 - max(pad, 0.0)) - last.x1 < space + _SPACE_SLACK
+    if len(text) >= 2 and text[-1] in _BREAK_AFTER and text[-2].isalnum():
+        return "?" if full else ""  # "13-15-" / "årsåldern": a break after the dash
+    return "?" if full and " " not in text and text[-1:].isalnum() else "\n"
+
+
 def _cell_text(lines: Sequence[Line], edge: float, space: float) -> tuple[str, bool]:
     """A cell's text from its lines, and whether a word in it may have been cut or run together."""
     parts: list[str] = []
     doubt = False
-    # Where text surely stops: no line of the cell (with its kept space) goes past it. Nearer
-    # than `edge` in a text box or an indented paragraph; room before it is room for sure.
-    reach = min(edge, max(ln.x1 + (ln.space_width if ln.trailing_space else 0.0) for ln in lines))
+    reach = _reach(lines, edge)
     for upper, lower in zip([None, *lines], lines, strict=False):
         if upper is None:
             parts.append(lower.text)
-        elif not continues(upper, lower, edge):
-            parts.append("\n" + lower.text)
-            # A full line without its space, then what looks like a new item ("r) har"): a cut
-            # word ("cannabinoide" / "r)") or a paragraph's end that happened to fill the line.
-            doubt = doubt or (bool(space) and not upper.trailing_space and reach - upper.x1 < space + _SPACE_SLACK
-                              and upper.text[-1:].isalpha() and " " not in upper.text and lower.text[:1].islower())
-        else:
-            glue, unsure = _glue(upper, lower, reach, space)
+        elif continues(upper, lower, edge) or _cut_short(upper, lower.text, reach, space, lower.first_word):
+            glue, unsure = _glue(upper, lower.text, reach, space)
             parts.append(glue + lower.text)
             doubt = doubt or unsure
+        else:
+            parts.append("\n" + lower.text)
     return "".join(parts).strip(), doubt
 
 
+def _reach(lines: Sequence[Line], edge: float) -> float:
+    """Where a cell's text surely stops: no line of it, with its kept space, goes past it.
+
+    Nearer than the cell's `edge` in a text box or an indented paragraph, so
+    room before it is room for sure.
+    """
+    return min(edge, max(ln.x1 + (ln.space_width if ln.trailing_space else 0.0) for ln in lines))
+
+
+def _cut_short(upper: Line, below: str, reach: float, space: float, next_word: float) -> bool:
+    """A line of one word without its space, full to the glyph, then what cannot begin a line
+    of its own (lower case, closing punctuation): one word cut in two, even where the piece
+    below looks like a new item ("cannabinoide" / "r) har")."""
+    if not space or upper.trailing_space or " " in upper.text or not upper.text[-1:].isalnum():
+        return False
+    if not (below[:1].islower() or below[:1] in _CLOSING):
+        return False
+    glyph = next_word / max(1, len(below.split(" ", 1)[0]))
+    return reach - upper.x1 < max(space, 1.5 * glyph) + _SPACE_SLACK
+
+
 _SENTENCE_END = frozenset(".,;:!?)]}”’\"'»›…")
+_CLOSING = frozenset(".,;:!?)]}”’»›…")
 _BREAK_AFTER = frozenset("-‐‑–—/")
 
 
-def _glue(upper: Line, lower: Line, edge: float, space: float) -> tuple[str, bool]:
+def _glue(upper: Line, below: str, edge: float, space: float) -> tuple[str, bool]:
     """What stood between a line and the line that continues it: a space, nothing, or a line break.
 
     And whether that is a guess. A writer wraps a line at a space, after a
@@ -419,31 +493,43 @@ def _glue(upper: Line, lower: Line, edge: float, space: float) -> tuple[str, boo
     then the case of the letters and the punctuation decide, or the join
     stays a doubt. A writer that keeps no spaces gives no such evidence:
     lines are joined as in running text, and a one-word line that fills the
-    cell is a doubt (`_may_be_cut`).
+    cell is a doubt (`_may_be_cut`). `edge` is where the line's text stops.
     """
-    text, below = upper.text, lower.text
+    text = upper.text
     after_break = len(text) >= 2 and text[-1] in _BREAK_AFTER and text[-2].isalnum()
     if upper.trailing_space:
         return " ", False
     if not space:
         glue = "" if after_break and text[-1] == "-" else " "
-        return glue, _may_be_cut(upper, lower, edge)
+        return glue, _may_be_cut(upper, below, edge)
+    one_word = " " not in text
+    if one_word and text[-1:].isalnum() and below[:1] in _CLOSING:
+        return "", False  # "vårdnadshavare" / ". Oktober": nothing begins a line with a full stop
     room = edge - upper.x1 >= space + _SPACE_SLACK
     word_goes_on = text[-1:].isalnum() and (below[:1].islower() or below[:1].isdigit())
     if room:
         if after_break and below[:1].isalnum():
             return "", False
         # A cut word starts its line, so only a line of one word can end in one.
-        return ("", False) if word_goes_on and " " not in text else ("\n", False)
+        return ("", False) if word_goes_on and one_word else ("\n", False)
     if text[-1:] in _SENTENCE_END or (below[:1].isupper() and text[-1:].islower()):
         return " ", False
     if after_break and below[:1].isalnum():
         return "", True  # "13–" / "17": a break after the dash, or a space lost at the edge
-    if " " in text.strip() and not after_break:
+    if not one_word:
         return " ", False  # a cut word starts its line: the last word of a longer line was whole
     if word_goes_on:
         return "", True  # one word filling the line, then lower case: cut, or a space lost at the edge
     return " ", False
+
+
+def split_glue(upper: str, below: str) -> tuple[str, bool]:
+    """Joining the two parts of a cell split by a page break where the first ends in a full line
+    without its space ("?" in `TableText.goes_on`): a cut word, a break after a dash, or a space
+    lost at the edge. The glue, and whether it is a guess."""
+    if upper[-1:] in _BREAK_AFTER and below[:1].isalnum():
+        return "", True
+    return ("", True) if upper[-1:].isalnum() and (below[:1].islower() or below[:1] in _CLOSING) else (" ", False)
 
 
 # A space needs this much more room (points) than its width past a line's end to
@@ -460,11 +546,11 @@ def _overprinted(chars: Sequence[Char]) -> bool:
     return False
 
 
-def _may_be_cut(upper: Line, lower: Line, edge: float) -> bool:
+def _may_be_cut(upper: Line, below: str, edge: float) -> bool:
     """A line of one word that fills the cell, followed by lower-case text: perhaps one word cut in two.
 
     A writer cuts a word, without a hyphen, only when it is wider than the
     column; a word that merely fills the line looks the same, so this is a
     doubt to report, not a reason to join.
     """
-    return " " not in upper.text and upper.x1 >= edge - upper.height and lower.text[:1].islower()
+    return " " not in upper.text and upper.x1 >= edge - upper.height and below[:1].islower()
