@@ -10,7 +10,11 @@ Then the long, table-heavy PDFs (16 and 50 pages of ruled tables) get a row
 each: seconds in process, pdfium's text floor, and seconds in the capped
 reader process with the outcome there (read, or the refusal).
 
-    python bench/parse.py [--copies 8] [--no-libreoffice] [--repeat 3] [--no-large]
+The generated form variants (tests/variants/: a pairwise-covering sample of
+`--variants` forms of every producer, PDFs included) are parsed too, counted
+in the per-format rows and given a row of their own per format.
+
+    python bench/parse.py [--copies 8] [--variants 300] [--no-libreoffice] [--repeat 3] [--no-large]
 """
 
 from __future__ import annotations
@@ -90,6 +94,7 @@ def main() -> None:
     args.add_argument("--repeat", type=int, default=3, help="runs per file (the best counts)")
     args.add_argument("--no-libreoffice", action="store_true", help="skip cases built with LibreOffice")
     args.add_argument("--no-large", action="store_true", help="skip the long, table-heavy PDFs")
+    args.add_argument("--variants", type=int, default=300, help="generated form variants (0: none)")
     opts = args.parse_args()
 
     from tests.builders.cases import variant_cases
@@ -99,7 +104,9 @@ def main() -> None:
     cases = [c for c in variant_cases(opts.copies) if use_lo or not c.needs_libreoffice]
     start = time.perf_counter()
     files = [(c.filename, c.build()) for c in cases]
-    print(f"built {len(files)} files in {time.perf_counter() - start:.1f} s")
+    generated = variant_files(opts.variants, use_lo)
+    files += generated
+    print(f"built {len(files)} files ({len(generated)} generated variants) in {time.perf_counter() - start:.1f} s")
 
     form, limits = default_form(), Limits()
     for name, data in files[:5]:  # warm caches and imports
@@ -120,6 +127,8 @@ def main() -> None:
                 floor_ms = float("nan")
         isolated_ms = timed(lambda d=data, n=name: parse_isolated(d, n, form, limits), 1)  # type: ignore[misc]
         by_format[fmt].append((parse_ms, floor_ms, isolated_ms))
+        if name.startswith(_GENERATED):
+            by_format[f"gen-{fmt}"].append((parse_ms, floor_ms, isolated_ms))
 
     print(f"{'format':8} {'files':>5} {'median ms':>10} {'p95 ms':>8} {'floor med':>10} {'ratio':>6} "
           f"{'isolated med':>13}")
@@ -131,11 +140,27 @@ def main() -> None:
         ratio = statistics.median(parse) / floor_med if floors else float("nan")
         print(f"{fmt:8} {len(rows):5d} {statistics.median(parse):10.2f} {p95(parse):8.2f} {floor_med:10.2f} "
               f"{ratio:6.1f} {statistics.median(isolated):13.2f}")
-    everything = [r[0] for rows in by_format.values() for r in rows]
+    everything = [r[0] for fmt, rows in by_format.items() if not fmt.startswith("gen-") for r in rows]
     print(f"{'all':8} {len(everything):5d} {statistics.median(everything):10.2f} {p95(everything):8.2f}"
           f"   -> {1000 / statistics.mean(everything):.0f} files/s on one core (in process)")
     if not opts.no_large:
         large_pdfs(form, limits, use_lo)
+
+
+_GENERATED = "variant-"
+
+
+def variant_files(size: int, use_lo: bool) -> list[tuple[str, bytes]]:
+    """A pairwise-covering sample of the generated form variants, as (name, bytes); the
+    producers that need LibreOffice only when it is there (its conversions are cached)."""
+    if size <= 0:
+        return []
+    from tests.variants.axes import OUTPUT, product, sample
+    from tests.variants.build import build_source, convert
+
+    chosen = [v for v in sample(product(0), size, 0) if use_lo or not OUTPUT[v.producer][1]]
+    built = convert([build_source(v, 0) for v in chosen], parallel=2)
+    return [(f"{_GENERATED}{b.variant.name}-{b.filename}", b.data) for b in built if b.data is not None]
 
 
 def large_pdfs(form: FormSpec, limits: Limits, use_lo: bool) -> None:
