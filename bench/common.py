@@ -355,7 +355,7 @@ class TreeMemory:
     process's peak (exec records the old address space's high-water mark:
     /bin/true started by a 300 MB Python reports 313 MB). VmHWM is per program.
     The sampled PSS sum is what the whole tree held. The sampler is a separate
-    process, not a thread: lagesbild.sandbox forks only from a single-threaded
+    process, not a thread: flow.sandbox forks only from a single-threaded
     process (else it uses a fork server), and a benchmark must not change
     which path production takes. A parse child lives ~50 ms, so it may fall
     between samples; its memory is mostly its parent's pages anyway.

@@ -7,9 +7,9 @@ and runs one ingest cycle over them on a fresh SQLite database, each in a
 fresh process:
 
   * production: `lagesbild poll --once` itself (each attachment parsed in a
-    forked, capped child: lagesbild.sandbox; then the outbox is sent to a
+    forked, capped child: flow.sandbox; then the outbox is sent to a
     file transport);
-  * comparison: `lagesbild.pipeline.poll_once` with the parse in process
+  * comparison: `flow.pipeline.poll_once` with the parse in process
     (`parsers.parse_bytes`).
 
 The baseline, measured in the same run on the same messages, is the mailbox
@@ -61,7 +61,7 @@ from common import (  # noqa: E402
     toml_text,
 )
 
-from lagesbild.pipeline import poll_once  # noqa: E402
+from flow.pipeline import poll_once  # noqa: E402
 from parsers import parse_bytes  # noqa: E402
 from parsers.result import Period  # noqa: E402
 from store.db import make_engine, migrate  # noqa: E402
@@ -169,8 +169,8 @@ def sandbox_breakdown(county: str) -> None:
     import statistics
     import threading
 
-    import lagesbild.pipeline  # noqa: F401 - imported by the command line before it parses
-    from lagesbild.sandbox import ReaderPool, cpu_count
+    import flow.pipeline  # noqa: F401 - imported by the command line before it parses
+    from flow.sandbox import ReaderPool, cpu_count
     from parsers.municipality import load_registry
 
     config = county_config(county_data(county, source="maildir:/nonexistent", store_url="sqlite:////nonexistent",
@@ -254,7 +254,7 @@ MODES = (("isolated", "lagesbild poll --once (production)"), ("inprocess", "poll
 
 def bench_maildir(messages: list[tuple[str, bytes, datetime]], work: Path, county: str) -> None:
     from ingest.maildir import MaildirSource
-    from ingest.open import configured_folders
+    from ingest.settings import configured_folders
 
     n = len(messages)
     pristine = make_maildir(work / "pristine")

@@ -15,9 +15,9 @@ the two pictures it reads to JSON (touching all the data once).
 
 With `--store DIR` (a folder kept by `bench/backfill.py --keep DIR`) it
 also builds the pictures from that database the way the jobs do
-(`lagesbild.picture.build_picture` per county configuration) and times,
+(`flow.picture.build_picture` per county configuration) and times,
 per year, the 21 county pictures, the 21 county workbooks
-(`lagesbild.jobs.workbook_file`), the 21 digests (`lagesbild.jobs.make_digest`)
+(`flow.jobs.workbook_file`), the 21 digests (`flow.jobs.make_digest`)
 and one national workbook from the 21 pictures merged.
 
     python bench/outputs.py [--years 10] [--all-months] [--store DIR]
@@ -124,9 +124,9 @@ def bench_synthetic(years: list[int], all_months: bool) -> None:
 
 
 def bench_store(store: Path, years: list[int]) -> None:
+    from flow.jobs import make_digest, workbook_file
+    from flow.picture import build_picture
     from lagesbild.config import load_config
-    from lagesbild.jobs import make_digest, workbook_file
-    from lagesbild.picture import build_picture
     from store.db import make_engine
 
     configs = [load_config(p) for p in sorted(store.glob("*/config.toml"))]

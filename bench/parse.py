@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lxml import etree  # noqa: E402
 
-from lagesbild.sandbox import parse_isolated  # noqa: E402
+from flow.sandbox import parse_isolated  # noqa: E402
 from parsers import parse_bytes  # noqa: E402
 from parsers.form import FormSpec, default_form  # noqa: E402
 from parsers.limits import Limits  # noqa: E402

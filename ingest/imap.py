@@ -30,11 +30,11 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 from imapclient.imapclient import DELETED, SocketTimeout
 
+from ground.errors import ConfigError, MailboxUnavailable
+from ground.refs import MessageRef
 from ingest.oauth import TokenProvider, token_provider
-from ingest.open import configured_folders
-from ingest.source import Folder, MessageRef, RawMail, too_big
-from lagesbild.config import MailboxConfig
-from lagesbild.errors import ConfigError, MailboxUnavailable
+from ingest.settings import MailboxConfig, configured_folders
+from ingest.source import Folder, RawMail, too_big
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from imapclient import imap_utf7
 
-from ingest.source import Folder, MessageRef, RawMail, too_big
-from lagesbild.errors import MailboxUnavailable
+from ground.errors import MailboxUnavailable
+from ground.refs import MessageRef
+from ingest.source import Folder, RawMail, too_big
 
 _INFO = ":2,"  # separates a file's unique name from its flags (Maildir "info")
 _POLL_SECONDS = 0.5

@@ -125,7 +125,7 @@ class MailMessage:
     - `auto`: why this is an automatic message (ingest.classify), or None.
     - `auth`: the receiving server's Authentication-Results, or None.
     - `suppress_replies`: the X-Auto-Response-Suppress value, or None: the
-      sender asks for no automatic answer (see lagesbild.answering).
+      sender asks for no automatic answer (see flow.answering).
     - `auth_headers`, `exchange_auth_as`: what `ingest.authresults.sender_verdict`
       decides on (which of them to believe is the configuration's to say).
     - `problems`: what could not be read cleanly, in English, for the log.

@@ -12,8 +12,8 @@ import shlex
 import subprocess
 from typing import Any, Protocol
 
-from lagesbild.config import MailboxConfig
-from lagesbild.errors import ConfigError, MailboxUnavailable
+from ground.errors import ConfigError, MailboxUnavailable
+from ingest.settings import MailboxConfig
 
 EXCHANGE_SCOPE = "https://outlook.office365.com/.default"
 AUTHORITY_HOST = "https://login.microsoftonline.com"

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.source import Folder, MailSource
-from lagesbild.config import MailboxConfig
-from lagesbild.errors import ConfigError
-
-
-def configured_folders(config: MailboxConfig) -> dict[Folder, str]:
-    """Where handled messages go, by kind, as the configuration names the folders."""
-    return {Folder.PROCESSED: config.processed_folder, Folder.QUARANTINE: config.quarantine_folder,
-            Folder.ERROR: config.error_folder, Folder.IGNORED: config.ignored_folder}
+from ground.errors import ConfigError
+from ingest.settings import MailboxConfig, configured_folders
+from ingest.source import MailSource
 
 
 def open_source(config: MailboxConfig) -> MailSource:

@@ -13,19 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-
-class Outcome(enum.StrEnum):
-    """What became of a message. Stored in the database as its value."""
-
-    STORED = "stored"  # a new submission
-    CORRECTION = "correction"  # a new version of an earlier submission
-    DUPLICATE = "duplicate"  # the same content again; the sender is told
-    IGNORED = "ignored"  # auto-reply, out-of-office, bounce: never answered
-    QUARANTINED = "quarantined"  # unknown or lookalike sender, wrong municipality: staff are told
-    REJECTED = "rejected"  # answered with an error reply (unreadable form, no form)
-    FAILED = "failed"  # a passing failure: retried, and parked in the error folder when it keeps failing
-    DROPPED = "dropped"  # quarantined, then dropped by staff (kept, never filed)
-    FORWARDED = "forwarded"  # a reply in words to one of our mails: forwarded to staff, the sender told
+from ground.refs import MessageRef
 
 
 class Folder(enum.StrEnum):
@@ -35,32 +23,6 @@ class Folder(enum.StrEnum):
     IGNORED = "ignored"
     QUARANTINE = "quarantine"
     ERROR = "error"
-
-
-FOLDER_FOR: dict[Outcome, Folder] = {
-    Outcome.STORED: Folder.PROCESSED,
-    Outcome.CORRECTION: Folder.PROCESSED,
-    Outcome.DUPLICATE: Folder.PROCESSED,
-    Outcome.REJECTED: Folder.PROCESSED,
-    Outcome.IGNORED: Folder.IGNORED,
-    Outcome.QUARANTINED: Folder.QUARANTINE,
-    Outcome.FAILED: Folder.ERROR,
-    Outcome.DROPPED: Folder.QUARANTINE,
-    Outcome.FORWARDED: Folder.PROCESSED,
-}
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class MessageRef:
-    """Where a message sits: the mailbox, its UIDVALIDITY and the message's UID.
-
-    For a Maildir, `uidvalidity` is 0 and `uid` is the file's unique name
-    (the part before ":2,"); for IMAP, `uid` is the decimal UID.
-    """
-
-    mailbox: str
-    uidvalidity: int
-    uid: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from lagesbild.config import Config, find_config_path, load_config
-from lagesbild.errors import ConfigError, LagesbildError
+from flow.settings import Config
+from ground.errors import ConfigError, LagesbildError
+from lagesbild.config import find_config_path, load_config
 from parsers.result import Period
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -219,7 +220,7 @@ def status_cmd(period_text: str, as_json: bool) -> None:
 
     Example: lagesbild status --period 2026-10 --json
     """
-    from lagesbild.reports import status_for
+    from flow.reports import status_for
     from lagesbild.runtime import open_store
 
     ctx = _ctx()
@@ -242,7 +243,7 @@ def export_cmd(period_text: str, as_json: bool) -> None:
 
     Example: lagesbild export --period 2026-10 --json
     """
-    from lagesbild.reports import export_period
+    from flow.reports import export_period
     from lagesbild.runtime import open_store
 
     config = _ctx().config()
@@ -259,7 +260,7 @@ def import_cmd(file: Path, municipality: str, period_text: str | None) -> None:
 
     Example: lagesbild import Lägesbild.docx --municipality Orsa --period 2026-10
     """
-    from lagesbild.operations import import_file
+    from flow.operations import import_file
     from lagesbild.runtime import open_store
 
     ctx = _ctx()
@@ -273,7 +274,7 @@ def import_cmd(file: Path, municipality: str, period_text: str | None) -> None:
 
 
 def _municipality_option(config: Config, text: str) -> str:
-    from lagesbild.staff_ops import strict_municipality
+    from flow.staff_ops import strict_municipality
 
     return strict_municipality(config, text)
 
@@ -295,7 +296,7 @@ def quarantine_cmd(click_ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def quarantine_list(as_json: bool = False) -> None:
     """Messages waiting in quarantine, oldest first."""
-    from lagesbild.operations import list_quarantined
+    from flow.operations import list_quarantined
     from lagesbild.runtime import open_store
 
     config = _ctx().config()
@@ -323,7 +324,7 @@ def quarantine_release(message_id: int, municipality: str, force: bool, dry_run:
 
     Example: lagesbild quarantine release 12 --municipality Orsa --dry-run
     """
-    from lagesbild.operations import release_quarantined
+    from flow.operations import release_quarantined
     from lagesbild.runtime import open_store
 
     ctx = _ctx()
@@ -341,7 +342,7 @@ def quarantine_release(message_id: int, municipality: str, force: bool, dry_run:
 @click.option("--reason", default="", help="Why (kept in the audit trail).")
 def quarantine_drop(message_id: int, reason: str) -> None:
     """Keep a quarantined message but never file it."""
-    from lagesbild.operations import drop_quarantined
+    from flow.operations import drop_quarantined
     from lagesbild.runtime import open_store
 
     ctx = _ctx()
@@ -358,9 +359,9 @@ def remind_cmd(dry_run: bool, as_json: bool) -> None:
 
     Example: lagesbild remind --dry-run --json --now 2026-10-27T08:00
     """
-    from lagesbild.jobs import plan_reminders, queue_reminders
+    from flow.jobs import plan_reminders, queue_reminders
+    from flow.sending import send_due
     from lagesbild.runtime import job_lock, open_outbox, open_store
-    from lagesbild.sending import send_due
 
     ctx = _ctx()
     config = ctx.config()
@@ -389,7 +390,7 @@ def compile_cmd(year: int, out_file: Path) -> None:
 
     Example: lagesbild compile --year 2026 --out lagesbild-2026.xlsx
     """
-    from lagesbild.jobs import workbook_file
+    from flow.jobs import workbook_file
     from lagesbild.runtime import open_store
 
     ctx = _ctx()
@@ -410,9 +411,9 @@ def digest_cmd(period_text: str, out_file: Path | None, send: bool) -> None:
 
     Example: lagesbild digest --period 2026-10 --out digest.html
     """
-    from lagesbild.jobs import make_digest, queue_digest
+    from flow.jobs import make_digest, queue_digest
+    from flow.sending import send_due
     from lagesbild.runtime import job_lock, open_outbox, open_store
-    from lagesbild.sending import send_due
     from outputs.digest import digest_file_html
 
     if out_file is None and not send:
@@ -453,7 +454,7 @@ def review_cmd(click_ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def review_list(as_json: bool = False) -> None:
     """Held reports: the questions withheld and their comments with the personal data masked."""
-    from lagesbild.operations import list_held
+    from flow.operations import list_held
     from lagesbild.runtime import open_store
 
     config = _ctx().config()
@@ -473,7 +474,7 @@ def review_list(as_json: bool = False) -> None:
 @click.argument("submission_id", type=int)
 def review_release(submission_id: int) -> None:
     """Release a held report after review: its answers are shown again."""
-    from lagesbild.operations import release_held
+    from flow.operations import release_held
     from lagesbild.runtime import open_store
 
     ctx = _ctx()
@@ -490,7 +491,7 @@ def reprocess_cmd(since: str | None) -> None:
 
     Example: lagesbild reprocess --since 2026-01-01
     """
-    from lagesbild.operations import reprocess
+    from flow.operations import reprocess
     from lagesbild.runtime import open_store, settle_heap
     from outputs.console import ProgressBar
 

@@ -12,9 +12,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lagesbild.config import Config
-from lagesbild.errors import ConfigError
-from lagesbild.sandbox import ParserCrashed, parse_isolated
+from flow.sandbox import ParserCrashed, parse_isolated
+from flow.settings import Config
+from ground.errors import ConfigError
 from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
@@ -116,10 +116,10 @@ class PollResult:
 
 def poll_and_send(config: Config, now: datetime) -> PollResult:
     """`lagesbild poll --once`: one ingest cycle under the mailbox's job lock, then the outbox."""
-    from lagesbild.pipeline import poll_once
+    from flow.pipeline import poll_once
+    from flow.sending import send_due
+    from flow.staff_notices import flush_staff_notices
     from lagesbild.runtime import job_lock, open_mailbox, open_outbox, open_store
-    from lagesbild.sending import send_due
-    from lagesbild.staff_notices import flush_staff_notices
 
     engine = open_store(config)
     result = PollResult()
@@ -132,7 +132,7 @@ def poll_and_send(config: Config, now: datetime) -> PollResult:
 
             bar = ProgressBar("Läser meddelanden")
             # What was gathered for staff goes first; this cycle's messages then wait their turn
-            # (lagesbild.staff_notices). The worker does the same with its scheduled jobs.
+            # (flow.staff_notices). The worker does the same with its scheduled jobs.
             flush_staff_notices(engine, config, now)
             try:
                 report = poll_once(source, engine, config, now, progress=bar)

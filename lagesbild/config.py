@@ -14,141 +14,28 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from lagesbild.errors import ConfigError
-from lagesbild.reminders import DEFAULT_STAGES, Stage, stages_from_config
-from lagesbild.signals import SignalRule, rules_from_config
+from flow.reminders import stages_from_config
+from flow.settings import (
+    Config,
+    CountyConfig,
+    DeadlineConfig,
+    GroupConfig,
+    MunicipalityConfig,
+    ScheduleConfig,
+    SecurityConfig,
+)
+from flow.signals import rules_from_config
+from ground.errors import ConfigError
+from ingest.settings import MailboxConfig
+from outputs.settings import OutboxConfig
 from parsers.form import FormError, FormSpec, builtin_form_path, load_form
 from parsers.limits import Limits
 from parsers.result import Period
-
-
-@dataclass(frozen=True, slots=True)
-class CountyConfig:
-    name: str
-    code: str
-    form: FormSpec
-    first_period: Period | None
-    mailbox_address: str
-    sender_name: str
-    staff: tuple[str, ...]
-    leadership: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MunicipalityConfig:
-    name: str
-    code: str
-    domains: tuple[str, ...]
-    addresses: tuple[str, ...]
-    contacts: tuple[str, ...]
-    submits_for: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class GroupConfig:
-    """Municipalities shown together as a roll-up (cooperating municipalities, a police area)."""
-
-    name: str
-    members: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class MailboxConfig:
-    source: str
-    password: str | None
-    auth: str
-    allow_plaintext_loopback: bool
-    oauth_tenant_id: str
-    oauth_client_id: str
-    oauth_client_secret: str | None
-    oauth_token_command: str
-    processed_folder: str
-    quarantine_folder: str
-    error_folder: str
-    ignored_folder: str
-    poll_interval_seconds: int
-    idle: bool
-    batch_size: int
-    max_attempts: int
-    max_message_bytes: int = 40 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class StoreConfig:
-    url: str
-    password: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxConfig:
-    transport: str
-    username: str
-    password: str | None
-    replies_per_sender_per_hour: int
-    max_reply_age_days: int = 30
-    graph_tenant_id: str = ""
-    graph_client_id: str = ""
-    graph_client_secret: str | None = None
-    graph_mailbox: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DeadlineConfig:
-    grace_minutes: int
-    timezone: str
-
-
-@dataclass(frozen=True, slots=True)
-class SecurityConfig:
-    require_authentication: bool
-    trusted_authserv_ids: tuple[str, ...] = ()
-    trust: str = "auto"  # see lagesbild.trust
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduleConfig:
-    """When the county's outputs go out (reminders are in `reminder_stages`)."""
-
-    compilation_interval_hours: int = 4
-    compilation_deadline_hour: int = 16
-    digest_working_days_after_deadline: int = 3
-    digest_hour: int = 9
-    raw_message_days: int = 730
-    notice_interval_minutes: int = 60
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    """The whole configuration. `path` is the file it came from (None: built-in)."""
-
-    path: Path | None
-    county: CountyConfig
-    municipalities: tuple[MunicipalityConfig, ...]
-    mailbox: MailboxConfig
-    store: StoreConfig
-    outbox: OutboxConfig
-    limits: Limits
-    deadline: DeadlineConfig
-    security: SecurityConfig
-    groups: tuple[GroupConfig, ...] = ()
-    reminder_stages: tuple[Stage, ...] = DEFAULT_STAGES
-    signals: tuple[SignalRule, ...] = ()
-    schedule: ScheduleConfig = ScheduleConfig()
-
-    def collects(self, period: Period) -> bool:
-        """Whether the county collects reports for `period` (none before `first_period`)."""
-        return self.county.first_period is None or period >= self.county.first_period
-
-    def municipality(self, name: str) -> MunicipalityConfig | None:
-        for m in self.municipalities:
-            if m.name == name:
-                return m
-        return None
+from store.settings import StoreConfig
 
 
 def default_config_text() -> str:

@@ -25,15 +25,16 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
+from flow.calendar import add_working_days, deadline
+from flow.jobs import DIGEST_CATCH_UP_DAYS, make_digest, run_output_jobs, workbook_file
+from flow.pipeline import poll_once
+from flow.reports import status_for
+from flow.sending import send_due
+from flow.settings import Config
 from ingest.open import open_source
-from lagesbild.calendar import add_working_days, deadline
-from lagesbild.config import Config, load_config
-from lagesbild.jobs import DIGEST_CATCH_UP_DAYS, make_digest, run_output_jobs, workbook_file
-from lagesbild.pipeline import poll_once
-from lagesbild.reports import status_for
+from lagesbild.config import load_config
 from lagesbild.runtime import open_outbox, open_store
 from lagesbild.samples import sample_answers, sample_mail, template_docx
-from lagesbild.sending import send_due
 from outputs.digest import digest_file_html
 from parsers.normalize import squash
 from parsers.result import Answer, Period

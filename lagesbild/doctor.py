@@ -46,11 +46,12 @@ from sqlalchemy import create_engine
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
+from flow.calendar import deadline
+from flow.settings import Config
+from ground.errors import ConfigError, LagesbildError, MailboxUnavailable, StoreUnavailable
 from ingest.imap import ImapSource, parse_imap_url
 from ingest.maildir import folder_dirname
-from lagesbild.calendar import deadline
-from lagesbild.config import Config, default_config_text, find_config_path, load_config
-from lagesbild.errors import ConfigError, LagesbildError, MailboxUnavailable, StoreUnavailable
+from lagesbild.config import default_config_text, find_config_path, load_config
 from lagesbild.samples import sample_answers
 from outputs.blank_forms import blank_form_filename, build_blank_docx, build_blank_xlsx
 from outputs.digest import build_digest, digest_file_html, digest_message
@@ -875,8 +876,8 @@ def county_checks(config: Config) -> list[Check]:
 
 
 def trust_check(config: Config) -> Check:
-    """Whose verdict on senders is believed (lagesbild.trust); a warning when nobody's is."""
-    from lagesbild.trust import trusted_source
+    """Whose verdict on senders is believed (flow.trust); a warning when nobody's is."""
+    from flow.trust import trusted_source
 
     source = trusted_source(config)
     sec = config.security

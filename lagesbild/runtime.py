@@ -19,9 +19,9 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from flow.settings import Config
 from ingest.open import open_source
 from ingest.source import MailSource
-from lagesbild.config import Config
 from outputs.outbox import Transport, open_transport
 from store import repo
 from store.db import make_engine, migrate, transaction

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from lagesbild.config import Config
-from lagesbild.errors import LagesbildError
+from flow.settings import Config
+from ground.errors import LagesbildError
 from lagesbild.runtime import settle_heap
 
 _log = logging.getLogger(__name__)
@@ -62,8 +62,8 @@ def _ingest(config: Config, clock: Clock) -> None:
 
 
 def _outbox(config: Config, clock: Clock) -> None:
+    from flow.sending import send_due
     from lagesbild.runtime import job_lock, open_outbox, open_store
-    from lagesbild.sending import send_due
 
     now = clock.now()
     try:
@@ -78,7 +78,7 @@ def _outbox(config: Config, clock: Clock) -> None:
 
 
 def _outputs(config: Config, clock: Clock) -> None:
-    from lagesbild.jobs import run_output_jobs
+    from flow.jobs import run_output_jobs
     from lagesbild.runtime import job_lock, open_store
 
     now = clock.now()
@@ -94,7 +94,7 @@ def _outputs(config: Config, clock: Clock) -> None:
 
 
 def _retention(config: Config, clock: Clock) -> None:
-    from lagesbild.jobs import purge_old_messages
+    from flow.jobs import purge_old_messages
     from lagesbild.runtime import job_lock, open_store
 
     now = clock.now()

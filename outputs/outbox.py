@@ -8,7 +8,7 @@
 `open_transport(config)` chooses from `outbox.transport`. A transport takes
 finished bytes (see `outputs/mail.py`) and either hands them over or raises:
 
-    OutboxUnavailable (lagesbild.errors)   nothing was sent; try again later
+    OutboxUnavailable (ground.errors)   nothing was sent; try again later
     └── TemporarySendError                 ... and maybe when (`retry_after`)
     PermanentSendError                     this message will never be accepted
 
@@ -43,9 +43,9 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Protocol
 
-from lagesbild.config import OutboxConfig
-from lagesbild.errors import ConfigError, LagesbildError, OutboxUnavailable
+from ground.errors import ConfigError, LagesbildError, OutboxUnavailable
 from outputs.mail import needs_smtputf8
+from outputs.settings import OutboxConfig
 
 _log = logging.getLogger(__name__)
 

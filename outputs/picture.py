@@ -1,6 +1,6 @@
 """The county's regional picture as plain data: what the workbook and the digest render.
 
-Built from the database by `lagesbild.picture.build_picture`; the renderers in
+Built from the database by `flow.picture.build_picture`; the renderers in
 outputs/ take it as it is and never query anything. Answers held for a
 confidentiality review are already withheld here (impact and comment
 removed, `withheld` says which questions), so no renderer can leak them.

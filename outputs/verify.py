@@ -14,7 +14,7 @@ import zipfile
 from defusedxml import ElementTree
 from openpyxl import load_workbook
 
-from lagesbild.errors import LagesbildError
+from ground.errors import LagesbildError
 
 
 class UnreadableOutput(LagesbildError):

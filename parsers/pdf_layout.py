@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from parsers.document import Block, Grid, Paragraph
+from parsers.pdf_glue import BROKEN_WORDS, split_glue
+from parsers.pdf_line import Line, continues
 
 # A header sits in the top 12 % of the page, a footer in the bottom 12 %, and
 # only the first/last few lines of a page are considered at all.
@@ -27,8 +29,6 @@ _SAME_Y = 3.0
 # wrapped lines leaves room for an empty line: an empty paragraph. (Word's
 # spacing after a paragraph, about 1.5 times the pitch, is not one.)
 _BLANK_FACTOR = 1.8
-# A space this many line heights wide is a gap between columns, not between words.
-COLUMN_GAP = 3.0
 # Wrapped lines stand at the usual pitch; paragraph spacing may be larger.
 _WRAP_FACTOR = 1.4
 
@@ -38,25 +38,6 @@ _PAGE_NUMBER_RE = re.compile(
     re.IGNORECASE,
 )
 _DIGITS_RE = re.compile(r"\d+")
-
-
-@dataclass(frozen=True, slots=True)
-class Line:
-    text: str
-    top: float
-    bottom: float
-    x0: float = 0.0
-    x1: float = 0.0
-    first_word: float = 0.0  # width of the line's first word, to tell a wrap from a break
-    widest_gap: float = 0.0  # the widest space between two of its words: a column gap in a table row
-    column_gaps: int = 0  # how many spaces wider than `COLUMN_GAP` line heights it holds
-    #: The line ends in a space glyph the file holds: the writer broke it at a space.
-    trailing_space: bool = False
-    space_width: float = 0.0  # the width of that space glyph
-
-    @property
-    def height(self) -> float:
-        return self.bottom - self.top
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,12 +134,6 @@ def _same_running_line(model: Line, line: Line, page_number: int) -> bool:
 
 # --- Assembly ---------------------------------------------------------------
 
-# A line that starts like a new item or a label of the form never continues the
-# line above it, even when that line is full.
-_NEW_ITEM_RE = re.compile(
-    r"^(?:[•·▪‣◦○●■□☐☒\-–—*]\s|\(?\d{1,2}[.)]\s|[a-zA-Z][.)]\s|Fråga\s*\d|Påverkan\b|Kommentar\b)"
-)
-
 
 def assemble(pages: Sequence[Page]) -> list[Block]:
     """Blocks in reading order: wrapped lines joined into paragraphs, empty lines kept.
@@ -224,7 +199,6 @@ def _continued(upper: Grid, lower: Grid, glue: tuple[str, ...]) -> Grid:
     joins its two parts; the last one serves for any cell after), its two
     parts are one row again.
     """
-    from parsers.pdf_tables import BROKEN_WORDS, split_glue
 
     rows = upper.rows + lower.rows
     doubtful = upper.doubtful | lower.doubtful
@@ -252,24 +226,6 @@ def _continues_table(upper: Grid, lower: Grid) -> bool:
     continuation by the text-level reader already).
     """
     return upper.width == lower.width and bool(upper.rows) and bool(lower.rows) and upper.rows[0] != lower.rows[0]
-
-
-def continues(upper: Line, lower: Line, edge: float) -> bool:
-    """True when `lower` is the wrapped continuation of `upper`."""
-    if _NEW_ITEM_RE.match(lower.text) or lower.first_word <= 0:
-        return False
-    if abs(upper.height - lower.height) > 0.2 * max(upper.height, lower.height):
-        return False  # a change of font size: a heading and its text
-    if max(upper.widest_gap, lower.widest_gap) > COLUMN_GAP * upper.height:
-        # A row of a table without ruling: its columns run side by side on one
-        # line, and a line below may continue either column. Joined, a heading's
-        # last word would end up in the answer beside it.
-        return False
-    # The word would not have fitted after the line above, give or take
-    # rounding: glyph boxes are a little narrower than their advance widths.
-    space = 0.25 * upper.height
-    slack = 0.3 * upper.height
-    return upper.x1 + space + lower.first_word > edge - slack
 
 
 def _right_edge(pages: Sequence[Page]) -> float:

@@ -24,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 
-from parsers.pdf_layout import COLUMN_GAP, Line
+from parsers.pdf_line import COLUMN_GAP, Line
 from parsers.pdf_page import Char
 
 _X_TOLERANCE = 3.0

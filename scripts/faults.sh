@@ -47,7 +47,7 @@ for db, t in sorted(per_db.items()):
           f"{t['queued_after_kill']:12} {t['messages']:6} {t['seconds']:6.0f}")
 print()
 print("dups: mails the SMTP server received twice (allowed: at most one per kill, the window between the")
-print("hand-over and its record, lagesbild/sending.py); after commit: kills that left a stored message")
+print("hand-over and its record, flow/sending.py); after commit: kills that left a stored message")
 print("not yet moved; mail queued: kills that left replies waiting to be sent.")
 print(f"whole run: {elapsed} s, pytest exit status {status}")
 EOF

@@ -11,7 +11,7 @@ workers never read a snapshot and then fail to upgrade it to a write (SQLite's
 "database is locked" without waiting). The file and its folder are created
 owner-only. PostgreSQL connections are checked before use (pool_pre_ping).
 
-An unreachable or locked database raises lagesbild.errors.StoreUnavailable.
+An unreachable or locked database raises ground.errors.StoreUnavailable.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from sqlmodel import Session
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
-from lagesbild.errors import StoreUnavailable
+from ground.errors import StoreUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration, known without reading the migrations (tests check it against them): a start

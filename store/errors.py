@@ -1,6 +1,6 @@
 """The store's exceptions.
 
-`StoreUnavailable` (from lagesbild.errors) is raised for every database that
+`StoreUnavailable` (from ground.errors) is raised for every database that
 cannot be reached or stays locked; `store.db.transaction` and `store.db.migrate`
 translate SQLAlchemy's OperationalError into it. The others are expected
 conditions a caller acts on.
@@ -8,8 +8,8 @@ conditions a caller acts on.
 
 from __future__ import annotations
 
-from ingest.source import MessageRef
-from lagesbild.errors import LagesbildError, StoreUnavailable
+from ground.errors import LagesbildError, StoreUnavailable
+from ground.refs import MessageRef
 
 __all__ = ["AlreadyClaimed", "NotFound", "StoreUnavailable"]
 

@@ -13,10 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlmodel import Session, col, select
 
-from ingest.source import MessageRef, Outcome
+from ground.refs import MessageRef
 from store._sql import chunks, clock, insert_or_conflict, is_unique_violation
 from store.errors import AlreadyClaimed, NotFound
 from store.models import AuditEvent, RawMessage
+from store.outcome import Outcome
 from store.views import AuditView, FailureRecord, KnownRef, RawMessageView
 
 _RAW_BYTES = cast("InstrumentedAttribute[bytes | None]", RawMessage.raw)

@@ -36,8 +36,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from ingest.source import Outcome
 from parsers.result import Format, Severity
+from store.outcome import Outcome
 from store.views import MailKind, MailStatus, SubmissionStatus
 
 E = TypeVar("E", bound=enum.StrEnum)

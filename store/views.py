@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from ingest.source import MessageRef, Outcome
+from ground.refs import MessageRef
 from parsers.result import Answer, Format, Issue, Period
+from store.outcome import Outcome
 
 
 class MailKind(enum.StrEnum):

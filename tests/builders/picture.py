@@ -10,7 +10,7 @@ Swedish texts of the kind coordinators write; nothing here is real or
 personal data. Everything is derived from `seed`, so the same arguments give
 the same picture.
 
-Deadlines come from the real reporting calendar (`lagesbild.calendar`).
+Deadlines come from the real reporting calendar (`flow.calendar`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from lagesbild.calendar import deadline
+from flow.calendar import deadline
 from outputs.picture import CountyPicture, Group, MonthReport, MonthState
 from parsers.form import FormSpec, default_form
 from parsers.municipality import load_registry

@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.engine import make_url
 
+from flow.pipeline import poll_once
+from flow.sending import send_due
+from ground.errors import LagesbildError
 from lagesbild.commands import poll_and_send
-from lagesbild.errors import LagesbildError
-from lagesbild.pipeline import poll_once
 from lagesbild.runtime import open_mailbox, open_outbox
-from lagesbild.sending import send_due
 from parsers import parse_bytes
 from store.db import make_engine
 from tests.faults.conftest import sqlite_url
@@ -189,7 +189,7 @@ def test_a_store_refusing_writes_never_sends_the_same_mail_again(database: str, 
                                                                   smtp: tuple[int, F.SlowHandler],
                                                                   request: pytest.FixtureRequest) -> None:
     """Reads work, writes fail (a full disk, a read-only failover): mail must not go out cycle after
-    cycle because its sending can never be recorded. Found by this suite; fixed in lagesbild/sending.py."""
+    cycle because its sending can never be recorded. Found by this suite; fixed in flow/sending.py."""
     inbox, batch, config, engine = _replies_queued(database, f"refuse{database}", tmp_path, smtp, request)
     F.refuse_writes(engine, "outbox", "UPDATE")
     for minute in range(5):  # five outbox cycles while the store refuses to record anything

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from ground.errors import LagesbildError
 from lagesbild.commands import poll_and_send
-from lagesbild.errors import LagesbildError
 from store.db import make_engine, migrate
 from tests.support import faults as F
 from tests.support import postgres

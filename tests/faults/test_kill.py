@@ -7,7 +7,7 @@ killed with SIGKILL together with every child it forked. After each kill the
 store must hold no message twice, no report filed twice and no reply queued
 twice, and the SMTP server (aiosmtpd, counting) must have received at most
 one duplicate per kill so far: the documented window between the transport
-taking a mail and the database recording it (lagesbild/sending.py). At the
+taking a mail and the database recording it (flow/sending.py). At the
 end a restarted worker must finish everything by itself: every letter stored
 exactly once with its outcome, moved to its folder, answered exactly once.
 

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
-from lagesbild.errors import StoreUnavailable
+from ground.errors import StoreUnavailable
 from lagesbild.runtime import holder_gone, job_lock, lock_key, worker_id
 from store import repo
 from store.db import make_engine, transaction

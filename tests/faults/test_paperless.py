@@ -282,8 +282,8 @@ def test_8329_a_parked_mail_put_back_in_the_inbox_is_handled(box: Box, smtp: tup
 def test_8329_a_parked_mail_is_filed_by_reprocess_as_staff_are_told(box: Box, smtp: tuple[int, F.SlowHandler]) -> None:
     """The parked notice says: fix the cause and run `lagesbild reprocess`. Doing so files the report and
     queues the receipt the sender never got; a second run changes nothing."""
+    from flow.operations import reprocess
     from lagesbild.commands import poll_and_send
-    from lagesbild.operations import reprocess
 
     lt = F.letter(0, "p8329reprocess", "form")
     box.inbox.deliver(lt.raw)

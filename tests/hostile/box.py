@@ -2,7 +2,7 @@
 
 `HostileBox` is the Box of tests/lagesbild/test_pipeline.py without the
 in-process shortcut: `poll_once` runs with its default parser,
-`lagesbild.sandbox.parse_isolated`, so every attachment is read in a forked
+`flow.sandbox.parse_isolated`, so every attachment is read in a forked
 child under the configured time cap and the 1 GB address-space cap.
 `run_case` delivers one hostile message and then an ordinary form from
 another municipality, runs one cycle, and returns what happened, timed.
@@ -29,15 +29,17 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flow.folders import FOLDER_FOR
+from flow.pipeline import PollReport, poll_once
+from flow.reports import export_period
+from flow.settings import Config
 from ingest.maildir import MaildirSource, folder_dirname
-from ingest.open import configured_folders
-from ingest.source import FOLDER_FOR, Outcome
-from lagesbild.config import Config, config_from_dict
-from lagesbild.pipeline import PollReport, poll_once
-from lagesbild.reports import export_period
+from ingest.settings import configured_folders
+from lagesbild.config import config_from_dict
 from parsers.result import Period
 from store import repo
 from store.db import transaction
+from store.outcome import Outcome
 from tests.builders import hostile as H
 from tests.builders import mail as mails
 from tests.support.maildir_box import MaildirBox

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from ingest.source import FOLDER_FOR, Outcome
+from flow.folders import FOLDER_FOR
+from flow.reports import export_period
 from lagesbild.config import config_from_dict
-from lagesbild.reports import export_period
 from parsers.result import Period
 from store import repo
 from store.db import transaction
+from store.outcome import Outcome
 from tests.builders import hostile as H
 from tests.builders import hostile_senders as S
 from tests.hostile.box import SECONDS_PER_FILE, HostileBox, at, follower

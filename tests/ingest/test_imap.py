@@ -20,12 +20,14 @@ from urllib.parse import parse_qs
 import pytest
 from imapclient import IMAPClient
 
+from ground.errors import ConfigError, MailboxUnavailable
+from ground.refs import MessageRef
 from ingest.imap import ImapSource, backoff_delay, is_loopback, parse_imap_url, plaintext_permitted
 from ingest.oauth import EXCHANGE_SCOPE, ClientCredentialsProvider, CommandTokenProvider, token_provider
 from ingest.open import open_source
-from ingest.source import Folder, MessageRef
-from lagesbild.config import MailboxConfig, load_config
-from lagesbild.errors import ConfigError, MailboxUnavailable
+from ingest.settings import MailboxConfig
+from ingest.source import Folder
+from lagesbild.config import load_config
 from tests.support import dovecot
 from tests.support.dovecot import OAUTH_USER, DovecotServer
 

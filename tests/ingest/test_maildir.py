@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from ground.errors import ConfigError, MailboxUnavailable
+from ground.refs import MessageRef
 from ingest.maildir import MaildirSource, folder_dirname, unique_name
 from ingest.open import open_source
-from ingest.source import Folder, MessageRef
-from lagesbild.config import MailboxConfig, load_config
-from lagesbild.errors import ConfigError, MailboxUnavailable
+from ingest.settings import MailboxConfig
+from ingest.source import Folder
+from lagesbild.config import load_config
 from tests.support import dovecot
 
 FOLDERS = {Folder.PROCESSED: "Lägesbild/Behandlade", Folder.QUARANTINE: "Lägesbild/Karantän",

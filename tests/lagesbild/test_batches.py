@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import event, text
 
+from flow.pipeline import PollReport, poll_once
 from ingest.maildir import MaildirSource
-from ingest.open import configured_folders
+from ingest.settings import configured_folders
 from lagesbild.config import load_config
-from lagesbild.pipeline import PollReport, poll_once
 from lagesbild.samples import sample_answers, template_docx
 from parsers import parse_bytes
 from parsers.form import default_form

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lagesbild.calendar import (
+from flow.calendar import (
     ReportState,
     add_working_days,
     deadline,

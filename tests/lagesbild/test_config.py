@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from ground.errors import ConfigError
 from lagesbild.config import load_config
-from lagesbild.errors import ConfigError
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -5,7 +5,7 @@ and is killed with SIGKILL at random moments, then started again until the
 mailbox is empty. Afterwards every message is stored exactly once and every
 receipt is queued exactly once; a receipt may be *sent* twice only when the
 kill fell between the transport taking it and the database recording it
-(at most one duplicate per kill, documented in lagesbild/sending.py).
+(at most one duplicate per kill, documented in flow/sending.py).
 
 The default suite runs a short version; `pytest -m slow` runs the long one.
 """

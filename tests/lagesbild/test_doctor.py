@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 import outputs.replies
 from ingest.maildir import MaildirSource
-from ingest.open import configured_folders
+from ingest.settings import configured_folders
 from lagesbild import doctor
 from lagesbild.config import load_config
 from lagesbild.doctor import Check, exit_code, format_checks, run_doctor, smtp_security

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from flow.pipeline import poll_once
+from flow.reports import export_period
 from ingest.maildir import MaildirSource
-from ingest.open import configured_folders
+from ingest.settings import configured_folders
 from lagesbild.config import load_config
-from lagesbild.pipeline import poll_once
-from lagesbild.reports import export_period
 from parsers import parse_bytes
 from parsers.result import Period
 from store import repo

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ingest.source import MessageRef
+from flow.jobs import queue_compilation
+from flow.sending import send_due
+from ground.refs import MessageRef
 from lagesbild.config import load_config
-from lagesbild.jobs import queue_compilation
 from lagesbild.samples import sample_answers, template_docx
-from lagesbild.sending import send_due
 from outputs.outbox import SmtpTransport
 from parsers.form import default_form
 from parsers.result import Answer, Period

@@ -221,8 +221,8 @@ def test_retention_deletes_old_raw_bytes_and_keeps_what_was_read(workspace: Path
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     from datetime import timedelta
 
+    from flow.jobs import purge_old_messages
     from lagesbild.config import load_config
-    from lagesbild.jobs import purge_old_messages
     from lagesbild.runtime import open_store
     from store import repo
     from store.db import transaction

@@ -12,18 +12,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from flow.pipeline import poll_once
+from flow.reports import export_period, status_for
 from ingest.maildir import MaildirSource
-from ingest.open import configured_folders
-from ingest.source import Folder, MailSource, Outcome
+from ingest.settings import configured_folders
+from ingest.source import Folder, MailSource
 from lagesbild.config import load_config
-from lagesbild.pipeline import poll_once
-from lagesbild.reports import export_period, status_for
 from lagesbild.samples import sample_answers, template_docx
 from parsers import parse_bytes
 from parsers.form import default_form
 from parsers.result import Answer, Period
 from store import repo
 from store.db import transaction
+from store.outcome import Outcome
 from tests.builders import mail as mails
 from tests.support.maildir_box import MaildirBox
 
@@ -333,7 +334,7 @@ class FailingMove:
         return getattr(self.inner, attr)
 
     def mark_done(self, ref: object, folder: Folder) -> None:
-        from lagesbild.errors import MailboxUnavailable
+        from ground.errors import MailboxUnavailable
 
         raise MailboxUnavailable("the mailbox went away")
 

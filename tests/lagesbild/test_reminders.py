@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from lagesbild.calendar import add_working_days, deadline
-from lagesbild.config import MunicipalityConfig, load_config
-from lagesbild.reminders import (
+from flow.calendar import add_working_days, deadline
+from flow.reminders import (
     DEFAULT_STAGES,
     DueReminder,
     ReminderPlan,
@@ -21,6 +20,8 @@ from lagesbild.reminders import (
     stage_moment,
     stages_from_config,
 )
+from flow.settings import MunicipalityConfig
+from lagesbild.config import load_config
 from parsers.result import Period
 
 TZ = ZoneInfo("Europe/Stockholm")

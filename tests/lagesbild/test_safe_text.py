@@ -106,7 +106,7 @@ def test_every_writer_is_safe_on_its_own() -> None:
 
 def test_compile_reads_its_workbook_back_and_fails_rather_than_report_a_broken_one(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from lagesbild import jobs
+    from flow import jobs
     from lagesbild.cli import main
 
     good = build_county_workbook(make_picture(through_month=2))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild import sandbox
+from flow import sandbox
+from flow.sandbox import ParserCrashed, ReaderPool, parse_isolated
 from lagesbild.samples import sample_answers, template_docx
-from lagesbild.sandbox import ParserCrashed, ReaderPool, parse_isolated
 from parsers.form import default_form
 from parsers.limits import Limits
 from parsers.result import Period
@@ -87,8 +87,8 @@ _MEMORY_CHECK = """
 import dataclasses, sys
 import pytest
 
-from lagesbild import sandbox
-from lagesbild.sandbox import ParserCrashed, ReaderPool, parse_isolated
+from flow import sandbox
+from flow.sandbox import ParserCrashed, ReaderPool, parse_isolated
 from parsers.form import default_form
 from parsers.limits import Limits
 from tests.lagesbild.test_sandbox import _big_docx, _virtual_size
@@ -219,8 +219,8 @@ def test_a_parser_crash_is_raised_for_that_file_only() -> None:
 
 
 def test_the_number_of_readers_follows_the_configuration(tmp_path: Path) -> None:
+    from flow.sandbox import cpu_count, reader_pool
     from lagesbild.config import load_config
-    from lagesbild.sandbox import cpu_count, reader_pool
 
     path = tmp_path / "config.toml"
     path.write_text("[parsing]\nreaders = 1\n", encoding="utf-8")

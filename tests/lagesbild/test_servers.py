@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from flow.pipeline import poll_once
 from ingest.imap import ImapSource
 from lagesbild.cli import main
 from lagesbild.config import load_config
-from lagesbild.pipeline import poll_once
 from lagesbild.samples import sample_answers, template_docx
 from parsers import parse_bytes
 from parsers.form import default_form

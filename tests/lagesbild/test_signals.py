@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lagesbild.samples import _COMMENTS as SAMPLE_COMMENTS
-from lagesbild.signals import (
+from flow.signals import (
     EXCERPT_CHARS,
     SignalRule,
     excerpt_around,
@@ -15,6 +14,7 @@ from lagesbild.signals import (
     match_signals,
     rules_from_config,
 )
+from lagesbild.samples import _COMMENTS as SAMPLE_COMMENTS
 from parsers.result import Answer
 
 ANDT = {"name": "ANDT", "to": ["andt@lansstyrelsen.example"], "question": 5, "min_level": 4,

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.source import MessageRef, Outcome
+from ground.refs import MessageRef
 from store import repo
 from store.db import transaction
+from store.outcome import Outcome
 from tests.builders import mail as mails
 from tests.support.dovecot import DovecotServer
 from tests.support.world import at, world_on

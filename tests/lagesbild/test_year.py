@@ -23,15 +23,15 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
+from flow.calendar import add_working_days, deadline, deadline_end
+from flow.jobs import run_output_jobs, workbook_file
+from flow.pipeline import poll_once
+from flow.reminders import stage_moment
+from flow.sending import send_due
 from ingest.maildir import MaildirSource
-from ingest.open import configured_folders
-from lagesbild.calendar import add_working_days, deadline, deadline_end
+from ingest.settings import configured_folders
 from lagesbild.config import load_config
-from lagesbild.jobs import run_output_jobs, workbook_file
-from lagesbild.pipeline import poll_once
-from lagesbild.reminders import stage_moment
 from lagesbild.samples import sample_answers, template_docx
-from lagesbild.sending import send_due
 from outputs.outbox import FileTransport
 from parsers import parse_bytes
 from parsers.form import default_form

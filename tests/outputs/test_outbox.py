@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.config import OutboxConfig
-from lagesbild.errors import ConfigError, OutboxUnavailable
+from ground.errors import ConfigError, OutboxUnavailable
 from outputs.mail import to_bytes
 from outputs.outbox import (
     FileTransport,
@@ -29,6 +28,7 @@ from outputs.outbox import (
     open_transport,
 )
 from outputs.replies import ReplyContext, build_staff_notice
+from outputs.settings import OutboxConfig
 from parsers.form import default_form
 from tests.support import graph as fake_graph
 from tests.support.smtp import PERMANENT, TEMPORARY, free_port, silent_server, start_smtp

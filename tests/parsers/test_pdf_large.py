@@ -17,7 +17,7 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from lagesbild.sandbox import parse_isolated
+from flow.sandbox import parse_isolated
 from parsers import parse_bytes
 from parsers.document import Grid
 from parsers.form import default_form

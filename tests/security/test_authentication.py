@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.config import Config, config_from_dict, load_config
-from lagesbild.reports import export_period
+from flow.reports import export_period
+from flow.settings import Config
+from lagesbild.config import config_from_dict, load_config
 from tests.builders import mail as mails
 from tests.hostile.box import OCT, HostileBox, at
 

@@ -22,9 +22,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from flow.jobs import make_digest, workbook_file
+from flow.reports import export_period
 from lagesbild.config import load_config
-from lagesbild.jobs import make_digest, workbook_file
-from lagesbild.reports import export_period
 from lagesbild.samples import sample_answers, template_docx
 from parsers.form import default_form
 from parsers.result import Answer

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 # Every module a received file's bytes pass through before they are stored.
 FILE_PATH_MODULES = sorted({*ROOT.glob("parsers/*.py"), ROOT / "ingest/message.py", ROOT / "ingest/tnef.py",
-                            ROOT / "ingest/classify.py", ROOT / "ingest/route.py", ROOT / "lagesbild/sandbox.py",
-                            ROOT / "lagesbild/decide.py"})
+                            ROOT / "ingest/classify.py", ROOT / "ingest/route.py", ROOT / "flow/sandbox.py",
+                            ROOT / "flow/decide.py"})
 FORBIDDEN_IMPORTS = {"subprocess", "pty", "ctypes", "cffi", "pickle", "marshal", "shelve", "yaml", "tempfile",
                      "shutil", "socket", "urllib.request", "http.client", "requests", "httpx", "code", "runpy"}
 FORBIDDEN_BUILTINS = {"eval", "exec", "compile", "__import__", "breakpoint"}

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session
 
-from ingest.source import MessageRef
+from ground.refs import MessageRef
 from parsers.result import Answer
 from store import repo
 from store.views import RawMessageView

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.engine import Engine
 
-from ingest.source import Outcome
 from store import repo
 from store.db import transaction
 from store.errors import AlreadyClaimed, NotFound
+from store.outcome import Outcome
 from tests.store import workers
 from tests.store.helpers import MAILBOX, NOW, insert, mail_bytes, ref
 

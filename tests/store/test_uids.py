@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.engine import Engine
 
-from ingest.source import MessageRef
+from ground.refs import MessageRef
 from store import repo
 from store.db import transaction
 from store.messages import stored_uid, uid_from_store

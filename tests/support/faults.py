@@ -616,7 +616,7 @@ def verify(engine: Engine, inbox: Any, batch: list[Letter], received: list[Any],
     replies = Counter((o.related_raw_message_id, str(o.kind)) for o in out if o.related_raw_message_id)
     assert max(replies.values(), default=1) == 1, f"a reply queued twice: {replies.most_common(3)}"
     # Quarantine notices after the first within [notices] interval_minutes are gathered into one
-    # (lagesbild.staff_notices): such a message is written down, not given its own notice.
+    # (flow.staff_notices): such a message is written down, not given its own notice.
     gathered = {r.raw_message_id for r in rows(engine, "SELECT raw_message_id FROM audit_event "
                                                        "WHERE event = 'notice_deferred'")}
     for rid in gathered:

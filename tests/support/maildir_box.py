@@ -6,7 +6,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from lagesbild.config import Config
+from flow.settings import Config
 from store.db import make_engine, migrate
 
 

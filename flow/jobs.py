@@ -2,7 +2,7 @@
 
 Every job queues its mail in the outbox under a dedupe key (the county, the
 period, the stage or the submission), so running a job twice, or again after
-a crash, queues nothing twice; `lagesbild.sending` sends what is queued.
+a crash, queues nothing twice; `flow.sending` sends what is queued.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
+from flow.calendar import add_working_days, deadline
+from flow.picture import build_picture
+from flow.queueing import queue_mail_once, reply_context
+from flow.reminders import ReminderPlan, due_reminders, periods_to_check
+from flow.reports import status_for
+from flow.settings import Config
+from flow.staff_notices import flush_staff_notices
 from ingest.route import received_period
-from lagesbild.calendar import add_working_days, deadline
-from lagesbild.config import Config
-from lagesbild.notify import queue_mail_once, reply_context
-from lagesbild.picture import build_picture
-from lagesbild.reminders import ReminderPlan, due_reminders, periods_to_check
-from lagesbild.reports import status_for
-from lagesbild.staff_notices import flush_staff_notices
 from outputs.blank_forms import blank_form_filename, build_blank_docx
 from outputs.digest import Digest, build_digest, digest_message
 from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder

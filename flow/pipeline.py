@@ -27,15 +27,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 
+from flow.decide import ParsedFile, decide
+from flow.filing import Decided, record_message
+from flow.folders import FOLDER_FOR
+from flow.notify import queue_parked_notice
+from flow.sandbox import Pending, cpu_count, parse_isolated
+from flow.settings import Config
+from flow.trust import verdict_for
+from ground.errors import LagesbildError, MailboxUnavailable, MessageUnreadable, StoreUnavailable
+from ground.refs import MessageRef
 from ingest.message import MailMessage, read_message
-from ingest.source import FOLDER_FOR, Folder, MailSource, MessageRef, Outcome, RawMail, shown_uid
-from lagesbild.config import Config
-from lagesbild.decide import ParsedFile, decide
-from lagesbild.errors import LagesbildError, MailboxUnavailable, MessageUnreadable, StoreUnavailable
-from lagesbild.filing import Decided, record_message
-from lagesbild.notify import queue_parked_notice
-from lagesbild.sandbox import Pending, cpu_count, parse_isolated
-from lagesbild.trust import verdict_for
+from ingest.source import Folder, MailSource, RawMail, shown_uid
 from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
@@ -43,6 +45,7 @@ from parsers.result import Format, Issue, ParseResult
 from store import repo
 from store.db import read_transaction, transaction
 from store.errors import AlreadyClaimed
+from store.outcome import Outcome
 
 _log = logging.getLogger(__name__)
 

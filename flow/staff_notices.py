@@ -19,7 +19,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from lagesbild.config import Config
+from flow.queueing import queue_mail_once, reply_context
+from flow.settings import Config
 from outputs.replies import build_staff_notice
 from store import repo
 from store.db import transaction
@@ -76,14 +77,10 @@ def flush_staff_notices(engine: Engine, config: Config, now: datetime) -> bool:
             lines.append(f"  … och {len(parsed) - 100} till.")
         notice = build_staff_notice(_ctx(config), to=list(config.county.staff),
                                     subject=f"Lägesbild: {len(items)} meddelanden att granska", lines=lines, now=now)
-        from lagesbild.notify import queue_mail_once
-
         return queue_mail_once(s, "quarantine_notice", f"{group_prefix}{items[-1].id}", notice, now)
 
 
 def _ctx(config: Config) -> Any:
-    from lagesbild.notify import reply_context
-
     return reply_context(config)
 
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flow.settings import Config
+from flow.threads import answers_us, is_staff
 from ingest.authresults import Verdict
 from ingest.message import MailMessage
 from ingest.route import PeriodChoice, SenderMatch, SenderRule, choose_period, match_sender, may_submit_for
-from ingest.source import Outcome
-from lagesbild.config import Config
-from lagesbild.threads import answers_us, is_staff
 from parsers.result import ParseResult, Period
+from store.outcome import Outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ def content_hash(result: ParseResult) -> str:
 
 def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, received_at: datetime,
            verdict: Verdict | None) -> Decision:
-    """The outcome of one message. `verdict` is the believed server's word on the sender (lagesbild.trust),
+    """The outcome of one message. `verdict` is the believed server's word on the sender (flow.trust),
     None when no server's word is believed."""
     rules = sender_rules(config)
     sender = match_sender(message.sender, rules)

@@ -14,17 +14,18 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from flow.calendar import deadline_end
+from flow.decide import Decision, PlannedSubmission
+from flow.notify import queue_decision_mail, queue_signals
+from flow.settings import Config
 from ingest.message import MailMessage
-from ingest.source import Outcome, RawMail
-from lagesbild.calendar import deadline_end
-from lagesbild.config import Config
-from lagesbild.decide import Decision, PlannedSubmission
-from lagesbild.notify import queue_decision_mail, queue_signals
+from ingest.source import RawMail
 from outputs.safe_text import safe_text, screen_text
 from parsers.form import FormSpec
 from parsers.personal import find_personal_data
 from parsers.result import Answer, Issue
 from store import repo
+from store.outcome import Outcome
 
 
 @dataclass(frozen=True, slots=True)

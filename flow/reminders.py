@@ -28,37 +28,12 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from lagesbild.calendar import ReportState, add_working_days, deadline, report_state
+from flow.calendar import ReportState, add_working_days, deadline, report_state
+from flow.settings import AUDIENCES, DEFAULT_STAGES, MunicipalityConfig, Stage
 from parsers.result import Period
-
-Audience = Literal["pending", "missing"]
-AUDIENCES: tuple[str, ...] = ("pending", "missing")
-
-
-if TYPE_CHECKING:  # the configuration imports this module for its stages
-    from lagesbild.config import MunicipalityConfig
-
-
-@dataclass(frozen=True, slots=True)
-class Stage:
-    """One reminder stage: when (working days from the deadline, local time) and to whom."""
-
-    name: str
-    working_days: int
-    hour: int = 8
-    minute: int = 0
-    audience: Audience = "pending"
-    cc_staff: bool = False
-
-
-DEFAULT_STAGES: tuple[Stage, ...] = (
-    Stage("before_deadline", -3, audience="pending", cc_staff=False),
-    Stage("deadline_day", 0, audience="pending", cc_staff=False),
-    Stage("after_deadline", 2, audience="missing", cc_staff=True),
-)
 
 
 @dataclass(frozen=True, slots=True)

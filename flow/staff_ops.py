@@ -22,8 +22,8 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from lagesbild.config import Config
-from lagesbild.errors import ConfigError, LagesbildError
+from flow.settings import Config
+from ground.errors import ConfigError, LagesbildError
 from parsers.normalize import fold
 from parsers.result import Period
 

@@ -12,22 +12,24 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from flow.decide import Decision, ParsedFile, PlannedSubmission, content_hash, decide
+from flow.filing import file_plan
+from flow.notify import queue_decision_mail, queue_signals
+from flow.pipeline import Parse, Reading, handle_message, parse_message, read_ahead
+from flow.sandbox import parse_isolated
+from flow.settings import Config
+from flow.staff_ops import OperationRefused, ReleaseStep, check_county, newer_report
+from ground.errors import ConfigError, StoreUnavailable
+from ground.refs import MessageRef
 from ingest.message import read_message
 from ingest.route import PeriodChoice
-from ingest.source import MessageRef, Outcome, RawMail
-from lagesbild.config import Config
-from lagesbild.decide import Decision, ParsedFile, PlannedSubmission, content_hash, decide
-from lagesbild.errors import ConfigError, StoreUnavailable
-from lagesbild.filing import file_plan
-from lagesbild.notify import queue_decision_mail, queue_signals
-from lagesbild.pipeline import Parse, Reading, handle_message, parse_message, read_ahead
-from lagesbild.sandbox import parse_isolated
-from lagesbild.staff_ops import OperationRefused, ReleaseStep, check_county, newer_report
+from ingest.source import RawMail
 from parsers.personal import redact
 from parsers.result import Period
 from store import repo
 from store.db import read_transaction, transaction
 from store.errors import AlreadyClaimed
+from store.outcome import Outcome
 
 IMPORT_MAILBOX = "import"
 
@@ -79,7 +81,7 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
                         dry_run: bool = False) -> list[ReleaseStep]:
     """File a quarantined message's forms under `municipality` and answer its sender; what was done per form.
 
-    Each form is planned first (lagesbild.staff_ops): one naming another
+    Each form is planned first (flow.staff_ops): one naming another
     municipality is refused unless `force` (one already filed from this very
     message, the allowed part of a joint mail, is left as it is), and none is
     filed over a report that arrived after this message. Any refusal stops the

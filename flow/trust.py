@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from flow.settings import Config
 from ingest.authresults import Verdict, describe, fails, parse_authentication_results, sender_verdict
 from ingest.message import MailMessage
-from lagesbild.config import Config
 
 TRUST_MODES = ("auto", "authserv", "exchange", "none")
 _EXCHANGE_HOSTS = ("outlook.office365.com", "outlook.office.com")

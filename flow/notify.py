@@ -2,7 +2,7 @@
 
 Mail is built here (with outputs/replies.py) and queued in the outbox inside
 the same transaction as the message it answers, under a dedupe key, so it is
-queued exactly once; `lagesbild.sending` sends it later. Replies to one sender
+queued exactly once; `flow.sending` sends it later. Replies to one sender
 are rate-limited; automatic messages are never answered.
 """
 
@@ -10,25 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from email.utils import getaddresses
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flow.answering import no_reply_reason, reply_address
+from flow.decide import Decision, PlannedSubmission
+from flow.queueing import REPLY_KINDS, queue_mail_once, reply_context
+from flow.settings import Config
+from flow.signals import SignalMatch, match_signals
+from flow.staff_notices import deferred, notice_key
+from flow.threads import new_text
 from ingest.message import MailMessage
 from ingest.route import choose_period
-from ingest.source import Outcome, RawMail, shown_uid
-from lagesbild.answering import no_reply_reason, reply_address
-from lagesbild.config import Config
-from lagesbild.decide import Decision, PlannedSubmission
-from lagesbild.signals import SignalMatch, match_signals
-from lagesbild.staff_notices import deferred, notice_key
-from lagesbild.threads import new_text
+from ingest.source import RawMail, shown_uid
 from outputs.blank_forms import blank_form_filename, build_blank_docx, level_label
-from outputs.mail import envelope, header_text, raw_header_values, to_bytes
 from outputs.notices import build_signal_notice
 from outputs.part_receipts import Part, build_parts_receipt
 from outputs.replies import (
-    ReplyContext,
     build_duplicate_notice,
     build_error_reply,
     build_receipt,
@@ -37,26 +35,7 @@ from outputs.replies import (
 from outputs.threads import build_reply_ack, build_staff_forward
 from parsers.result import Answer
 from store import repo
-from store.views import MailKind
-
-REPLY_KINDS = (MailKind.RECEIPT, MailKind.ERROR_REPLY, MailKind.DUPLICATE_NOTICE, MailKind.REPLY_ACK)
-
-
-def reply_context(config: Config) -> ReplyContext:
-    return ReplyContext(config.county.name, config.county.sender_name, config.county.mailbox_address,
-                        config.county.form)
-
-
-def queue_mail_once(s: Any, kind: MailKind | str, dedupe_key: str, msg: Any, now: datetime,
-                    related_raw_id: int | None = None) -> bool:
-    """Queue `msg` unless a mail with the same dedupe key was ever queued; True when queued now."""
-    _, recipients = envelope(msg)
-    cc = [addr.lower() for _, addr in getaddresses(raw_header_values(msg, "Cc")) if addr]
-    to = [r for r in recipients if r.lower() not in cc]
-    row = repo.queue_mail(s, kind=MailKind(kind), dedupe_key=dedupe_key, to=to, cc=cc,
-                          subject=header_text(msg, "Subject"), raw=to_bytes(msg), related_raw_id=related_raw_id,
-                          now=now)
-    return row is not None
+from store.outcome import Outcome
 
 
 def _queue(s: Any, kind: str, dedupe_key: str, msg: Any, related_raw_id: int | None, now: datetime) -> bool:
@@ -77,7 +56,7 @@ def _reply_allowed(s: Any, config: Config, sender: str, raw_id: int, now: dateti
 def queue_quarantine_notice(s: Any, config: Config, raw_id: int, message: MailMessage, reason: str,
                             now: datetime) -> None:
     """Tell staff that a message (or part of it) waits in quarantine: at once, or gathered with
-    others when a notice went out recently (lagesbild.staff_notices)."""
+    others when a notice went out recently (flow.staff_notices)."""
     if deferred(s, config, raw_id, f"karantän: {reason}", message.sender, message.subject, now):
         return
     lines = [f"Ett meddelande har lagts i karantän: {reason}.",
@@ -94,7 +73,7 @@ def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessag
 
     Staff hear of what waits in quarantine; the sender gets one answer (a
     receipt listing every form, or an error reply) unless the message asks
-    for none or the sender cannot read one (lagesbild.answering), at the
+    for none or the sender cannot read one (flow.answering), at the
     address `reply_address` allows, within the per-sender cap. A reply that
     cannot be built (an address no mail can carry) never costs the report:
     it is filed, and staff are told instead.
@@ -206,7 +185,7 @@ def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attem
 
     Each such notice goes on its own, with the message attached: it is what
     staff act on (quarantine notices, which a spam run can multiply, are the
-    ones gathered; lagesbild.staff_notices)."""
+    ones gathered; flow.staff_notices)."""
     if raw.park:
         lines = [f"Ett meddelande har inte lästs och har flyttats till mappen {config.mailbox.error_folder}.",
                  f"Orsak: {reason}.",

@@ -26,8 +26,8 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from lagesbild.config import Config
-from lagesbild.errors import OutboxUnavailable
+from flow.settings import Config
+from ground.errors import OutboxUnavailable
 from outputs.outbox import PermanentSendError, TemporarySendError, Transport, backoff
 from store import repo
 from store.db import transaction
@@ -124,7 +124,7 @@ def _tell_staff(s: Session, config: Config, mail: OutboxView, error: str, now: d
     notice to staff itself, which would only fail again."""
     if mail.kind in (MailKind.STAFF_NOTICE, MailKind.QUARANTINE_NOTICE) or not config.county.staff:
         return False
-    from lagesbild.notify import queue_mail_once, reply_context
+    from flow.queueing import queue_mail_once, reply_context
     from outputs.replies import build_staff_notice
 
     lines = [f"Ett meddelande ({mail.kind}) till {', '.join(mail.to_addrs)} kunde inte skickas och försöks inte igen.",

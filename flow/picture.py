@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from lagesbild.calendar import ReportState, deadline_end, report_state
-from lagesbild.config import Config
+from flow.calendar import ReportState, deadline_end, report_state
+from flow.settings import Config
 from outputs.picture import CountyPicture, Group, MonthReport, MonthState
 from parsers.result import Answer, Period
 from store import repo

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from lagesbild.calendar import ReportState, deadline, report_state
-from lagesbild.config import Config
+from flow.calendar import ReportState, deadline, report_state
+from flow.settings import Config
 from parsers.result import Period
 from store import repo
 from store.db import transaction

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
+from flow.settings import Config
 from ingest.message import MailMessage
-from lagesbild.config import Config
 
 # Local parts of addresses nobody reads: "noreply", "no-reply", "no_reply", "donotreply",
 # "do-not-reply", "do.not.reply", with anything around them ("system-noreply", "noreply.kommun").

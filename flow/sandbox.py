@@ -19,7 +19,7 @@ Readers are forked from a single-threaded process (they start with
 everything imported); in the threaded worker they come from a fork server.
 `submit` hands a file to an idle reader at once and returns a handle, so the
 pipeline can read the next messages' forms on the other cores while it files
-the current one (see lagesbild.pipeline.read_ahead).
+the current one (see flow.pipeline.read_ahead).
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from lagesbild.errors import LagesbildError
+from ground.errors import LagesbildError
 from parsers import blank_result, parse_bytes, warm_up
 from parsers.form import FormSpec
 from parsers.limits import Limits
@@ -65,7 +65,7 @@ class ParserCrashed(LagesbildError):
 warm_up()
 # In the threaded worker readers come from a fork server; give it the readers
 # up front so each new reader does not import them again.
-multiprocessing.set_forkserver_preload(["lagesbild.sandbox"])
+multiprocessing.set_forkserver_preload(["flow.sandbox"])
 
 
 def _peak_address_space() -> int:

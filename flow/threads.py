@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
+from flow.settings import Config
 from ingest.message import MailMessage
-from lagesbild.config import Config
 
 _PREFIX_RE = re.compile(r"^\s*(?:(?:sv|re|vb|fw|fwd|aw|vs|antw|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 # The subjects the worker writes (outputs/replies.py, outputs/notices.py, outputs/part_receipts.py).

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flow.settings import SignalRule
 from parsers.normalize import fold_same_length
 from parsers.result import Answer
 
@@ -34,17 +35,6 @@ EXCERPT_CHARS = 300
 
 _RULE_KEYS = ("name", "to", "question", "min_level", "words")
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-
-
-@dataclass(frozen=True, slots=True)
-class SignalRule:
-    """A configured signal: who is told (`to`) and what fires it."""
-
-    name: str
-    to: tuple[str, ...]
-    question: int | None = None
-    min_level: int | None = None
-    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,137 @@
+"""The settings the application's use cases take: the county, its municipalities and groups,
+deadlines, trust, the schedule, reminder stages and signal rules, and `Config`, the whole.
+
+These are plain frozen values. `lagesbild.config` builds them from the TOML file; nothing here
+reads a file, the environment or the clock. The mailbox's, the store's and the outbox's own
+settings live with their packages (`ingest.settings`, `store.settings`, `outputs.settings`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ingest.settings import MailboxConfig
+from outputs.settings import OutboxConfig
+from parsers.form import FormSpec
+from parsers.limits import Limits
+from parsers.result import Period
+from store.settings import StoreConfig
+
+Audience = Literal["pending", "missing"]
+AUDIENCES: tuple[str, ...] = ("pending", "missing")
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """One reminder stage: when (working days from the deadline, local time) and to whom."""
+
+    name: str
+    working_days: int
+    hour: int = 8
+    minute: int = 0
+    audience: Audience = "pending"
+    cc_staff: bool = False
+
+
+DEFAULT_STAGES: tuple[Stage, ...] = (
+    Stage("before_deadline", -3, audience="pending", cc_staff=False),
+    Stage("deadline_day", 0, audience="pending", cc_staff=False),
+    Stage("after_deadline", 2, audience="missing", cc_staff=True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRule:
+    """A configured signal: who is told (`to`) and what fires it."""
+
+    name: str
+    to: tuple[str, ...]
+    question: int | None = None
+    min_level: int | None = None
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CountyConfig:
+    name: str
+    code: str
+    form: FormSpec
+    first_period: Period | None
+    mailbox_address: str
+    sender_name: str
+    staff: tuple[str, ...]
+    leadership: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityConfig:
+    name: str
+    code: str
+    domains: tuple[str, ...]
+    addresses: tuple[str, ...]
+    contacts: tuple[str, ...]
+    submits_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class GroupConfig:
+    """Municipalities shown together as a roll-up (cooperating municipalities, a police area)."""
+
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineConfig:
+    grace_minutes: int
+    timezone: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityConfig:
+    require_authentication: bool
+    trusted_authserv_ids: tuple[str, ...] = ()
+    trust: str = "auto"  # see flow.trust
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleConfig:
+    """When the county's outputs go out (reminders are in `reminder_stages`)."""
+
+    compilation_interval_hours: int = 4
+    compilation_deadline_hour: int = 16
+    digest_working_days_after_deadline: int = 3
+    digest_hour: int = 9
+    raw_message_days: int = 730
+    notice_interval_minutes: int = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration. `path` is the file it came from (None: built-in)."""
+
+    path: Path | None
+    county: CountyConfig
+    municipalities: tuple[MunicipalityConfig, ...]
+    mailbox: MailboxConfig
+    store: StoreConfig
+    outbox: OutboxConfig
+    limits: Limits
+    deadline: DeadlineConfig
+    security: SecurityConfig
+    groups: tuple[GroupConfig, ...] = ()
+    reminder_stages: tuple[Stage, ...] = DEFAULT_STAGES
+    signals: tuple[SignalRule, ...] = ()
+    schedule: ScheduleConfig = ScheduleConfig()
+
+    def collects(self, period: Period) -> bool:
+        """Whether the county collects reports for `period` (none before `first_period`)."""
+        return self.county.first_period is None or period >= self.county.first_period
+
+    def municipality(self, name: str) -> MunicipalityConfig | None:
+        for m in self.municipalities:
+            if m.name == name:
+                return m
+        return None

@@ -1,0 +1,1 @@
+"""The ground every layer stands on: the exception tree. It imports nothing of the project."""
