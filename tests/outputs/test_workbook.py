@@ -22,14 +22,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 from outputs.picture import CountyPicture, Group, MonthReport, MonthState
 from outputs.workbook import (
     COMMENTS_SHEET,
-    DATA_HEADERS,
     DATA_SHEET,
-    MONTHS,
     REPORTING_SHEET,
     SUMMARY_SHEET,
     build_county_workbook,
-    question_sheet_name,
 )
+from outputs.workbook_data import DATA_HEADERS
+from outputs.workbook_layout import MONTHS
+from outputs.workbook_questions import question_sheet_name
 from parsers.form import Question, default_form
 from parsers.result import Answer, Period
 from tests.builders.picture import DALARNA, all_municipalities, make_picture
