@@ -15,7 +15,8 @@ from sqlmodel import Session
 from flow.decide import Decision, ParsedFile, PlannedSubmission, content_hash, decide
 from flow.filing import file_plan
 from flow.notify import queue_decision_mail, queue_signals
-from flow.pipeline import Parse, Reading, handle_message, parse_message, read_ahead
+from flow.pipeline import handle_message
+from flow.reading import Parse, Reading, parse_message, read_ahead
 from flow.sandbox import parse_isolated
 from flow.settings import Config
 from flow.staff_ops import OperationRefused, ReleaseStep, check_county, newer_report

@@ -22,17 +22,15 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from flow.settings import Config
 from ground.errors import OutboxUnavailable
 from outputs.outbox import PermanentSendError, TemporarySendError, Transport, backoff
 from store import repo
 from store.db import transaction
-from store.models import OutboxRow
-from store.views import MailKind, MailStatus, OutboxView
+from store.views import MailKind, OutboxView
 
 _log = logging.getLogger(__name__)
 
@@ -72,7 +70,7 @@ def _send_round(engine: Engine, transport: Transport, config: Config, now: datet
             if (store, mail.id) in _unrecorded:
                 continue  # handed over by another thread of this worker just now
         with transaction(engine) as s:  # raises when the store cannot be written: nothing is handed over
-            if not _note_attempt(s, mail.id, now):
+            if not repo.note_send_attempt(s, mail.id, now):
                 continue  # sent or given up by someone else meanwhile
         try:
             transport.send(mail.raw, config.county.mailbox_address, list(mail.to_addrs) + list(mail.cc_addrs))
@@ -134,10 +132,3 @@ def _tell_staff(s: Session, config: Config, mail: OutboxView, error: str, now: d
                                 subject="Lägesbild: ett meddelande kunde inte skickas", lines=lines, now=now)
     return queue_mail_once(s, MailKind.STAFF_NOTICE, f"send-failed:{mail.id}", notice, now,
                            mail.related_raw_message_id)
-
-
-def _note_attempt(s: Session, outbox_id: int, now: datetime) -> bool:
-    """Write down that `outbox_id` is being handed over now; False when it is no longer queued."""
-    result = s.exec(update(OutboxRow).where(col(OutboxRow.id) == outbox_id, col(OutboxRow.status) == MailStatus.QUEUED)
-                    .values(last_attempt_at=now).execution_options(synchronize_session=False))
-    return bool(result.rowcount == 1)

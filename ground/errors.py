@@ -1,14 +1,23 @@
-"""The program's exceptions, one tree with one root.
+"""The program's exceptions, one tree with one root. Every layer may import this module; it imports nothing.
 
     LagesbildError
-    ├── ConfigError          bad configuration or usage (exit code 2)
-    ├── MailboxUnavailable   the mailbox cannot be reached now (retry later)
-    ├── OutboxUnavailable    mail cannot be sent now (retry later)
-    ├── StoreUnavailable     the database cannot be reached now (retry later)
-    └── MessageUnreadable    one message could not be read from the mailbox (its own trap records it)
+    ├── ConfigError           bad configuration or usage (exit code 2)
+    ├── MailboxUnavailable    the mailbox cannot be reached now (retry later)
+    ├── OutboxUnavailable     mail cannot be sent now (retry later)
+    │   └── TemporarySendError       outputs.outbox: the server said "later" for one mail
+    ├── StoreUnavailable      the database cannot be reached now (retry later)
+    ├── MessageUnreadable     one message could not be read from the mailbox (its own trap records it)
+    ├── PermanentSendError    outputs.outbox: the server refused one mail for good
+    ├── UnreadableOutput      outputs.verify: a file just written does not open again
+    ├── AlreadyClaimed        store.errors: another worker holds this message
+    ├── NotFound              store.errors: no row with that id (also a LookupError)
+    ├── ParserCrashed         flow.sandbox: the reader process died or hit its cap
+    └── OperationRefused      flow.staff_ops: a staff operation that would do harm (exit code 1)
 
-A bad form is never an exception: it is a list of issues on a ParseResult.
-Foreign errors are translated where they arise (`raise ... from exc`).
+The subclasses that belong to one layer live there; the roots every layer
+raises live here. A bad form is never an exception: it is a list of issues
+on a ParseResult. Foreign errors are translated where they arise
+(`raise ... from exc`).
 """
 
 from __future__ import annotations

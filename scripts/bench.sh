@@ -19,9 +19,9 @@ for b in "${chosen[@]}"; do
     start=$(date +%s)
     case "$b" in
         parse)    "$PY" bench/parse.py --copies 4 ;;
-        ingest)   "$PY" bench/ingest.py --messages 2000 ;;
+        ingest)   "$PY" bench/mail_intake.py --messages 2000 ;;
         backfill) "$PY" bench/backfill.py --scale "${BENCH_SCALE:-1}" ;;
-        outputs)  "$PY" bench/outputs.py --years 10 ;;
+        outputs)  "$PY" bench/county_outputs.py --years 10 ;;
         latency)  "$PY" bench/latency.py --samples 20 ;;
         *) echo "unknown benchmark: $b (choose from: ${all[*]})" >&2; exit 2 ;;
     esac

@@ -63,6 +63,13 @@ def _update_outbox(s: Session, outbox_id: int, values: Mapping[str, Any]) -> Non
         raise NotFound(f"no outbox mail with id {outbox_id}")
 
 
+def note_send_attempt(s: Session, outbox_id: int, now: datetime) -> bool:
+    """Write down that `outbox_id` is being handed over now; False when it is no longer queued."""
+    result = s.exec(update(OutboxRow).where(col(OutboxRow.id) == outbox_id, col(OutboxRow.status) == MailStatus.QUEUED)
+                    .values(last_attempt_at=now).execution_options(synchronize_session=False))
+    return bool(result.rowcount == 1)
+
+
 def mark_sent(s: Session, outbox_id: int, now: datetime) -> None:
     """The mail was handed over to the transport at `now`."""
     _update_outbox(s, outbox_id, {"status": MailStatus.SENT, "sent_at": now, "last_attempt_at": now,

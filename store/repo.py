@@ -50,6 +50,7 @@ from store.outbox import (
     latest_queued_at,
     mark_send_failed,
     mark_sent,
+    note_send_attempt,
     queue_mail,
     queued_keys,
     replies_for_sender_since,
@@ -93,7 +94,7 @@ __all__ = [
     "mark_moved", "mark_moved_many", "release_withheld", "first_arrivals", "last_senders", "queued_keys",
     "latest_queued_at",
     "versions_since", "purge_raw_before",
-    "mark_send_failed", "mark_sent", "queue_mail", "quarantined", "raw_messages", "record_failure",
+    "mark_send_failed", "mark_sent", "note_send_attempt", "queue_mail", "quarantined", "raw_messages", "record_failure",
     "replies_for_sender_since", "version_answers", "audit_events_after",
     "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
 ]

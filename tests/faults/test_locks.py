@@ -24,9 +24,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from ground.errors import StoreUnavailable
-from lagesbild.runtime import holder_gone, job_lock, lock_key, worker_id
+from lagesbild.runtime import holder_gone, job_lock
 from store import repo
 from store.db import make_engine, transaction
+from store.leases import lock_key, worker_id
 from tests.faults.conftest import sqlite_url
 from tests.support import faults as F
 

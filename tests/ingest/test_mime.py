@@ -23,7 +23,7 @@ def tree(msg: email.message.Message) -> Any:
     return (
         list(msg.raw_items()), msg.get_unixfrom(), msg.preamble, msg.epilogue,
         [type(d).__name__ for d in msg.defects], msg.get_default_type(), msg.get_charset(),
-        [tree(p) for p in payload] if isinstance(payload, list) else payload,
+        [tree(p) for p in payload if isinstance(p, email.message.Message)] if isinstance(payload, list) else payload,
     )
 
 
@@ -126,7 +126,7 @@ def mime_text(draw: st.DrawFn, depth: int = 0) -> str:
     for _ in range(draw(st.integers(1, 3))):
         lines.append(f"--{boundary}" + draw(st.sampled_from(["", "", "", "", " ", "\t", "--", "x"])))
         if depth < 2 and draw(st.booleans()):
-            lines += draw(mime_text(depth + 1)).split(eol)  # type: ignore[arg-type]
+            lines += draw(mime_text(depth + 1)).split(eol)
         else:
             lines += [draw(st.sampled_from(["Content-Type: text/plain"] * 4 + ["X-A: b", "", "bad line"])), ""]
             lines += draw(st.lists(_LINE, max_size=3))

@@ -95,7 +95,7 @@ def _check(root: Path, count: int, kills: int) -> None:
     assert not outbox, "mail left unsent"
     kept = sorted(maildir.glob(".*/cur/*"))
     assert len(kept) == count, "the mailbox should hold every message, moved"
-    receipts = Counter()
+    receipts: Counter[str] = Counter()
     for path in (root / "outbox").glob("*.eml"):
         msg = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         receipts[str(msg["In-Reply-To"])] += 1

@@ -11,16 +11,14 @@ import pytest
 
 from flow.calendar import add_working_days, deadline
 from flow.reminders import (
-    DEFAULT_STAGES,
     DueReminder,
     ReminderPlan,
-    Stage,
     due_reminders,
     periods_to_check,
     stage_moment,
     stages_from_config,
 )
-from flow.settings import MunicipalityConfig
+from flow.settings import DEFAULT_STAGES, MunicipalityConfig, Stage
 from lagesbild.config import load_config
 from parsers.result import Period
 

@@ -98,7 +98,7 @@ def _worker(url: str, imap_url: str, password: str, cafile: None, results: multi
     engine = make_engine(url)
     source = ImapSource(config.mailbox)
     now = datetime(2026, 10, 29, 12, tzinfo=TZ)
-    report = poll_once(source, engine, config, now, parse=parse_bytes)  # type: ignore[arg-type]
+    report = poll_once(source, engine, config, now, parse=parse_bytes)
     source.close()
     results.put((dict(report.outcomes), report.claimed_elsewhere))
 

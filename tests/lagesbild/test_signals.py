@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from flow.settings import SignalRule
 from flow.signals import (
     EXCERPT_CHARS,
-    SignalRule,
     excerpt_around,
     find_words,
     match_signals,

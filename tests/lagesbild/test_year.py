@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import datetime, timedelta
 from email import policy
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -113,7 +114,7 @@ def year_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             tmp.write_bytes(raw)
             os.utime(tmp, (at.timestamp(), at.timestamp()))
             tmp.rename(maildir / "new" / f"{int(at.timestamp())}.M{len(pending)}P1.mx")
-        poll_once(source, engine, config, now, parse=parse_bytes)  # type: ignore[arg-type]
+        poll_once(source, engine, config, now, parse=parse_bytes)
         run_output_jobs(engine, config, now)
         send_due(engine, transport, config, now)
         now += timedelta(hours=9) if now.hour == 8 else timedelta(hours=15)
@@ -132,7 +133,7 @@ def _kind(msg: email.message.EmailMessage) -> str:
     return "reminder" if lowered.startswith(("påminnelse", "sista dagen", "vi saknar")) else "other"
 
 
-def test_each_reminder_goes_to_those_not_reported_when_its_stage_came_and_never_twice(year_run: dict) -> None:
+def test_each_reminder_goes_to_those_not_reported_when_its_stage_came_and_never_twice(year_run: dict[str, Any]) -> None:
     config, plan, sent = year_run["config"], year_run["plan"], year_run["sent"]
     with transaction(year_run["engine"]) as s:
         keys = repo.queued_keys(s, "reminder:")
@@ -156,7 +157,7 @@ def test_each_reminder_goes_to_those_not_reported_when_its_stage_came_and_never_
     assert max(delivered.values()) == 1
 
 
-def test_one_compilation_on_every_deadline_day_and_one_digest_per_month(year_run: dict) -> None:
+def test_one_compilation_on_every_deadline_day_and_one_digest_per_month(year_run: dict[str, Any]) -> None:
     sent = year_run["sent"]
     digests = [str(m["Subject"]) for m in sent if _kind(m) == "digest"]
     assert len(digests) == len(set(digests)) == 12
@@ -171,14 +172,14 @@ def test_one_compilation_on_every_deadline_day_and_one_digest_per_month(year_run
         assert names in ([f"Lägesbild Dalarnas län {YEAR}.xlsx"], [f"Lägesbild Dalarnas län {YEAR + 1}.xlsx"])
 
 
-def test_signals_and_the_held_report(year_run: dict) -> None:
+def test_signals_and_the_held_report(year_run: dict[str, Any]) -> None:
     sent = year_run["sent"]
     signals = [m for m in sent if _kind(m) == "signal"]
     assert any("narkotikahandel" in m.get_body(("plain",)).get_content() for m in signals)
     assert not any("19121212" in m.as_string() for m in sent), "the personal identity number left the county"
 
 
-def test_the_workbook_at_the_end_of_the_year_is_the_year_as_it_happened(year_run: dict) -> None:
+def test_the_workbook_at_the_end_of_the_year_is_the_year_as_it_happened(year_run: dict[str, Any]) -> None:
     config, plan = year_run["config"], year_run["plan"]
     _, data = workbook_file(year_run["engine"], config, YEAR, year_run["end"])
     wb = openpyxl.load_workbook(__import__("io").BytesIO(data))

@@ -567,7 +567,8 @@ def test_list_numbering_from_styles_follows_each_files_own_styles() -> None:
         (style,) = root.findall(f"{{{W}}}style[@{{{W}}}styleId='ListNumber']")
         for numpr in style.iter(f"{{{W}}}numPr"):
             numpr.getparent().remove(numpr)
-        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        out: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        return out
 
     plain = _rewrite(data, unnumbered)
     assert texts(data) == ["1. Ordningsstörningar", "2. Hot och våld"]

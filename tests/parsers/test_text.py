@@ -99,7 +99,7 @@ def test_three_column_table_with_header_row() -> None:
 
 
 def test_level_columns_with_a_cross() -> None:
-    rows = [("Fråga", "1", "2", "3", "4", "5", "Kommentar")]
+    rows: list[tuple[str, ...]] = [("Fråga", "1", "2", "3", "4", "5", "Kommentar")]
     for n in range(1, 7):
         marks = ["X" if v == (n % 5) + 1 else "" for v in range(1, 6)]
         if n == 3:

@@ -78,7 +78,7 @@ def convert(built: list[Built], parallel: int = 0) -> list[Built]:
         if b.job is not None and b.data is None:
             data = cached(b.job)
             b = replace(b, data=data) if data is not None else replace(b, error=errors.get(b.job.key, "no output"))
-            if data is not None and b.job.target == "pdf" and b.boxed:
+            if data is not None and b.job is not None and b.job.target == "pdf" and b.boxed:
                 b = printed_truth(b)
         out.append(b)
     return out

@@ -24,7 +24,7 @@ sandbox before the reader pool, for before/after); one long-lived reader;
 the parse in process (the floor); all readers with a batch submitted; and
 the fork-server path that `lagesbild run` takes because it has other threads.
 
-    python bench/ingest.py [--messages 2000] [--county 14] [--no-imap] [--no-maildir] [--keep DIR]
+    python bench/mail_intake.py [--messages 2000] [--county 14] [--no-imap] [--no-maildir] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def row(label: str, n: int, seconds: float, cpu: float, baseline: float | None, 
 
 
 def cycle(config_path: str) -> None:
-    """`ingest.py cycle CONFIG`: poll_once with the parse in process, in this fresh process; prints the outcomes."""
+    """`mail_intake.py cycle CONFIG`: poll_once, the parse in process, in this fresh process; prints the outcomes."""
     from lagesbild.config import load_config
     from lagesbild.runtime import open_mailbox
 
@@ -110,7 +110,7 @@ def run_cycle(source_url: str, work: Path, mode: str, county: str, n: int, env: 
 
     "isolated" is the production command itself, `lagesbild poll --once` (the parse in a forked child;
     how fast that is depends on the state of the parent, so it is not imitated); "inprocess" is
-    poll_once with `parse_bytes` (`ingest.py cycle`). Time and CPU are the process's and its children's
+    poll_once with `parse_bytes` (`mail_intake.py cycle`). Time and CPU are the process's and its children's
     as wait4 reports them (the time includes starting Python, about a second); the peak RSS is the
     largest VmHWM sampled in the process tree (see common.TreeMemory for why not ru_maxrss)."""
     name = f"{source_url.split(':', 1)[0]}-{mode}"
@@ -162,7 +162,7 @@ def _fork_per_file(data: bytes, filename: str, form: Any, limits: Any) -> Any:
 
 
 def sandbox_breakdown(county: str) -> None:
-    """`ingest.py sandbox`: what reading one form under the caps costs, in a fresh process set up as
+    """`mail_intake.py sandbox`: what reading one form under the caps costs, in a fresh process set up as
     `lagesbild poll` is. Each line times 50 distinct forms (median ms per form, or wall ms per form
     for a batch)."""
     import multiprocessing

@@ -20,7 +20,7 @@ per year, the 21 county pictures, the 21 county workbooks
 (`flow.jobs.workbook_file`), the 21 digests (`flow.jobs.make_digest`)
 and one national workbook from the 21 pictures merged.
 
-    python bench/outputs.py [--years 10] [--all-months] [--store DIR]
+    python bench/county_outputs.py [--years 10] [--all-months] [--store DIR]
 """
 
 from __future__ import annotations
