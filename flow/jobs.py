@@ -21,7 +21,8 @@ from flow.reports import status_for
 from flow.settings import Config
 from flow.staff_notices import flush_staff_notices
 from ingest.route import received_period
-from outputs.blank_forms import blank_form_filename, build_blank_docx
+from outputs.blank_docx import build_blank_docx
+from outputs.blank_forms import blank_form_filename
 from outputs.digest import Digest, build_digest, digest_message
 from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder
 from outputs.replies import build_staff_notice

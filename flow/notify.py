@@ -23,7 +23,8 @@ from flow.threads import new_text
 from ingest.message import MailMessage
 from ingest.route import choose_period
 from ingest.source import RawMail, shown_uid
-from outputs.blank_forms import blank_form_filename, build_blank_docx, level_label
+from outputs.blank_docx import build_blank_docx
+from outputs.blank_forms import blank_form_filename, level_label
 from outputs.notices import build_signal_notice
 from outputs.part_receipts import Part, build_parts_receipt
 from outputs.replies import (

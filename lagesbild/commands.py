@@ -65,7 +65,9 @@ def parse_period_option(value: str | None) -> Period | None:
 def write_blank_forms(config: Config, out_dir: Path, municipality: str | None,
                       period_text: str | None) -> list[Path]:
     """Write the blank .docx and .xlsx forms; returns the paths written."""
-    from outputs.blank_forms import blank_form_filename, build_blank_docx, build_blank_xlsx
+    from outputs.blank_docx import build_blank_docx
+    from outputs.blank_forms import blank_form_filename
+    from outputs.blank_xlsx import build_blank_xlsx
     from parsers.municipality import load_registry
 
     period = parse_period_option(period_text)

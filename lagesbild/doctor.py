@@ -53,7 +53,9 @@ from ingest.imap import ImapSource, parse_imap_url
 from ingest.maildir import folder_dirname
 from lagesbild.config import default_config_text, find_config_path, load_config
 from lagesbild.samples import sample_answers
-from outputs.blank_forms import blank_form_filename, build_blank_docx, build_blank_xlsx
+from outputs.blank_docx import build_blank_docx
+from outputs.blank_forms import blank_form_filename
+from outputs.blank_xlsx import build_blank_xlsx
 from outputs.digest import build_digest, digest_file_html, digest_message
 from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder, build_signal_notice
 from outputs.outbox import FileTransport, GraphTransport, SmtpTransport, TemporarySendError, open_transport

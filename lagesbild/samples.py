@@ -15,7 +15,7 @@ from email.utils import format_datetime
 import docx
 import openpyxl
 
-from outputs.blank_forms import build_blank_xlsx
+from outputs.blank_xlsx import build_blank_xlsx
 from parsers.form import FormSpec
 from parsers.period import month_name
 from parsers.result import Answer, Period

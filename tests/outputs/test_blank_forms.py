@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from lxml import etree
 from openpyxl.worksheet.worksheet import Worksheet
 
+from outputs.blank_docx import build_blank_docx
 from outputs.blank_forms import (
     PLACEHOLDER_COMMENT,
     PLACEHOLDER_IMPACT,
@@ -22,11 +23,10 @@ from outputs.blank_forms import (
     PLACEHOLDER_PERIOD,
     SWEDISH_MONTHS,
     blank_form_filename,
-    build_blank_docx,
-    build_blank_xlsx,
     month_title,
     period_label,
 )
+from outputs.blank_xlsx import build_blank_xlsx
 from parsers.form import FormSpec, default_form, form_from_dict
 from parsers.result import Answer, Period
 

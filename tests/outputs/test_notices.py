@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 
-from outputs.blank_forms import blank_form_filename, build_blank_docx
+from outputs.blank_docx import build_blank_docx
+from outputs.blank_forms import blank_form_filename
 from outputs.mail import envelope, to_bytes
 from outputs.notices import (
     SIGNAL_EXCERPT_CHARS,

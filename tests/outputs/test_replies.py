@@ -12,7 +12,8 @@ from typing import Any, cast
 import jinja2
 import pytest
 
-from outputs.blank_forms import blank_form_filename, build_blank_docx
+from outputs.blank_docx import build_blank_docx
+from outputs.blank_forms import blank_form_filename
 from outputs.mail import MAX_REFERENCES, address_header, envelope, reference_chain, to_bytes
 from outputs.replies import (
     ReplyContext,
