@@ -27,7 +27,8 @@ from typing import cast
 
 import pytest
 
-from outputs.digest import Digest, build_digest, decimal_text, digest_file_html, digest_message
+from outputs.digest import Digest, build_digest, digest_file_html, digest_message
+from outputs.digest_history import decimal_text
 from outputs.mail import to_bytes
 from outputs.picture import CountyPicture, Group, MonthReport, MonthState
 from parsers.form import default_form
