@@ -11,7 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest import tnef
-from ingest.message import Attachment, MailMessage, display_filename, html_to_text, read_message
+from ingest.attachments import Attachment, display_filename
+from ingest.html_text import html_to_text
+from ingest.message import MailMessage, read_message
 from tests.builders import mail as M
 
 SENDER = "samordnare@ludvika.se"
@@ -572,7 +574,7 @@ def _shaped_addresses(draw: st.DrawFn) -> str:
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.lists(_ADDRESS_PIECES, max_size=12).map("".join), _shaped_addresses()))
 def test_plain_address_fast_path_agrees_with_the_rfc_parser(raw: str) -> None:
-    from ingest.message import _parsed_addresses, _plain_address
+    from ingest.header_fields import _parsed_addresses, _plain_address
 
     fast = _plain_address(raw)
     if fast is not None:
@@ -586,7 +588,7 @@ def test_plain_address_fast_path_agrees_with_the_rfc_parser(raw: str) -> None:
     ("<a.b-c+d@x-y.se>", [("", "a.b-c+d@x-y.se")]),
 ])
 def test_plain_addresses_take_the_fast_path(raw: str, expected: list[tuple[str, str]]) -> None:
-    from ingest.message import _parsed_addresses, _plain_address
+    from ingest.header_fields import _parsed_addresses, _plain_address
 
     assert _plain_address(raw) == expected == _parsed_addresses("From", raw)[0]  # type: ignore[index]
 
@@ -595,6 +597,6 @@ def test_plain_addresses_take_the_fast_path(raw: str, expected: list[tuple[str, 
                                  '"=?utf-8?q?G=C3=B6?=" <Anna@Anna>',  # found by the hypothesis test above
                                  "Anna (kansliet) <a@b.se>", '"Anna \\"x\\"" <a@b.se>', "Göteborg <a@b.se>"])
 def test_other_addresses_go_to_the_rfc_parser(raw: str) -> None:
-    from ingest.message import _plain_address
+    from ingest.header_fields import _plain_address
 
     assert _plain_address(raw) is None

@@ -20,9 +20,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Every module a received file's bytes pass through before they are stored.
-FILE_PATH_MODULES = sorted({*ROOT.glob("parsers/*.py"), ROOT / "ingest/message.py", ROOT / "ingest/tnef.py",
-                            ROOT / "ingest/classify.py", ROOT / "ingest/route.py", ROOT / "flow/sandbox.py",
-                            ROOT / "flow/decide.py"})
+FILE_PATH_MODULES = sorted({*ROOT.glob("parsers/*.py"), ROOT / "ingest/message.py", ROOT / "ingest/headers.py",
+                            ROOT / "ingest/header_fields.py", ROOT / "ingest/parts.py", ROOT / "ingest/attachments.py",
+                            ROOT / "ingest/html_text.py", ROOT / "ingest/tnef.py", ROOT / "ingest/classify.py",
+                            ROOT / "ingest/route.py", ROOT / "flow/sandbox.py", ROOT / "flow/decide.py"})
 FORBIDDEN_IMPORTS = {"subprocess", "pty", "ctypes", "cffi", "pickle", "marshal", "shelve", "yaml", "tempfile",
                      "shutil", "socket", "urllib.request", "http.client", "requests", "httpx", "code", "runpy"}
 FORBIDDEN_BUILTINS = {"eval", "exec", "compile", "__import__", "breakpoint"}
