@@ -11,13 +11,13 @@ deadline day in Europe/Stockholm, plus a configurable grace.
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
+from outputs.picture import MonthState
 from parsers.result import Period
 
 
@@ -63,19 +63,10 @@ def is_on_time(received_at: datetime, period: Period, tz: ZoneInfo, grace: timed
     return received_at < deadline_end(period, tz, grace)
 
 
-class ReportState(enum.StrEnum):
-    """A municipality's state for a period (the values of `lagesbild status`)."""
-
-    PENDING = "pending"  # not in yet, and the deadline has not passed
-    ON_TIME = "on_time"
-    LATE = "late"
-    MISSING = "missing"  # not in, and the deadline has passed
-
-
 def report_state(period: Period, first_received_at: datetime | None, now: datetime, tz: ZoneInfo,
-                 grace: timedelta = timedelta(0)) -> ReportState:
+                 grace: timedelta = timedelta(0)) -> MonthState:
     """The state of one municipality for `period` at `now`, from its first arrival."""
     end = deadline_end(period, tz, grace)
     if first_received_at is None:
-        return ReportState.PENDING if now < end else ReportState.MISSING
-    return ReportState.ON_TIME if first_received_at < end else ReportState.LATE
+        return MonthState.PENDING if now < end else MonthState.MISSING
+    return MonthState.ON_TIME if first_received_at < end else MonthState.LATE

@@ -7,15 +7,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from flow.calendar import ReportState, deadline_end, report_state
+from flow.calendar import deadline_end, report_state
 from flow.settings import Config
 from outputs.picture import CountyPicture, Group, MonthReport, MonthState
 from parsers.result import Answer, Period
 from store import repo
 from store.db import transaction
-
-_STATE = {ReportState.ON_TIME: MonthState.ON_TIME, ReportState.LATE: MonthState.LATE,
-          ReportState.MISSING: MonthState.MISSING, ReportState.PENDING: MonthState.PENDING}
 
 
 def build_picture(engine: Engine, config: Config, year: int, now: datetime) -> CountyPicture:
@@ -34,7 +31,7 @@ def build_picture(engine: Engine, config: Config, year: int, now: datetime) -> C
             if view is None:
                 if now < datetime(year, month, 1, tzinfo=tz) or not config.collects(period):
                     continue  # not due: the picture's placeholder
-                state = _STATE[report_state(period, None, now, tz, grace)]
+                state = report_state(period, None, now, tz, grace)
                 reports[(name, month)] = MonthReport(name, period, state)
                 continue
             answers = {n: (Answer(None, "") if n in view.withheld else a) for n, a in view.answers.items()}

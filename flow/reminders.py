@@ -31,8 +31,9 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flow.calendar import ReportState, add_working_days, deadline, report_state
+from flow.calendar import add_working_days, deadline, report_state
 from flow.settings import AUDIENCES, DEFAULT_STAGES, MunicipalityConfig, Stage
+from outputs.picture import MonthState
 from parsers.result import Period
 
 
@@ -182,7 +183,7 @@ def due_reminders(
             if received is not None and received <= now:
                 continue  # reported, on time or late: no more reminders for this period
             state = report_state(period, None, now, tz, grace)
-            wanted = ReportState.PENDING if stage.audience == "pending" else ReportState.MISSING
+            wanted = MonthState.PENDING if stage.audience == "pending" else MonthState.MISSING
             if state is not wanted:
                 continue
             to = _unique(m.contacts) or _unique([fallback[m.name]] if fallback.get(m.name) else [])

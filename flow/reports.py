@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from flow.calendar import ReportState, deadline, report_state
+from flow.calendar import deadline, report_state
 from flow.settings import Config
+from outputs.picture import MonthState
 from parsers.result import Period
 from store import repo
 from store.db import transaction
@@ -38,8 +39,8 @@ def status_for(engine: Engine, config: Config, period: Period, now: datetime) ->
         "period": str(period),
         "deadline": deadline(period).isoformat(),
         "municipalities": rows,
-        "missing": [r["name"] for r in rows if r["state"] == ReportState.MISSING.value],
-        "late": [r["name"] for r in rows if r["state"] == ReportState.LATE.value],
+        "missing": [r["name"] for r in rows if r["state"] == MonthState.MISSING.value],
+        "late": [r["name"] for r in rows if r["state"] == MonthState.LATE.value],
         "quarantined": quarantined,
     }
 

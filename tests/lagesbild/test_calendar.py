@@ -10,13 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flow.calendar import (
-    ReportState,
     add_working_days,
     deadline,
     deadline_end,
     is_working_day,
     report_state,
 )
+from outputs.picture import MonthState
 from parsers.result import Period
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -60,23 +60,23 @@ def test_on_time_until_the_end_of_the_deadline_day_in_stockholm() -> None:
     period = Period(2026, 10)
     end = deadline_end(period, TZ)
     assert end == datetime(2026, 10, 31, 0, 0, tzinfo=TZ)
-    assert report_state(period, datetime(2026, 10, 30, 23, 59, 59, tzinfo=TZ), end, TZ) is ReportState.ON_TIME
-    assert report_state(period, datetime(2026, 10, 31, 0, 0, 1, tzinfo=TZ), end, TZ) is ReportState.LATE
+    assert report_state(period, datetime(2026, 10, 30, 23, 59, 59, tzinfo=TZ), end, TZ) is MonthState.ON_TIME
+    assert report_state(period, datetime(2026, 10, 31, 0, 0, 1, tzinfo=TZ), end, TZ) is MonthState.LATE
     # 22:30 UTC on the deadline day is already the next day in Stockholm (CET, +1).
     utc_late = datetime(2026, 10, 30, 23, 30, tzinfo=ZoneInfo("UTC"))
-    assert report_state(period, utc_late, utc_late, TZ) is ReportState.LATE
+    assert report_state(period, utc_late, utc_late, TZ) is MonthState.LATE
 
 
 def test_grace_extends_on_time() -> None:
     period = Period(2026, 10)
     arrival = datetime(2026, 10, 31, 0, 30, tzinfo=TZ)
-    assert report_state(period, arrival, arrival, TZ, timedelta(hours=1)) is ReportState.ON_TIME
+    assert report_state(period, arrival, arrival, TZ, timedelta(hours=1)) is MonthState.ON_TIME
 
 
 def test_pending_until_the_deadline_passes_then_missing() -> None:
     period = Period(2026, 12)
-    assert report_state(period, None, datetime(2026, 12, 30, 16, 0, tzinfo=TZ), TZ) is ReportState.PENDING
-    assert report_state(period, None, datetime(2026, 12, 31, 0, 0, 1, tzinfo=TZ), TZ) is ReportState.MISSING
+    assert report_state(period, None, datetime(2026, 12, 30, 16, 0, tzinfo=TZ), TZ) is MonthState.PENDING
+    assert report_state(period, None, datetime(2026, 12, 31, 0, 0, 1, tzinfo=TZ), TZ) is MonthState.MISSING
 
 
 @given(st.integers(2024, 2035), st.integers(1, 12))
