@@ -1,107 +1,38 @@
-"""An IMAP mailbox (Dovecot, Exchange Online, ...) through imapclient.
+"""An IMAP mailbox (Dovecot, Exchange Online, ...) as a MailSource: listing, fetching, moving and waiting.
 
-The connection is opened lazily and kept; any socket or protocol error closes
-it and surfaces as MailboxUnavailable, and the next call reconnects after a
-pause that doubles with each consecutive failure (1, 2, 4 ... 60 s). The
-password never crosses the network in clear text unless the operator allowed
-it for a server on this machine. Bodies are fetched with BODY.PEEK[], so
-nothing is marked read; handled messages are moved with UID MOVE, or with
-UID COPY, \\Deleted and UID EXPUNGE of just their UIDs, never a plain EXPUNGE
-that would remove other people's deleted messages.
+The session itself (TLS, sign-in, reconnecting after failures) is
+`ingest.imap_connection`'s. Bodies are fetched with BODY.PEEK[], so nothing
+is marked read; handled messages are moved with UID MOVE, or with UID COPY,
+\\Deleted and UID EXPUNGE of just their UIDs, never a plain EXPUNGE that
+would remove other people's deleted messages.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import imaplib
-import ipaddress
 import logging
-import re
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 from imapclient import IMAPClient
-from imapclient.exceptions import LoginError
-from imapclient.imapclient import DELETED, SocketTimeout
+from imapclient.imapclient import DELETED
 
-from ground.errors import ConfigError, MailboxUnavailable
+from ground.errors import MailboxUnavailable
 from ground.refs import MessageRef
-from ingest.oauth import TokenProvider, token_provider
+from ingest.imap_connection import ImapConnection
+from ingest.oauth import TokenProvider
 from ingest.settings import MailboxConfig, configured_folders
 from ingest.source import Folder, RawMail, too_big
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# imaplib.IMAP4.error is imapclient's IMAPClientError (abort and readonly derive
-# from it); OSError covers refused and reset connections, timeouts and TLS errors.
-_NET_ERRORS: tuple[type[BaseException], ...] = (OSError, imaplib.IMAP4.error, EOFError)
 _IDLE_RESTART_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE at least every 29 minutes
-
-
-@dataclass(frozen=True, slots=True)
-class ImapUrl:
-    """The parts of "imap://user@host:port/FOLDER" (or "imaps://...")."""
-
-    scheme: str
-    user: str
-    host: str
-    port: int
-    folder: str
-
-    @property
-    def implicit_tls(self) -> bool:
-        """TLS from the first byte: imaps:// or port 993. Otherwise STARTTLS."""
-        return self.scheme == "imaps" or self.port == 993
-
-
-def _masked(url: str) -> str:
-    """The URL with any password replaced by *** (error messages never carry secrets)."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
-
-
-def parse_imap_url(url: str) -> ImapUrl:
-    """Split an imap(s) URL; the user and folder may be percent-encoded ("%40" for "@")."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("imap", "imaps") or not parts.hostname:
-        raise ConfigError(f"[mailbox] source: '{_masked(url)}' must be imap://user@host:port/FOLDER")
-    try:
-        port = parts.port or (993 if parts.scheme == "imaps" else 143)
-    except ValueError as exc:
-        raise ConfigError(f"[mailbox] source: '{_masked(url)}' has a bad port") from exc
-    user = unquote(parts.username or "")
-    if not user:
-        raise ConfigError(f"[mailbox] source: '{_masked(url)}' names no user (imap://user@host:port/FOLDER)")
-    folder = unquote(parts.path.strip("/")) or "INBOX"
-    return ImapUrl(parts.scheme, user, parts.hostname, port, folder)
-
-
-def is_loopback(host: str) -> bool:
-    """True for "localhost", 127.0.0.0/8 and ::1 (literal addresses only: names are not resolved)."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def plaintext_permitted(host: str, allow_plaintext_loopback: bool) -> bool:
-    """May we log in without TLS? Only when the operator allowed it AND the server is this machine."""
-    return allow_plaintext_loopback and is_loopback(host)
-
-
-def backoff_delay(failures: int, base: float = 1.0, maximum: float = 60.0) -> float:
-    """The pause before reconnecting after `failures` consecutive failures: 0, 1, 2, 4 ... maximum."""
-    if failures <= 0:
-        return 0.0
-    return float(min(base * 2 ** min(failures - 1, 30), maximum))
 
 
 class ImapSource:
@@ -119,29 +50,15 @@ class ImapSource:
         A connection unused for `probe_after` seconds is checked with NOOP before use, so
         a session the server dropped meanwhile is replaced without an error."""
         self._config = config
-        self._url = parse_imap_url(config.source)
-        if config.auth == "password":
-            if config.password is None:
-                raise ConfigError("[mailbox] password_env: the environment variable it names is not set "
-                                  "(an imap:// source with auth = \"password\" needs it)")
-            self._tokens: TokenProvider | None = None
-        elif config.auth == "xoauth2":
-            self._tokens = tokens if tokens is not None else token_provider(config)
-        else:
-            raise ConfigError(f"[mailbox] auth: must be \"password\" or \"xoauth2\", got '{config.auth}'")
+        self._conn = ImapConnection(config, connect_timeout=connect_timeout, read_timeout=read_timeout,
+                                    ssl_context=ssl_context, ignore_capabilities=ignore_capabilities,
+                                    backoff_base=backoff_base, backoff_max=backoff_max, sleep=sleep, tokens=tokens,
+                                    probe_after=probe_after, on_connect=self._forget_server_state)
+        self._url = self._conn.url
         self._folders = configured_folders(config)
-        self._timeout = SocketTimeout(connect_timeout, read_timeout)
-        self._ssl_context = ssl_context
-        self._ignore = frozenset(c.upper() for c in ignore_capabilities)
-        self._backoff = (backoff_base, backoff_max)
         self._sleep = sleep
-        self._probe_after = probe_after
-        self._client: IMAPClient | None = None
-        self._caps: frozenset[str] = frozenset()
         self._namespace: tuple[str, str | None] | None = None  # (prefix, delimiter) of personal folders
         self._created: set[str] = set()
-        self._last_used = 0.0
-        self._failures = 0
         # (UIDVALIDITY, UIDNEXT) when list_refs() last looked, so wait_for_new()
         # notices mail that arrived between that listing and the wait.
         self._listed: tuple[int, int | None] | None = None
@@ -157,12 +74,12 @@ class ImapSource:
     @property
     def failures(self) -> int:
         """Consecutive failed operations or connection attempts (0 once connected again)."""
-        return self._failures
+        return self._conn.failures
 
     @property
     def capabilities(self) -> frozenset[str]:
         """The server's capabilities after login, less the ignored ones (empty before connecting)."""
-        return self._caps
+        return self._conn.capabilities
 
     def list_refs(self) -> list[MessageRef]:
         """UID SEARCH NOT DELETED in the inbox folder (a \\Deleted message is on its way out)."""
@@ -266,7 +183,7 @@ class ImapSource:
         self._run(f"move to {', '.join(by_folder)}", op)
 
     def _move(self, c: IMAPClient, uids: list[int], target: str) -> None:
-        if "MOVE" in self._caps:
+        if "MOVE" in self._conn.capabilities:
             c.move(uids, target)
             return
         # Only those still there and not flagged: a second COPY of a copied message would duplicate it.
@@ -275,28 +192,22 @@ class ImapSource:
             return
         c.copy(present, target)
         c.add_flags(present, [DELETED], silent=True)
-        if "UIDPLUS" in self._caps:
+        if "UIDPLUS" in self._conn.capabilities:
             c.uid_expunge(present)
         # Without UIDPLUS the copies stay flagged \Deleted until someone expunges;
         # list_refs() no longer shows them.
 
     def wait_for_new(self, timeout: float) -> bool:
         """IMAP IDLE until EXISTS/RECENT or `timeout`; without IDLE, sleep `timeout` and say True."""
-        self._connected()  # the capabilities are known once connected
-        if not self._config.idle or "IDLE" not in self._caps:
+        self._conn.connected()  # the capabilities are known once connected
+        if not self._config.idle or "IDLE" not in self._conn.capabilities:
             self._sleep(max(timeout, 0.0))
             return True
         return self._run("IDLE", lambda c: self._idle(c, timeout))
 
     def close(self) -> None:
         """Log out (politely if possible) and forget the connection."""
-        client, self._client = self._client, None
-        if client is None:
-            return
-        try:
-            client.logout()
-        except Exception:  # noqa: BLE001 - closing a broken connection; nothing to report
-            _shutdown(client)
+        self._conn.close()
 
     # -- operations --------------------------------------------------------
 
@@ -395,7 +306,7 @@ class ImapSource:
     def _personal_namespace(self, c: IMAPClient) -> tuple[str, str | None]:
         if self._namespace is None:
             prefix, delimiter = "", None
-            if "NAMESPACE" in self._caps:
+            if "NAMESPACE" in self._conn.capabilities:
                 personal = c.namespace().personal
                 if personal:
                     prefix, delim = personal[0]
@@ -432,119 +343,19 @@ class ImapSource:
     # -- the connection ----------------------------------------------------
 
     def _run(self, what: str, op: Callable[[IMAPClient], T]) -> T:
-        """Run `op` on a live connection; translate failures and drop the connection."""
-        client = self._connected()
-        try:
-            result = op(client)
-        except _NET_ERRORS as exc:
-            self._drop()
-            self._failures += 1
-            raise MailboxUnavailable(f"IMAP {what} on {self._where()} failed: {self._scrub(exc)}") from exc
-        self._last_used = time.monotonic()
-        return result
+        """Run `op` on the live connection (see `ImapConnection.run`)."""
+        return self._conn.run(what, op)
 
-    def _connected(self) -> IMAPClient:
-        if self._client is not None:
-            if time.monotonic() - self._last_used < self._probe_after:
-                return self._client
-            try:
-                self._client.noop()
-                self._last_used = time.monotonic()
-                return self._client
-            except _NET_ERRORS:
-                _log.info("IMAP connection to %s was closed by the server; reconnecting", self._where())
-                self._drop()
-        delay = backoff_delay(self._failures, *self._backoff)
-        if delay > 0:
-            self._sleep(delay)
-        try:
-            self._client = self._connect()
-        except MailboxUnavailable:
-            self._failures += 1
-            raise
-        self._failures = 0
-        self._last_used = time.monotonic()
-        return self._client
-
-    def _connect(self) -> IMAPClient:
-        u = self._url
-        context = self._ssl_context or ssl.create_default_context()
-        try:
-            client = IMAPClient(u.host, u.port, ssl=u.implicit_tls, ssl_context=context, timeout=self._timeout)
-        except _NET_ERRORS as exc:
-            raise MailboxUnavailable(f"cannot connect to IMAP server {self._where()}: {exc}") from exc
-        try:
-            self._secure(client, context)
-            self._login(client)
-            client.normalise_times = False  # INTERNALDATE with its zone, not local naive time
-            caps = {c.decode("ascii", "replace").upper() if isinstance(c, bytes) else str(c).upper()
-                    for c in client.capabilities()}
-        except _NET_ERRORS as exc:
-            _shutdown(client)
-            raise MailboxUnavailable(f"IMAP connection to {self._where()} failed: {self._scrub(exc)}") from exc
-        except BaseException:  # MailboxUnavailable, or ConfigError from the token command
-            _shutdown(client)
-            raise
-        self._caps = frozenset(caps - self._ignore)
+    def _forget_server_state(self) -> None:
+        """A new session: the namespace and the folders made are to be learned again."""
         self._namespace = None
         self._created.clear()
-        _log.info("connected to IMAP server %s", self._where())
-        return client
-
-    def _secure(self, client: IMAPClient, context: ssl.SSLContext) -> None:
-        if self._url.implicit_tls:
-            return
-        if b"STARTTLS" in client.capabilities():
-            client.starttls(context)
-            return
-        if not plaintext_permitted(self._url.host, self._config.allow_plaintext_loopback):
-            raise MailboxUnavailable(
-                f"IMAP server {self._where()} does not offer STARTTLS; refusing to log in without encryption. "
-                "Use imaps:// (port 993), enable TLS on the server, or, for a server on this machine only, "
-                "set [mailbox] allow_plaintext_loopback = true")
-
-    def _login(self, client: IMAPClient) -> None:
-        user = self._url.user
-        token = ""
-        try:
-            if self._tokens is None:
-                password = self._config.password or ""
-                if (user + password).isascii():
-                    client.login(user, password)
-                elif b"AUTH=PLAIN" in client.capabilities():
-                    client.plain_login(user, password)  # SASL PLAIN carries UTF-8; LOGIN only ASCII
-                else:
-                    raise MailboxUnavailable(f"IMAP server {self._where()} offers no AUTH=PLAIN, and LOGIN "
-                                             "cannot carry a user name or password with non-ASCII characters")
-            else:
-                token = self._tokens.token()
-                client.oauth2_login(user, token)
-        except LoginError as exc:
-            method = "XOAUTH2" if self._tokens is not None else "password"
-            reason = self._scrub(exc).replace(token, "***") if token else self._scrub(exc)
-            raise MailboxUnavailable(f"IMAP login as {user} on {self._where()} ({method}) was refused: "
-                                     f"{reason}") from exc
-
-    def _drop(self) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            _shutdown(client)
 
     def _check_ref(self, ref: MessageRef) -> None:
         if ref.mailbox != self.name:
             raise ValueError(f"message {ref.uid} belongs to {ref.mailbox}, not {self.name}")
         if not ref.uid.isdigit():
             raise ValueError(f"not an IMAP UID: {ref.uid!r}")
-
-    def _where(self) -> str:
-        return f"{self._url.host}:{self._url.port}"
-
-    def _scrub(self, exc: BaseException) -> str:
-        """The error's text without the password (servers do not echo it, but be sure)."""
-        text = str(exc) or type(exc).__name__
-        if self._config.password:
-            text = text.replace(self._config.password, "***")
-        return text
 
 
 def _utc(value: Any) -> datetime:
@@ -553,8 +364,3 @@ def _utc(value: Any) -> datetime:
     if value.tzinfo is None:  # imapclient gives an aware time when normalise_times is off
         raise imaplib.IMAP4.error("INTERNALDATE without a time zone")
     return value.astimezone(UTC)
-
-
-def _shutdown(client: IMAPClient) -> None:
-    with contextlib.suppress(Exception):  # the socket may already be gone
-        client.shutdown()

@@ -49,7 +49,8 @@ from sqlalchemy.engine import make_url
 from flow.calendar import deadline
 from flow.settings import Config
 from ground.errors import ConfigError, LagesbildError, MailboxUnavailable, StoreUnavailable
-from ingest.imap import ImapSource, parse_imap_url
+from ingest.imap import ImapSource
+from ingest.imap_connection import parse_imap_url
 from ingest.maildir import folder_dirname
 from lagesbild.config import default_config_text, find_config_path, load_config
 from lagesbild.samples import sample_answers
@@ -57,8 +58,10 @@ from outputs.blank_docx import build_blank_docx
 from outputs.blank_forms import blank_form_filename
 from outputs.blank_xlsx import build_blank_xlsx
 from outputs.digest import build_digest, digest_file_html, digest_message
+from outputs.file_transport import FileTransport
+from outputs.graph_transport import GraphTransport
 from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder, build_signal_notice
-from outputs.outbox import FileTransport, GraphTransport, SmtpTransport, TemporarySendError, open_transport
+from outputs.outbox import TemporarySendError
 from outputs.picture import CountyPicture, Group, MonthReport, MonthState
 from outputs.replies import (
     ReplyContext,
@@ -68,6 +71,8 @@ from outputs.replies import (
     build_staff_notice,
     environment,
 )
+from outputs.smtp_transport import SmtpTransport
+from outputs.transports import open_transport
 from parsers.result import Issue, Period
 from store.db import MIGRATIONS, current_revision, head_revision, make_engine
 
