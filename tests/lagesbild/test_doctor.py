@@ -23,9 +23,11 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 import outputs.replies
 from ingest.maildir import MaildirSource
 from ingest.settings import configured_folders
-from lagesbild import doctor
 from lagesbild.config import load_config
-from lagesbild.doctor import Check, exit_code, format_checks, run_doctor, smtp_security
+from lagesbild.doctor import exit_code, format_checks, run_doctor
+from lagesbild.doctor import templates as doctor_templates
+from lagesbild.doctor.checks import Check
+from lagesbild.doctor.outbox import smtp_security
 from store.db import _alembic_config, current_revision, make_engine, migrate
 from tests.support import dovecot, postgres
 from tests.support import graph as fake_graph
@@ -508,7 +510,7 @@ def test_a_broken_template_is_named_with_its_line(tmp_path: Path, monkeypatch: p
     env = _environment_from(copy)
     # Both the doctor and the mail builders ask outputs.replies.environment() for their templates.
     monkeypatch.setattr(outputs.replies, "environment", lambda: env)
-    monkeypatch.setattr(doctor, "environment", lambda: env)
+    monkeypatch.setattr(doctor_templates, "environment", lambda: env)
     checks = run_doctor(write_config(tmp_path, EMBEDDED), {}, NOW, only=("templates",))
     check = one(checks, "templates")
     assert not check.ok and check.message.startswith(expected), check.message
