@@ -42,33 +42,60 @@ class SendReport:
     failed: int = 0
 
 
-# Mails this process handed to the transport whose sending is not recorded yet, by (store, outbox id):
-# the database failed between the two. Recorded before anything else is sent; never handed over again.
-_unrecorded: dict[tuple[str, int], datetime] = {}
-_unrecorded_lock = threading.Lock()
+class Handovers:
+    """Mails this process handed to the transport whose sending is not recorded yet, by (store, outbox id):
+    the database failed between the two. Recorded before anything else is sent; never handed over again.
+
+    One per process, owned by its wiring (`lagesbild.runtime.HANDOVERS`) and passed to every `send_due`:
+    the memory must outlive one cycle, for the store may come back only cycles later.
+    """
+
+    def __init__(self) -> None:
+        self._at: dict[tuple[str, int], datetime] = {}
+        self._lock = threading.Lock()
+
+    def has(self, key: tuple[str, int]) -> bool:
+        """Whether `key` was handed over by this process and is not recorded yet."""
+        with self._lock:
+            return key in self._at
+
+    def add(self, key: tuple[str, int], at: datetime) -> None:
+        """`key` was handed over at `at`; its recording follows."""
+        with self._lock:
+            self._at[key] = at
+
+    def done(self, key: tuple[str, int]) -> None:
+        """`key`'s sending is recorded."""
+        with self._lock:
+            self._at.pop(key, None)
+
+    def pending(self, store: str) -> list[tuple[tuple[str, int], datetime]]:
+        """Handed over to the transport for `store`, not recorded yet."""
+        with self._lock:
+            return [(key, at) for key, at in self._at.items() if key[0] == store]
 
 
-def send_due(engine: Engine, transport: Transport, config: Config, now: datetime, limit: int = 200) -> SendReport:
-    """Send every queued mail that is due at `now`."""
+def send_due(engine: Engine, transport: Transport, config: Config, now: datetime, handovers: Handovers,
+             limit: int = 200) -> SendReport:
+    """Send every queued mail that is due at `now`; `handovers` remembers what went out unrecorded."""
     report = SendReport()
     store = engine.url.render_as_string(hide_password=True)
-    _record_unrecorded(engine, store)  # raises while the store is still away: nothing is sent then
-    told = _send_round(engine, transport, config, now, limit, store, report)
+    _record_unrecorded(engine, store, handovers)  # raises while the store is still away: nothing is sent then
+    told = _send_round(engine, transport, config, now, limit, store, report, handovers)
     if told:  # staff notices about mail that cannot go out: sent in the same cycle
-        _send_round(engine, transport, config, now, limit, store, report)
+        _send_round(engine, transport, config, now, limit, store, report, handovers)
     return report
 
 
 def _send_round(engine: Engine, transport: Transport, config: Config, now: datetime, limit: int, store: str,
-                report: SendReport) -> bool:
+                report: SendReport, handovers: Handovers) -> bool:
     """Hand over what is due now; whether staff were told of a mail given up on."""
     told = False
     with transaction(engine) as s:
         due = repo.due_mail(s, now, limit)
     for mail in due:
-        with _unrecorded_lock:
-            if (store, mail.id) in _unrecorded:
-                continue  # handed over by another thread of this worker just now
+        if handovers.has((store, mail.id)):
+            continue  # handed over by another thread of this worker just now
         with transaction(engine) as s:  # raises when the store cannot be written: nothing is handed over
             if not repo.note_send_attempt(s, mail.id, now):
                 continue  # sent or given up by someone else meanwhile
@@ -93,25 +120,20 @@ def _send_round(engine: Engine, transport: Transport, config: Config, now: datet
             if not isinstance(exc, TemporarySendError):
                 break  # the transport itself is away: try the rest next time
             continue
-        with _unrecorded_lock:
-            _unrecorded[(store, mail.id)] = now
+        handovers.add((store, mail.id), now)
         with transaction(engine) as s:
             repo.mark_sent(s, mail.id, now)
-        with _unrecorded_lock:
-            _unrecorded.pop((store, mail.id), None)
+        handovers.done((store, mail.id))
         report.sent += 1
     return told
 
 
-def _record_unrecorded(engine: Engine, store: str) -> None:
+def _record_unrecorded(engine: Engine, store: str, handovers: Handovers) -> None:
     """Record as sent the mails handed over while the store could not be written."""
-    with _unrecorded_lock:
-        pending = [(key, at) for key, at in _unrecorded.items() if key[0] == store]
-    for key, at in pending:
+    for key, at in handovers.pending(store):
         with transaction(engine) as s:
             repo.mark_sent(s, key[1], at)
-        with _unrecorded_lock:
-            _unrecorded.pop(key, None)
+        handovers.done(key)
         _log.info("mail %s: its sending at %s recorded now that the store is back", key[1], at.isoformat())
 
 

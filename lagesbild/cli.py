@@ -361,7 +361,7 @@ def remind_cmd(dry_run: bool, as_json: bool) -> None:
     """
     from flow.jobs import plan_reminders, queue_reminders
     from flow.sending import send_due
-    from lagesbild.runtime import job_lock, open_outbox, open_store
+    from lagesbild.runtime import HANDOVERS, job_lock, open_outbox, open_store
 
     ctx = _ctx()
     config = ctx.config()
@@ -371,7 +371,7 @@ def remind_cmd(dry_run: bool, as_json: bool) -> None:
     if not dry_run:
         with job_lock(engine, "outbox", now) as held:
             if held:
-                send_due(engine, open_outbox(config), config, now)
+                send_due(engine, open_outbox(config), config, now, HANDOVERS)
     if as_json:
         _print_json(plan.to_json())
         return
@@ -413,7 +413,7 @@ def digest_cmd(period_text: str, out_file: Path | None, send: bool) -> None:
     """
     from flow.jobs import make_digest, queue_digest
     from flow.sending import send_due
-    from lagesbild.runtime import job_lock, open_outbox, open_store
+    from lagesbild.runtime import HANDOVERS, job_lock, open_outbox, open_store
     from outputs.digest import digest_file_html
 
     if out_file is None and not send:
@@ -428,7 +428,7 @@ def digest_cmd(period_text: str, out_file: Path | None, send: bool) -> None:
     if send:
         queued = queue_digest(engine, config, period, ctx.now())
         with job_lock(engine, "outbox", ctx.now()) as held:
-            sent = send_due(engine, open_outbox(config), config, ctx.now()) if held else None
+            sent = send_due(engine, open_outbox(config), config, ctx.now(), HANDOVERS) if held else None
         state = "queued" if queued else "already queued earlier"
         click.echo(f"digest {period}: {state}; {sent.sent if sent else 0} mail sent")
 

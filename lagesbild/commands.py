@@ -121,7 +121,7 @@ def poll_and_send(config: Config, now: datetime) -> PollResult:
     from flow.pipeline import poll_once
     from flow.sending import send_due
     from flow.staff_notices import flush_staff_notices
-    from lagesbild.runtime import job_lock, open_mailbox, open_outbox, open_store
+    from lagesbild.runtime import HANDOVERS, job_lock, open_mailbox, open_outbox, open_store
 
     engine = open_store(config)
     result = PollResult()
@@ -148,6 +148,6 @@ def poll_and_send(config: Config, now: datetime) -> PollResult:
     result.failed, result.failures = report.failed, report.failures
     with job_lock(engine, "outbox", now) as held:
         if held:
-            sent = send_due(engine, open_outbox(config), config, now)
+            sent = send_due(engine, open_outbox(config), config, now, HANDOVERS)
             result.sent, result.deferred, result.send_failed = sent.sent, sent.deferred, sent.failed
     return result

@@ -33,7 +33,7 @@ from flow.sending import send_due
 from flow.settings import Config
 from ingest.open import open_source
 from lagesbild.config import load_config
-from lagesbild.runtime import open_outbox, open_store
+from lagesbild.runtime import HANDOVERS, open_outbox, open_store
 from lagesbild.samples import sample_answers, sample_mail, template_docx
 from outputs.digest import digest_file_html
 from parsers.normalize import squash
@@ -169,7 +169,7 @@ def run_demo(config: Config, workspace: Path, now: datetime, console: Console | 
                 delivered += 1
             poll_once(source, engine, config, clock)
             run_output_jobs(engine, config, clock)
-            send_due(engine, transport, config, clock)
+            send_due(engine, transport, config, clock, HANDOVERS)
             clock += timedelta(hours=9) if clock.hour == 8 else timedelta(hours=15)
     assert end - clock < timedelta(days=DIGEST_CATCH_UP_DAYS)
     name, data = workbook_file(engine, config, period.year, end)

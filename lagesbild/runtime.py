@@ -6,10 +6,12 @@ import gc
 
 from sqlalchemy.engine import Engine
 
+from flow.sending import Handovers
 from flow.settings import Config
 from ingest.open import open_source
 from ingest.source import MailSource
-from outputs.outbox import Transport, open_transport
+from outputs.outbox import Transport
+from outputs.transports import open_transport
 from store.db import make_engine, migrate
 from store.leases import Leases
 
@@ -42,5 +44,7 @@ def open_outbox(config: Config) -> Transport:
 
 # The leases of this process: one registry per process, because a lease's owner names the process.
 LEASES = Leases()
+# The mails this process handed over but could not record as sent yet (flow.sending.Handovers).
+HANDOVERS = Handovers()
 job_lock = LEASES.hold
 holder_gone = LEASES.holder_gone

@@ -63,14 +63,14 @@ def _ingest(config: Config, clock: Clock) -> None:
 
 def _outbox(config: Config, clock: Clock) -> None:
     from flow.sending import send_due
-    from lagesbild.runtime import job_lock, open_outbox, open_store
+    from lagesbild.runtime import HANDOVERS, job_lock, open_outbox, open_store
 
     now = clock.now()
     try:
         engine = open_store(config)
         with job_lock(engine, "outbox", now) as held:
             if held:
-                report = send_due(engine, open_outbox(config), config, now)
+                report = send_due(engine, open_outbox(config), config, now, HANDOVERS)
                 if report.sent or report.deferred or report.failed:
                     _log.info("outbox: %s sent, %s deferred, %s failed", report.sent, report.deferred, report.failed)
     except LagesbildError as exc:

@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from flow.pipeline import poll_once
-from flow.sending import send_due
+from flow.sending import Handovers, send_due
 from ground.errors import LagesbildError
 from lagesbild.commands import poll_and_send
 from lagesbild.runtime import open_mailbox, open_outbox
@@ -28,6 +28,8 @@ from parsers import parse_bytes
 from store.db import make_engine
 from tests.faults.conftest import sqlite_url
 from tests.support import faults as F
+
+HANDED = Handovers()  # this test process's memory of mails handed over but not recorded
 
 TZ = ZoneInfo("Europe/Stockholm")
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
@@ -194,11 +196,11 @@ def test_a_store_refusing_writes_never_sends_the_same_mail_again(database: str, 
     F.refuse_writes(engine, "outbox", "UPDATE")
     for minute in range(5):  # five outbox cycles while the store refuses to record anything
         with contextlib.suppress(Exception):  # the store's refusal, whatever its type; what matters is what was sent
-            send_due(engine, open_outbox(config), config, _later(minute))
+            send_due(engine, open_outbox(config), config, _later(minute), HANDED)
     resent = F.delivered_ids(smtp[1].received)
     assert sum(resent.values()) - len(resent) == 0, f"mail sent again and again: {resent.most_common(2)}"
     F.allow_writes(engine, "outbox", "UPDATE")
-    send_due(engine, open_outbox(config), config, _later(10))
+    send_due(engine, open_outbox(config), config, _later(10), HANDED)
     verdict = F.verify(engine, inbox, batch, smtp[1].received, kills=1)
     assert verdict.duplicates == 0
     assert F.snapshot(engine).queued == 0
@@ -218,15 +220,15 @@ def test_the_store_failing_right_after_a_hand_over_never_sends_that_mail_again(
 
     smtp[1].on_taken = refuse_after_second
     with pytest.raises(Exception):  # noqa: B017 - the store's refusal, whatever its type
-        send_due(engine, open_outbox(config), config, _later(1))
+        send_due(engine, open_outbox(config), config, _later(1), HANDED)
     assert len(smtp[1].received) == 2
     for minute in range(2, 5):  # while the store still refuses: nothing more goes out, nothing again
         with pytest.raises(Exception):  # noqa: B017
-            send_due(engine, open_outbox(config), config, _later(minute))
+            send_due(engine, open_outbox(config), config, _later(minute), HANDED)
     assert len(smtp[1].received) == 2
     smtp[1].on_taken = None
     F.allow_writes(engine, "outbox", "UPDATE")
-    send_due(engine, open_outbox(config), config, _later(10))
+    send_due(engine, open_outbox(config), config, _later(10), HANDED)
     verdict = F.verify(engine, inbox, batch, smtp[1].received, kills=0)
     assert verdict.duplicates == 0
     assert F.snapshot(engine).queued == 0

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from flow.jobs import queue_compilation
-from flow.sending import send_due
+from flow.sending import Handovers, send_due
 from ground.refs import MessageRef
 from lagesbild.config import load_config
 from lagesbild.samples import sample_answers, template_docx
-from outputs.outbox import SmtpTransport
+from outputs.smtp_transport import SmtpTransport
 from parsers.form import default_form
 from parsers.result import Answer, Period
 from store import repo
@@ -26,6 +26,8 @@ from tests.support import postgres
 from tests.support.dovecot import DovecotServer
 from tests.support.smtp import start_smtp
 from tests.support.world import at, world_on
+
+HANDED = Handovers()  # this test process's memory of mails handed over but not recorded
 
 FORM = default_form()
 OCT = Period(2026, 10)
@@ -54,7 +56,7 @@ def test_one_compilation_when_arrivals_and_the_deadline_fall_due_together(tmp_pa
         assert queued == ["compilation:20:2026-10:deadline"]
         assert queue_compilation(engine, config, at("2026-10-30T16:20")) == []  # and not again
         with start_smtp() as smtp:
-            report = send_due(engine, SmtpTransport("127.0.0.1", smtp.port), config, at("2026-10-30T16:21"))
+            report = send_due(engine, SmtpTransport("127.0.0.1", smtp.port), config, at("2026-10-30T16:21"), HANDED)
             assert report.sent == 1 and len(smtp.handler.received) == 1
         engine.dispose()
     finally:

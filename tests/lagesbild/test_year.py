@@ -28,18 +28,20 @@ from flow.calendar import add_working_days, deadline, deadline_end
 from flow.jobs import run_output_jobs, workbook_file
 from flow.pipeline import poll_once
 from flow.reminders import stage_moment
-from flow.sending import send_due
+from flow.sending import Handovers, send_due
 from ingest.maildir import MaildirSource
 from ingest.settings import configured_folders
 from lagesbild.config import load_config
 from lagesbild.samples import sample_answers, template_docx
-from outputs.outbox import FileTransport
+from outputs.file_transport import FileTransport
 from parsers import parse_bytes
 from parsers.form import default_form
 from parsers.result import Answer, Period
 from store import repo
 from store.db import make_engine, migrate, transaction
 from tests.builders import mail as mails
+
+HANDED = Handovers()  # this test process's memory of mails handed over but not recorded
 
 TZ = ZoneInfo("Europe/Stockholm")
 FORM = default_form()
@@ -116,7 +118,7 @@ def year_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
             tmp.rename(maildir / "new" / f"{int(at.timestamp())}.M{len(pending)}P1.mx")
         poll_once(source, engine, config, now, parse=parse_bytes)
         run_output_jobs(engine, config, now)
-        send_due(engine, transport, config, now)
+        send_due(engine, transport, config, now, HANDED)
         now += timedelta(hours=9) if now.hour == 8 else timedelta(hours=15)
     sent = [email.message_from_bytes(p.read_bytes(), policy=policy.default)
             for p in sorted((root / "outbox").glob("*.eml"))]
