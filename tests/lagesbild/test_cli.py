@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from lagesbild.cli import cli, main
+from lagesbild.cli import main
+from lagesbild.cli_base import cli
 from lagesbild.samples import sample_answers, template_docx
 from parsers.form import default_form
 from parsers.result import Period
