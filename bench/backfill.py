@@ -54,20 +54,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     LAGESBILD,
     FormFactory,
-    Stopwatch,
-    TreeMemory,
     counties,
     county_config,
     county_data,
     deliver,
     form_mail,
-    machine_note,
     make_maildir,
     months,
     received_for,
-    speed_probe,
     toml_text,
 )
+from measure import Stopwatch, TreeMemory, machine_note, speed_probe  # noqa: E402
 
 from parsers.result import Period  # noqa: E402
 

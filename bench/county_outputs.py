@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Stopwatch, machine_note, maxrss_mb  # noqa: E402
+from measure import Stopwatch, machine_note, maxrss_mb  # noqa: E402
 
 from outputs.digest import build_digest  # noqa: E402
 from outputs.picture import CountyPicture  # noqa: E402

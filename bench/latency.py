@@ -38,7 +38,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import LAGESBILD, FormFactory, domain_of, machine_note, percentile, toml_text  # noqa: E402
+from common import LAGESBILD, FormFactory, domain_of, toml_text  # noqa: E402
+from measure import machine_note, percentile  # noqa: E402
 
 from parsers.result import Period  # noqa: E402
 

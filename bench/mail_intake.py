@@ -47,19 +47,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     LAGESBILD,
     FormFactory,
-    Stopwatch,
-    TreeMemory,
     counties,
     county_config,
     county_data,
     deliver,
     form_mail,
-    machine_note,
     make_maildir,
     months,
     received_for,
     toml_text,
 )
+from measure import Stopwatch, TreeMemory, machine_note  # noqa: E402
 
 from flow.pipeline import poll_once  # noqa: E402
 from parsers import parse_bytes  # noqa: E402
