@@ -1,7 +1,7 @@
 """The mail the worker writes: receipts, error replies, duplicate and staff notices.
 
 Each builder returns an `EmailMessage`; nothing is sent here (sending is
-`outputs/outbox.py`). The wording lives in jinja2 templates in
+the outbox's, `outputs/transports.py`). The wording lives in jinja2 templates in
 `outputs/templates/` (plain text always, HTML as an alternative for
 receipts), written in clear, friendly Swedish for a municipal coordinator.
 
