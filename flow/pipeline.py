@@ -36,6 +36,7 @@ from flow.settings import Config
 from flow.trust import verdict_for
 from ground.errors import LagesbildError, MailboxUnavailable, MessageUnreadable, StoreUnavailable
 from ground.refs import MessageRef
+from ground.retry import doubling
 from ingest.message import read_message
 from ingest.source import Folder, MailSource, RawMail, shown_uid
 from store import repo
@@ -64,7 +65,8 @@ class PollReport:
 
 
 def _retry_delay(attempts: int) -> timedelta:
-    return timedelta(minutes=min(2 ** max(attempts - 1, 0), 6 * 60))
+    """A message that failed for a passing reason is tried again after 1 minute, doubling, at most 6 hours."""
+    return doubling(attempts, timedelta(minutes=1), timedelta(hours=6))
 
 
 def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,

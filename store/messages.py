@@ -14,6 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlmodel import Session, col, select
 
 from ground.refs import MessageRef
+from ground.retry import doubling
 from store._sql import chunks, clock, insert_or_conflict, is_unique_violation
 from store.errors import AlreadyClaimed, NotFound
 from store.models import AuditEvent, RawMessage
@@ -32,8 +33,7 @@ _INSERT_AUDIT = AuditEvent.__table__.insert()  # type: ignore[attr-defined]
 
 def backoff(attempts: int) -> timedelta:
     """The pause before retry number `attempts` + 1: 5 minutes, doubling, at most 6 hours."""
-    doublings = min(max(attempts - 1, 0), 16)
-    return min(timedelta(minutes=5) * (1 << doublings), timedelta(hours=6))
+    return doubling(attempts, timedelta(minutes=5), timedelta(hours=6))
 
 
 # A Maildir file's name is bytes; one that is not UTF-8 reaches us with surrogate escapes, which no
