@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 
+from parsers.anchors import looks_like_question_text
 from parsers.form import FormSpec
 from parsers.guard import find_leak
-from parsers.lines import Kind, Line, is_heading_fragment, looks_like_question_text
 from parsers.normalize import fold
+from parsers.paragraph_lines import is_heading_fragment
 from parsers.placeholders import is_placeholder
+from parsers.typed_line import Kind, Line
 
 # A line of fewer words is a label, a value or a heading, not a sentence of an answer.
 _MIN_WORDS = 3

@@ -19,10 +19,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from parsers.anchors import looks_like_question_text
 from parsers.form import FormSpec
-from parsers.lines import is_heading_fragment, looks_like_question_text
 from parsers.memo import per_object
 from parsers.normalize import fold
+from parsers.paragraph_lines import is_heading_fragment
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ replace it, keep it and add the answer, tick a box, or write the level word.
     "7", "3-4", "2,5", "hög"                          -> None, invalid
     "2 (Allvarligt)"                                  -> None, contradiction
     "Orande" (a misspelt level word), "ca 3"          -> 3, uncertain (reported and flagged)
+
+The scale's words, range labels and legends are matched in `parsers.impact_scale`.
 """
 
 from __future__ import annotations
@@ -18,9 +20,18 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 from parsers.form import Scale
+from parsers.impact_scale import (
+    closest_word,
+    find_level_word,
+    levels_named,
+    scale_plan,
+    scale_text,
+    strip_legend,
+    strip_range_label,
+    strip_trailing_range,
+)
 from parsers.memo import per_object
 from parsers.normalize import fold, unify
 
@@ -61,7 +72,8 @@ class ImpactReading:
 CHECKED = "☒☑✓✔✗✘■●◉⊠⌧▣◼\uf0fd\uf0fe\uf0fc\uf0fb"
 UNCHECKED = "☐□○◯▢◻\uf0a8\uf06f"
 _BOX_RE = re.compile(r"\[\s*[xX✓✔]\s*\]|\(\s*[xX✓✔]\s*\)|\[\s*\]|\(\s*\)|[" + CHECKED + UNCHECKED + "]")
-_SEPARATORS = " :=-.,;>→)"
+
+
 _NUMBER_WORDS = {"ett": 1, "en": 1, "etta": 1, "tva": 2, "tvaa": 2, "tvaan": 2, "tre": 3, "trea": 3,
                  "fyra": 4, "fyran": 4, "fem": 5, "femma": 5}
 _HEDGES = ("ca ", "ca. ", "cirka ", "ungefar ", "runt ", "kanske ", "troligen ", "ev ", "ev. ")
@@ -82,70 +94,14 @@ _SPAN_RE = re.compile(r"^\d\s*(-|/|eller|el\.?|till|a|à|och|,)\s*\d(?!\d)")
 _DECIMAL_COMMA_RE = re.compile(r"^\d\s*,\s*\d")
 _NUMBER_RE = re.compile(r"^(\d+)(?:[.,](\d+))?")
 _FIRST_WORD_RE = re.compile(r"^[a-zåäö]+")
-_LEGEND_PAIR_RE = re.compile(r"\d\s*[=:]\s*[a-z]")
-_BRACKETED_RE = re.compile(r"[(\[][^)\]]*[)\]]")
-_LETTER_RE = re.compile(r"[a-z]")
+
+
 _HISTORY_RE = re.compile(r"\(\s*(tidigare|forra manaden|forra|fore|innan|var)\b[^)]*\)")
 _ARROW_RE = re.compile(r"(->|→|=>|>)\s*\d")
 _PAREN_RE = re.compile(r"^\(([^)]*)\)\s*(.*)$")
 _DIGIT_RE = re.compile(r"^\d")
 _DIGITS_RE = re.compile(r"^\d+")
 _ASCII_WORD_RE = re.compile(r"^[a-z]+")
-
-
-@dataclass(frozen=True, slots=True)
-class _ScalePlan:
-    """What reading needs from a scale, folded and compiled once per scale.
-
-    Every impact text is compared with every level word and range label;
-    doing the folding, sorting and regex escaping per call cost more than
-    the reading itself.
-    """
-
-    level_words: tuple[tuple[str, int], ...]  # folded level names and aliases, longest first
-    whole_words: tuple[tuple[str, re.Pattern[str], int], ...]  # the same, as whole-word patterns
-    range_prefixes: tuple[str, ...]  # cleaned range labels, with and without brackets, longest first
-    folded_ranges: tuple[str, ...]  # folded range labels, in the form's order
-    legend_ranges: tuple[str, ...]  # folded range labels without brackets
-    out_of_max: re.Pattern[str]  # "3/5", "3 av 5" at the start
-    of_max: re.Pattern[str]  # "/5", " av 5" after a value
-    text: str  # `scale_text`
-    # Readings already made, by text: the same few impact texts ("2",
-    # "3 (Oroande)", "1-5") come back in nearly every file.
-    readings: dict[str, ImpactReading]
-
-
-@per_object
-def _plan(scale: Scale) -> _ScalePlan:
-    words = sorted(((fold(w), lv.value) for lv in scale.levels for w in (lv.name, *lv.aliases)),
-                   key=lambda wv: -len(wv[0]))
-    labels = sorted(scale.range_labels, key=len, reverse=True)
-    first, last = scale.levels[0], scale.levels[-1]
-    return _ScalePlan(
-        level_words=tuple(words),
-        whole_words=tuple((w, re.compile(rf"(?<![a-z]){re.escape(w)}(?![a-z])"), v) for w, v in words),
-        range_prefixes=tuple(c for label in labels for c in (unify(label), unify(label).strip("()"))),
-        folded_ranges=tuple(fold(label) for label in scale.range_labels),
-        legend_ranges=tuple(fold(r).strip("()") for r in scale.range_labels),
-        out_of_max=re.compile(rf"^\d\s*(/|av)\s*{scale.max}\b"),
-        of_max=re.compile(rf"^\s*(/|av)\s*{scale.max}\b"),
-        text=f"{first.value} ({first.name}) till {last.value} ({last.name})",
-        readings={},
-    )
-
-
-def _level_words(scale: Scale) -> tuple[tuple[str, int], ...]:
-    return _plan(scale).level_words
-
-
-def _strip_range_label(text: str, scale: Scale) -> tuple[str, bool]:
-    """Remove a leading "1-5" style range label; say whether one was there."""
-    t = text.lstrip(_SEPARATORS.replace(")", "") + "(")
-    for c in _plan(scale).range_prefixes:
-        if t.startswith(c) and (len(t) == len(c) or not t[len(c)].isdigit()):
-            rest = t[len(c):]
-            return rest.lstrip(_SEPARATORS), True
-    return text, False
 
 
 def _read_boxes(text: str, scale: Scale) -> ImpactReading | None:
@@ -194,30 +150,8 @@ def _label_value(label: str, scale: Scale) -> int | None:
     m = _LEADING_NUMBER_RE.match(label)
     if m:
         return int(m.group(1))
-    hit = _find_level_word(label, scale)
+    hit = find_level_word(label, scale)
     return hit[0] if hit else None
-
-
-def _closest_word(word: str, scale: Scale) -> tuple[int, float]:
-    best, best_ratio = 0, 0.0
-    for w, v in _level_words(scale):
-        ratio = SequenceMatcher(None, word, w).ratio()
-        if ratio > best_ratio:
-            best, best_ratio = v, ratio
-    return best, best_ratio
-
-
-def _find_level_word(folded: str, scale: Scale) -> tuple[int, str] | None:
-    """The level named at the start of `folded`, and the text after it."""
-    for word, value in _level_words(scale):
-        if folded.startswith(word) and (len(folded) == len(word) or not folded[len(word)].isalpha()):
-            return value, folded[len(word):]
-    return None
-
-
-def scale_text(scale: Scale) -> str:
-    """ "1 (Normalt) till 5 (Kritiskt)", for messages."""
-    return _plan(scale).text
 
 
 # Bounds on what `read_impact` remembers per scale: impact texts are short,
@@ -226,13 +160,22 @@ _MAX_REMEMBERED = 4096
 _MAX_REMEMBERED_CHARS = 200
 
 
+@per_object
+def _readings(scale: Scale) -> dict[str, ImpactReading]:
+    """Readings already made on the scale, by text.
+
+    The same few impact texts ("2", "3 (Oroande)", "1-5") come back in nearly every file.
+    """
+    return {}
+
+
 def read_impact(text: str, scale: Scale) -> ImpactReading:
     """Read the text written after an impact label. See the module docstring."""
     # A reading depends on the text and the scale only, and is frozen, so a
     # remembered one can be handed out again.
     if len(text) > _MAX_REMEMBERED_CHARS:
         return _read_impact(text, scale)
-    readings = _plan(scale).readings
+    readings = _readings(scale)
     reading = readings.get(text)
     if reading is None:
         reading = _read_impact(text, scale)
@@ -244,16 +187,16 @@ def read_impact(text: str, scale: Scale) -> ImpactReading:
 
 def _read_impact(text: str, scale: Scale) -> ImpactReading:
     """`read_impact` without the memory of earlier readings."""
-    plan = _plan(scale)
+    plan = scale_plan(scale)
     original = unify(text).replace("\n", " ").lstrip(":= ")
     if _is_empty(original):
         return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
-    t, had_range = _strip_range_label(original, scale)
+    t, had_range = strip_range_label(original, scale)
     # The range first: in "1-5: ☐ 1 ☒ 2 …" it is the label's, not the first box's.
     boxes = _read_boxes(t, scale)
     if boxes is not None:
         return boxes
-    t, had_legend = _strip_legend(t, scale)
+    t, had_legend = strip_legend(t, scale)
     t = t.strip()
     if _is_empty(t):
         return ImpactReading(None, ImpactStatus.BLANK, "ingen påverkan är angiven")
@@ -268,7 +211,7 @@ def _read_impact(text: str, scale: Scale) -> ImpactReading:
     shown = t if len(t) <= 40 else t[:37] + "..."
     scale_msg = plan.text
 
-    named = _levels_named(folded, scale)
+    named = levels_named(folded, scale)
     if len(named) > 1:
         listed = " och ".join(scale.name_of(v) for v in sorted(named))
         return ImpactReading(None, ImpactStatus.AMBIGUOUS, f"\"{shown}\" anger flera nivåer ({listed}); välj en")
@@ -295,7 +238,7 @@ def _read_impact(text: str, scale: Scale) -> ImpactReading:
             return ImpactReading(None, ImpactStatus.INVALID,
                                  f"\"{shown}\" ligger utanför skalan {scale_msg}")
         return _with_trailing(value, after, t, scale, hedged)
-    word_hit = _find_level_word(folded, scale)
+    word_hit = find_level_word(folded, scale)
     if word_hit:
         value, after = word_hit
         return _with_trailing(value, after, t, scale, hedged)
@@ -303,7 +246,7 @@ def _read_impact(text: str, scale: Scale) -> ImpactReading:
     if first and first.group() in _NUMBER_WORDS and folded[first.end():].strip(" .") == "":
         return ImpactReading(_NUMBER_WORDS[first.group()], ImpactStatus.OK)
     if first and len(first.group()) >= 5:
-        value, ratio = _closest_word(first.group(), scale)
+        value, ratio = closest_word(first.group(), scale)
         if ratio >= 0.8:
             return ImpactReading(value, ImpactStatus.UNCERTAIN,
                                  f"\"{shown}\" tolkades som {value} ({scale.name_of(value)}); kontrollera")
@@ -316,63 +259,6 @@ def _read_impact(text: str, scale: Scale) -> ImpactReading:
 _LONE_VALUE_RE = re.compile(r"^\d\b")
 # A digit standing alone (not part of a date, a time, a larger number or a "/5").
 _OTHER_VALUE_RE = re.compile(r"(?<![\d/.,:-])\b\d\b(?![\d/.,:]|\s*-\s*\d)")
-
-
-def _strip_trailing_range(text: str, scale: Scale) -> str:
-    """ "3 1-5" (the digit typed before the untouched range): drop the range."""
-    for lab in _plan(scale).folded_ranges:
-        if text.endswith(lab) and (len(text) == len(lab) or not text[-len(lab) - 1].isdigit()):
-            return text[: -len(lab)].strip()
-    return text
-
-
-def _levels_named(folded: str, scale: Scale) -> set[int]:
-    """The levels whose words stand in `folded` as whole words."""
-    found: set[int] = set()
-    for word, pattern, value in _plan(scale).whole_words:  # longest first: "inget avvikande" before "avvikande"
-        # The substring test is a cheap pre-check: most texts hold no level word at all.
-        if word in folded and pattern.search(folded):
-            found.add(value)
-            folded = pattern.sub(" ", folded)
-    return found
-
-
-def _is_legend_item(text: str, scale: Scale) -> bool:
-    folded = fold(text)
-    return len(_levels_named(folded, scale)) >= 2 or bool(_LEGEND_PAIR_RE.search(folded))
-
-
-_LEGEND_RUN_RE = re.compile(
-    r"^\s*(?:\d\s*(?:=|:|-)\s*[A-Za-zÅÄÖåäö]+\s*(?:[,;/]|\.\.\.|…|-)?\s*){2,}"
-)
-
-
-def _strip_legend(text: str, scale: Scale) -> tuple[str, bool]:
-    """Remove a printed explanation of the scale: "(1 = Normalt … 5 = Kritiskt)".
-
-    Forms print the legend next to the label; its digits and words are not
-    the answer. Returns the text without it, and whether one was removed.
-    """
-    removed = False
-
-    ranges = _plan(scale).legend_ranges
-
-    def drop(m: re.Match[str]) -> str:
-        nonlocal removed
-        inner = fold(m.group(0))
-        if _is_legend_item(m.group(0), scale) or (any(r in inner for r in ranges) and _LETTER_RE.search(inner)):
-            # "(1 = Normalt … 5 = Kritiskt)", "(skala 1-5)": an explanation, not the answer.
-            removed = True
-            return " "
-        return m.group(0)
-
-    out = _BRACKETED_RE.sub(drop, text)
-    run = _LEGEND_RUN_RE.match(out)
-    if run and _is_legend_item(run.group(0), scale):
-        out, removed = out[run.end():], True
-    if removed:
-        out = out.strip().lstrip(_SEPARATORS).strip()
-    return out, removed
 
 
 def _is_empty(text: str) -> bool:
@@ -388,7 +274,7 @@ def _with_trailing(value: int, after: str, shown: str, scale: Scale, hedged: boo
     """
     rest = after.strip()
     rest = _HISTORY_RE.sub(" ", rest).strip()
-    rest = _strip_trailing_range(rest, scale)
+    rest = strip_trailing_range(rest, scale)
     others = {int(m.group()) for m in _OTHER_VALUE_RE.finditer(rest)} - {value}
     if _ARROW_RE.search(rest) or others:
         return ImpactReading(None, ImpactStatus.AMBIGUOUS,
@@ -401,7 +287,7 @@ def _with_trailing(value: int, after: str, shown: str, scale: Scale, hedged: boo
     else:
         rest = ""
         paren = None
-    word = _find_level_word(inner.strip(" -:=,.;()"), scale) if inner else None
+    word = find_level_word(inner.strip(" -:=,.;()"), scale) if inner else None
     name = scale.name_of(value)
     if word:
         wvalue, wafter = word
@@ -419,7 +305,7 @@ def _with_trailing(value: int, after: str, shown: str, scale: Scale, hedged: boo
     elif inner and not paren:
         first = _ASCII_WORD_RE.match(inner)
         if first and len(first.group()) >= 5:
-            wv, ratio = _closest_word(first.group(), scale)
+            wv, ratio = closest_word(first.group(), scale)
             if ratio >= 0.8 and wv != value:
                 return ImpactReading(None, ImpactStatus.CONTRADICTION,
                                      f"\"{shown}\": siffran {value} och ordet stämmer inte överens; "

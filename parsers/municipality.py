@@ -31,6 +31,9 @@ Uppsala-county report is taken as Håbo, flagged, with both as candidates.
 
 Two partial names are accepted with exact=False: "Malung" (the municipality's
 name before 2007) and "Sälen", both for Malung-Sälen.
+
+The words and keys of a text are in `parsers.municipality_text`, the
+spelling tolerance in `parsers.municipality_fuzzy`.
 """
 
 from __future__ import annotations
@@ -42,9 +45,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import NamedTuple
 
-from parsers.normalize import strip_accents, unify
+from parsers.municipality_fuzzy import FuzzyIndex, typo_threshold
+from parsers.municipality_text import (
+    SUFFIX_WORDS,
+    Word,
+    accent_free,
+    name_key,
+    prepare,
+    split_words,
+    without_suffix,
+)
+from parsers.normalize import strip_accents
 
 CSV_FIELDS = ("code", "name", "county_code", "county", "official_name")
 
@@ -77,8 +89,6 @@ class Resolution:
     candidates: tuple[Municipality, ...] = ()
 
 
-# Words that follow a name without changing which municipality is meant.
-_SUFFIX_WORDS = frozenset({"kommun", "kommuns", "kommunen", "kommunens", "stad", "stads", "staden"})
 # Swedish (or English) words that are also municipality names: in running
 # text they count only when capitalised or followed by "kommun"/"stad".
 # ("vara" = to be, "mark" = ground, "berg" = mountain, "lund" = grove,
@@ -97,103 +107,17 @@ _REGION_MUNICIPALITY = "0980"
 _WEAK_ALIASES: dict[str, tuple[str, ...]] = {"2023": ("Malung", "Malungs", "Sälen")}
 _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {"0980": ("Region Gotland",)}
 
-_WORD_RE = re.compile(r"[^\W\d_]+")
+
 _JOINABLE_RE = re.compile(r"[\s\-_]+")
 _SEGMENT_RE = re.compile(r"[,;:()\[\]|/\n.!?]+|\s-\s")
 _MAX_WINDOW = 3  # words per name in running text; no key has more than two ("Lilla Edet")
-_MAX_FUZZY = 2
 _MAX_NEAR_MISSES = 5
-
-
-class _Word(NamedTuple):
-    text: str  # as written, for the capitalisation test
-    key: str  # case-folded, accents kept
-    gap: str  # what separates it from the word before
-
-
-# Text made only of letters, digits, white space and ASCII punctuation has
-# nothing `unify` would change inside or between words (no soft hyphens,
-# decomposed accents or en dashes), so it skips `unify`: that costs ~20 µs and
-# resolve() should stay well under 50 µs.
-_PLAIN_RE = re.compile(r"[\w\s\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]*")
-
-
-def _prepared(text: str) -> str:
-    return text if _PLAIN_RE.fullmatch(text) else unify(text)
-
-
-def _words(text: str) -> list[_Word]:
-    prepared = _prepared(text)
-    words = []
-    end = 0
-    for m in _WORD_RE.finditer(prepared):
-        words.append(_Word(m.group(), m.group().casefold(), prepared[end : m.start()]))
-        end = m.end()
-    return words
-
-
-def _folded(word: _Word) -> str:
-    return strip_accents(word.key)
-
-
-def _without_suffix(keys: Sequence[str]) -> list[str]:
-    keys = list(keys)
-    while keys and strip_accents(keys[-1]) in _SUFFIX_WORDS:
-        keys.pop()
-    return keys
-
-
-def _key(text: str) -> str:
-    """Lookup key of a name or alias: case-folded letters only, accents kept."""
-    return "".join(_without_suffix([w.key for w in _words(text)]))
-
-
-def _threshold(length: int) -> int:
-    """How many typos a name of `length` letters tolerates."""
-    return 2 if length >= 9 else 1 if length >= 5 else 0
-
-
-def _deletes(word: str, depth: int) -> set[str]:
-    """`word` with up to `depth` letters removed (a symmetric-delete fuzzy index)."""
-    out = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        out |= frontier
-    return out
-
-
-def _distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of neighbours is one typo), capped."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    before: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, before[j - 2] + 1)
-            cur[j] = v
-        if min(cur) > limit:
-            return limit + 1
-        before, prev = prev, cur
-    return prev[-1]
 
 
 @dataclass(frozen=True, slots=True)
 class _Hit:
     municipalities: tuple[Municipality, ...]
     exact: bool
-
-
-@dataclass(frozen=True, slots=True)
-class _FuzzyKey:
-    key: str
-    municipality: Municipality
-    threshold: int
 
 
 class Registry:
@@ -213,21 +137,20 @@ class Registry:
         self._strong_folded: dict[str, list[Municipality]] = {}
         self._weak: dict[str, list[Municipality]] = {}
         self._weak_folded: dict[str, list[Municipality]] = {}
-        self._fuzzy: list[_FuzzyKey] = []
-        self._fuzzy_index: dict[str, list[int]] | None = None  # built on first use
+        self._fuzzy: FuzzyIndex[Municipality] = FuzzyIndex()
         for m in self._all:
             for key in self._strong_keys(m):
                 self._add(m, key, self._strong, self._strong_folded)
             for alias in _WEAK_ALIASES.get(m.code, ()):
-                self._add(m, _key(alias), self._weak, self._weak_folded)
+                self._add(m, name_key(alias), self._weak, self._weak_folded)
 
     @staticmethod
     def _strong_keys(m: Municipality) -> set[str]:
-        name = _key(m.name)
-        keys = {name, _key(m.official_name)}
+        name = name_key(m.name)
+        keys = {name, name_key(m.official_name)}
         if not name.endswith(("s", "x", "z")):
             keys.add(name + "s")  # genitive: "Rättviks", "Stockholms"
-        keys.update(_key(alias) for alias in _EXTRA_ALIASES.get(m.code, ()))
+        keys.update(name_key(alias) for alias in _EXTRA_ALIASES.get(m.code, ()))
         return keys
 
     def _add(
@@ -242,19 +165,8 @@ class Registry:
             if m not in bucket:
                 bucket.append(m)
         fold = strip_accents(key)
-        limit = _threshold(min(len(fold), len(strip_accents(_key(m.name)))))
-        self._fuzzy.append(_FuzzyKey(fold, m, limit))
-
-    def _deletes_index(self) -> dict[str, list[int]]:
-        """Every fuzzy key with up to two letters removed -> entries (~50 ms, so built lazily)."""
-        if self._fuzzy_index is None:
-            index: dict[str, list[int]] = {}
-            for entry, fk in enumerate(self._fuzzy):
-                if len(fk.key) >= 3:
-                    for d in _deletes(fk.key, _MAX_FUZZY):
-                        index.setdefault(d, []).append(entry)
-            self._fuzzy_index = index
-        return self._fuzzy_index
+        limit = typo_threshold(min(len(fold), len(strip_accents(name_key(m.name)))))
+        self._fuzzy.add(fold, m, limit)
 
     # -- plain lookups -------------------------------------------------------
 
@@ -324,8 +236,8 @@ class Registry:
 
     def resolve(self, text: str, county_code: str | None = None) -> Resolution:
         """Map what someone wrote to one municipality; see the module docstring for the rules."""
-        words = _words(text)
-        key = "".join(_without_suffix([w.key for w in words]))
+        words = split_words(text)
+        key = "".join(without_suffix([w.key for w in words]))
         hit = self._lookup(key)
         if hit is not None:
             return self._choose(hit, key, county_code)
@@ -345,38 +257,15 @@ class Registry:
             return Resolution(in_county[0], False, candidates)
         return Resolution(None, False, candidates)
 
-    def _close(self, key: str) -> dict[Municipality, tuple[int, bool]]:
-        """Municipalities with a key within distance 2 of `key`: (distance, within tolerance)."""
-        fold = strip_accents(key)
-        out: dict[Municipality, tuple[int, bool]] = {}
-        if len(fold) < 3:
-            return out
-        seen: set[int] = set()
-        index = self._deletes_index()
-        for d in _deletes(fold, _MAX_FUZZY):
-            for entry in index.get(d, ()):
-                if entry in seen:
-                    continue
-                seen.add(entry)
-                fk = self._fuzzy[entry]
-                dist = _distance(fold, fk.key, _MAX_FUZZY)
-                if dist > _MAX_FUZZY:
-                    continue
-                best = out.get(fk.municipality)
-                ok = dist <= fk.threshold
-                if best is None or (dist, not ok) < (best[0], not best[1]):
-                    out[fk.municipality] = (dist, ok)
-        return out
-
     def _fuzzy_resolve(self, text: str, key: str, county_code: str | None) -> Resolution:
         keys = [key]
-        for segment in _SEGMENT_RE.split(_prepared(text)):
-            seg_words = _without_suffix([w.key for w in _words(segment)])
+        for segment in _SEGMENT_RE.split(prepare(text)):
+            seg_words = without_suffix([w.key for w in split_words(segment)])
             if 0 < len(seg_words) <= _MAX_WINDOW + 1:
                 keys.append("".join(seg_words))
         close: dict[Municipality, tuple[int, bool]] = {}
         for k in dict.fromkeys(keys):
-            for m, (dist, ok) in self._close(k).items():
+            for m, (dist, ok) in self._fuzzy.close(k).items():
                 if m not in close or (dist, not ok) < (close[m][0], not close[m][1]):
                     close[m] = (dist, ok)
         matches = tuple(m for m, (_, ok) in close.items() if ok)
@@ -391,7 +280,7 @@ class Registry:
 
     # -- free text -----------------------------------------------------------
 
-    def _scan(self, words: Sequence[_Word], county_code: str | None) -> list[Resolution]:
+    def _scan(self, words: Sequence[Word], county_code: str | None) -> list[Resolution]:
         """Names in `words`, left to right, longest match first, each with a municipality."""
         found: list[Resolution] = []
         i = 0
@@ -416,24 +305,24 @@ class Registry:
         return found
 
     @staticmethod
-    def _joinable(window: Sequence[_Word]) -> bool:
+    def _joinable(window: Sequence[Word]) -> bool:
         # "Malung-Sälen", "Upplands Väsby", "Lilla_Edet" are one name; "Mora, Orsa" is two.
         return all(_JOINABLE_RE.fullmatch(w.gap) for w in window[1:])
 
     @staticmethod
-    def _counts_here(m: Municipality, words: Sequence[_Word], i: int, n: int) -> bool:
-        after = _folded(words[i + n]) if i + n < len(words) else ""
-        before = _folded(words[i - 1]) if i > 0 else ""
+    def _counts_here(m: Municipality, words: Sequence[Word], i: int, n: int) -> bool:
+        after = accent_free(words[i + n]) if i + n < len(words) else ""
+        before = accent_free(words[i - 1]) if i > 0 else ""
         if after in _COUNTY_AFTER:
             return False  # "Stockholms län", "Dalarnas län"
         if m.code != _REGION_MUNICIPALITY and (
             before == "region"
             or before == "lansstyrelsen"
-            or (before == "i" and i > 1 and _folded(words[i - 2]) == "lansstyrelsen")
+            or (before == "i" and i > 1 and accent_free(words[i - 2]) == "lansstyrelsen")
         ):
             return False  # "Region Stockholm", "Länsstyrelsen i Kalmar"
         if m.name in _COMMON_WORD_NAMES:
-            return words[i].text[:1].isupper() or after in _SUFFIX_WORDS
+            return words[i].text[:1].isupper() or after in SUFFIX_WORDS
         return True
 
     def find_in_text(self, text: str, county_code: str | None = None) -> list[Municipality]:
@@ -450,7 +339,7 @@ class Registry:
         Malung-Sälen. `county_code` only settles the accent twins: "Habo" in
         a text from Uppsala län is taken as Håbo.
         """
-        found = self._scan(_words(text), county_code)
+        found = self._scan(split_words(text), county_code)
         return list(dict.fromkeys(r.municipality for r in found if r.municipality))
 
 

@@ -28,13 +28,14 @@ from pypdf import PdfReader
 
 from parsers.document import Document, Grid, Paragraph, Section
 from parsers.limits import Limits, Refused
+from parsers.pdf_cells import table_text
 from parsers.pdf_fields import is_dynamic_xfa, read_fields
 from parsers.pdf_glue import BROKEN_WORDS, CLIPPED, OVERPRINTED
 from parsers.pdf_layout import Page, Table, assemble, drop_running_lines, flat_table, grid_text
 from parsers.pdf_line import Line
 from parsers.pdf_lines import dedupe, inside, text_lines
 from parsers.pdf_page import PageContent, TooManyChars, read_page
-from parsers.pdf_tables import find_tables, table_text
+from parsers.pdf_tables import find_tables
 
 _log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ so the same rules are kept here, on pdfium's glyphs:
   over 3 points in height starts a new word; words are joined by one space;
 - a line whose last glyph is a space glyph says so (`Line.trailing_space`):
   a writer that keeps the space at a line it wrapped tells a wrap at a
-  space from a word it cut in a narrow column (`parsers.pdf_tables`);
+  space from a word it cut in a narrow column (`parsers.pdf_cells`);
 - ligature glyphs ("ﬁ") are spelt out.
 
 Turned glyphs (a vertical "Dnr" in the margin) are read the same way along

@@ -20,7 +20,7 @@ import olefile
 
 from parsers.limits import Refused
 from parsers.result import Format
-from parsers.safety import CORRUPT_MESSAGE, PASSWORD_MESSAGE, ZIP_ERRORS
+from parsers.safe_zip import CORRUPT_MESSAGE, PASSWORD_MESSAGE, ZIP_ERRORS
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")

@@ -22,8 +22,9 @@ from parsers.impact import ImpactStatus, read_impact
 from parsers.normalize import clean, fold
 from parsers.period import read_period
 from parsers.placeholders import is_placeholder
+from parsers.question_read import QuestionRead
 from parsers.result import Answer, Format, Issue, ParseResult, Period
-from parsers.sections import QuestionRead, SectionRead, read_section
+from parsers.sections import SectionRead, read_section
 
 __all__ = ["extract", "is_placeholder"]
 

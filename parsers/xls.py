@@ -18,7 +18,7 @@ from xlrd.sheet import Cell, Sheet
 
 from parsers.document import Document, NamedField, Section
 from parsers.limits import Limits, Refused
-from parsers.safety import CORRUPT_MESSAGE, PASSWORD_MESSAGE
+from parsers.safe_zip import CORRUPT_MESSAGE, PASSWORD_MESSAGE
 from parsers.xlsx import active_first, cell_text, make_grid
 
 # xlrd signals a damaged file with its own error and with whatever its

@@ -30,14 +30,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from parsers.document import Document, Grid, NamedField, Section
 from parsers.limits import Limits, Refused
-from parsers.safety import (
-    CORRUPT_MESSAGE,
-    check_xml_parts,
-    open_zip,
-    read_member,
-    safe_iterparse,
-    without_space_before_declaration,
-)
+from parsers.safe_zip import CORRUPT_MESSAGE, open_zip, read_member
+from parsers.safety import check_xml_parts, safe_iterparse
+from parsers.xml_prolog import without_space_before_declaration
 
 _SPREADSHEET_NS = (
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main",

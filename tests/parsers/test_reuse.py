@@ -11,10 +11,13 @@ from __future__ import annotations
 import random
 
 from parsers import parse_bytes
+from parsers.anchors import _question_by_wording, _wording_score
 from parsers.form import default_form
+from parsers.form_plan import _wordings
 from parsers.impact import _read_impact, read_impact
-from parsers.lines import Kind, _classify, _question_by_wording, _wording_score, _wordings, classify
 from parsers.normalize import squash
+from parsers.paragraph_lines import _classify, classify
+from parsers.typed_line import Kind
 from tests.builders.mail import form_docx
 
 FORM = default_form()

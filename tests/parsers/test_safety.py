@@ -17,7 +17,8 @@ from odf.text import P
 
 from parsers.limits import Limits, Refused
 from parsers.odf import read_odt
-from parsers.safety import check_xml_parts, open_zip, read_member, safe_xml
+from parsers.safe_zip import open_zip, read_member
+from parsers.safety import check_xml_parts, safe_xml
 from parsers.xlsx import read_xlsx
 
 LIMITS = Limits()

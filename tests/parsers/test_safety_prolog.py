@@ -23,8 +23,10 @@ from odf.text import P
 from parsers import parse_bytes
 from parsers.limits import Limits, Refused
 from parsers.result import Severity
-from parsers.safety import MAX_PROLOG_CHARS, XML_PARSER_OPTIONS, check_xml_parts, open_zip, read_member
+from parsers.safe_zip import open_zip, read_member
+from parsers.safety import XML_PARSER_OPTIONS, check_xml_parts
 from parsers.xlsx import read_xlsx
+from parsers.xml_prolog import MAX_PROLOG_CHARS
 from tests.builders.docx_builder import rewrite_zip
 from tests.builders.hostile import zip_members
 from tests.builders.mail import form_answers, form_docx, form_xlsx

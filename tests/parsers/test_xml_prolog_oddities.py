@@ -22,8 +22,10 @@ import pytest
 from parsers import parse_bytes
 from parsers.limits import Limits
 from parsers.result import ParseResult
-from parsers.safety import check_xml_parts, open_zip, safe_iterparse, safe_xml, without_space_before_declaration
+from parsers.safe_zip import open_zip
+from parsers.safety import check_xml_parts, safe_iterparse, safe_xml
 from parsers.xlsx import read_xlsx
+from parsers.xml_prolog import without_space_before_declaration
 from tests.builders.cases import CASES
 from tests.builders.docx_builder import rewrite_zip
 from tests.builders.mail import form_docx, form_xlsx
