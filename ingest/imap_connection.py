@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
-import ipaddress
 import logging
-import re
 import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -26,6 +25,8 @@ from imapclient.exceptions import LoginError
 from imapclient.imapclient import SocketTimeout
 
 from ground.errors import ConfigError, MailboxUnavailable
+from ground.net import is_loopback, mask_url
+from ground.retry import doubling
 from ingest.oauth import TokenProvider, token_provider
 from ingest.settings import MailboxConfig
 
@@ -53,35 +54,22 @@ class ImapUrl:
         return self.scheme == "imaps" or self.port == 993
 
 
-def _masked(url: str) -> str:
-    """The URL with any password replaced by *** (error messages never carry secrets)."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
-
 
 def parse_imap_url(url: str) -> ImapUrl:
     """Split an imap(s) URL; the user and folder may be percent-encoded ("%40" for "@")."""
     parts = urlsplit(url)
     if parts.scheme not in ("imap", "imaps") or not parts.hostname:
-        raise ConfigError(f"[mailbox] source: '{_masked(url)}' must be imap://user@host:port/FOLDER")
+        raise ConfigError(f"[mailbox] source: '{mask_url(url)}' must be imap://user@host:port/FOLDER")
     try:
         port = parts.port or (993 if parts.scheme == "imaps" else 143)
     except ValueError as exc:
-        raise ConfigError(f"[mailbox] source: '{_masked(url)}' has a bad port") from exc
+        raise ConfigError(f"[mailbox] source: '{mask_url(url)}' has a bad port") from exc
     user = unquote(parts.username or "")
     if not user:
-        raise ConfigError(f"[mailbox] source: '{_masked(url)}' names no user (imap://user@host:port/FOLDER)")
+        raise ConfigError(f"[mailbox] source: '{mask_url(url)}' names no user (imap://user@host:port/FOLDER)")
     folder = unquote(parts.path.strip("/")) or "INBOX"
     return ImapUrl(parts.scheme, user, parts.hostname, port, folder)
 
-
-def is_loopback(host: str) -> bool:
-    """True for "localhost", 127.0.0.0/8 and ::1 (literal addresses only: names are not resolved)."""
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def plaintext_permitted(host: str, allow_plaintext_loopback: bool) -> bool:
@@ -93,7 +81,7 @@ def backoff_delay(failures: int, base: float = 1.0, maximum: float = 60.0) -> fl
     """The pause before reconnecting after `failures` consecutive failures: 0, 1, 2, 4 ... maximum."""
     if failures <= 0:
         return 0.0
-    return float(min(base * 2 ** min(failures - 1, 30), maximum))
+    return doubling(failures, timedelta(seconds=base), timedelta(seconds=maximum)).total_seconds()
 
 
 class ImapConnection:

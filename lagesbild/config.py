@@ -30,6 +30,7 @@ from flow.settings import (
 )
 from flow.signals import rules_from_config
 from ground.errors import ConfigError
+from ground.net import mask_url
 from ingest.settings import MailboxConfig
 from outputs.settings import OutboxConfig
 from parsers.form import FormError, FormSpec, builtin_form_path, load_form
@@ -107,10 +108,6 @@ class _Table:
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _DOMAIN_RE = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 
-
-def mask_url(url: str) -> str:
-    """A URL with any password in it replaced by ***, for messages and logs."""
-    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def _resolve_path_url(value: str, scheme: str, base: Path) -> str:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from ground.errors import LagesbildError, OutboxUnavailable
+from ground.retry import doubling
 
 DEFAULT_TIMEOUT = 30.0
 BACKOFF_FIRST = timedelta(minutes=1)
@@ -52,8 +53,7 @@ class Transport(Protocol):
 
 def backoff(attempts: int) -> timedelta:
     """Wait before the next try after `attempts` failed ones: 1 min, 2, 4, … at most 6 h."""
-    exponent = min(max(attempts, 1) - 1, 20)  # 2**20 minutes is far past the cap
-    return min(BACKOFF_FIRST * (1 << exponent), BACKOFF_CAP)
+    return doubling(attempts, BACKOFF_FIRST, BACKOFF_CAP)
 
 
 def check_envelope(sender: str, recipients: list[str]) -> None:

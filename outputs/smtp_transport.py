@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import ipaddress
 import logging
 import re
 import smtplib
@@ -11,21 +10,12 @@ import ssl
 from collections.abc import Mapping
 
 from ground.errors import OutboxUnavailable
+from ground.net import is_loopback
 from outputs.mail import needs_smtputf8
 from outputs.outbox import DEFAULT_TIMEOUT, PermanentSendError, TemporarySendError, check_envelope
 
 _log = logging.getLogger(__name__)
 
-
-def is_loopback(host: str) -> bool:
-    """True for "localhost" and loopback addresses (127.0.0.0/8, ::1)."""
-    name = host.strip("[]").lower().rstrip(".")
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 _LONE_LF_RE = re.compile(rb"(?<!\r)\n")

@@ -21,9 +21,10 @@ import pytest
 from imapclient import IMAPClient
 
 from ground.errors import ConfigError, MailboxUnavailable
+from ground.net import is_loopback
 from ground.refs import MessageRef
 from ingest.imap import ImapSource
-from ingest.imap_connection import backoff_delay, is_loopback, parse_imap_url, plaintext_permitted
+from ingest.imap_connection import backoff_delay, parse_imap_url, plaintext_permitted
 from ingest.oauth import EXCHANGE_SCOPE, ClientCredentialsProvider, CommandTokenProvider, token_provider
 from ingest.open import open_source
 from ingest.settings import MailboxConfig

@@ -14,13 +14,14 @@ from pathlib import Path
 import pytest
 
 from ground.errors import ConfigError, OutboxUnavailable
+from ground.net import is_loopback
 from outputs.file_transport import FileTransport
 from outputs.graph_transport import GraphSettings, GraphTransport, _retry_after
 from outputs.mail import to_bytes
 from outputs.outbox import PermanentSendError, TemporarySendError, backoff
 from outputs.replies import ReplyContext, build_staff_notice
 from outputs.settings import OutboxConfig
-from outputs.smtp_transport import SmtpTransport, is_loopback
+from outputs.smtp_transport import SmtpTransport
 from outputs.transports import open_transport
 from parsers.form import default_form
 from tests.support import graph as fake_graph
