@@ -47,7 +47,9 @@ def default_config_text() -> str:
 class _Table:
     """Typed access to one TOML table, with errors that name the key."""
 
-    def __init__(self, name: str, data: Mapping[str, Any], defaults: Mapping[str, Any]) -> None:
+    def __init__(self, name: str, data: Mapping[str, Any], defaults: Mapping[str, Any],
+                 environ: Mapping[str, str] | None = None) -> None:
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
         unknown = sorted(set(data) - set(defaults))
         if unknown and defaults:
             raise ConfigError(f"[{name}] unknown key '{unknown[0]}' (known keys: {', '.join(sorted(defaults))})")
@@ -96,13 +98,14 @@ class _Table:
         return values
 
     def secret(self, key: builtins.str) -> builtins.str | None:
-        """The value of the environment variable named by `key` (None when unset)."""
+        """The value of the environment variable named by `key` (None when unset), from the environment
+        the configuration is loaded with: the one place secrets are read."""
         var = self.str(key)
         if var and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
             # Never echo the value: it may be the secret itself, pasted in by mistake.
             raise ConfigError(f"[{self.name}] {key}: must name an environment variable (letters, digits and _), "
                               "not hold the secret itself")
-        return os.environ.get(var) if var else None
+        return self.environ.get(var) if var else None
 
 
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -201,8 +204,10 @@ def _municipalities(items: Any, county_code: str) -> tuple[MunicipalityConfig, .
     return tuple(out)
 
 
-def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = None) -> Config:
-    """Build a Config from parsed TOML (tables left out come from the defaults)."""
+def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = None,
+                     environ: Mapping[str, str] | None = None) -> Config:
+    """Build a Config from parsed TOML (tables left out come from the defaults); secrets are read from
+    `environ` (default: this process's environment)."""
     defaults = tomllib.loads(default_config_text())
     known = set(defaults)
     unknown = sorted(set(data) - known)
@@ -213,7 +218,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
             raise ConfigError(f"[{key}] must be a table")
 
     def table(name: str) -> _Table:
-        return _Table(name, data.get(name, {}), defaults[name])
+        return _Table(name, data.get(name, {}), defaults[name], environ)
 
     c = table("county")
     code = c.str("code", allow_empty=False)
@@ -338,10 +343,11 @@ def _one_email(t: _Table, key: str) -> str:
     return value
 
 
-def load_config(path: str | Path | None) -> Config:
-    """Load `path` (None: the built-in defaults). Raises ConfigError naming the key."""
+def load_config(path: str | Path | None, environ: Mapping[str, str] | None = None) -> Config:
+    """Load `path` (None: the built-in defaults), with secrets from `environ` (default: this process's
+    environment). Raises ConfigError naming the key."""
     if path is None:
-        return config_from_dict({}, Path.cwd())
+        return config_from_dict({}, Path.cwd(), environ=environ)
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -352,7 +358,7 @@ def load_config(path: str | Path | None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{p}: not valid TOML: {exc}") from exc
     try:
-        return config_from_dict(data, p.resolve().parent, p)
+        return config_from_dict(data, p.resolve().parent, p, environ)
     except ConfigError as exc:
         raise ConfigError(f"{p}: {exc}") from exc
 

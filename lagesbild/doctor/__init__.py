@@ -35,7 +35,7 @@ from lagesbild.doctor.county import county_checks
 from lagesbild.doctor.database import database_check
 from lagesbild.doctor.mailbox import mailbox_checks
 from lagesbild.doctor.outbox import outbox_check
-from lagesbild.doctor.secrets import secret_checks, secret_names, unset_secrets, with_secrets
+from lagesbild.doctor.secrets import secret_checks, secret_names, unset_secrets
 from lagesbild.doctor.templates import templates_check
 
 #: The groups of checks after "configuration", in the order they run (see `run_doctor(only=...)`).
@@ -61,11 +61,10 @@ def run_doctor(config_path: str | None, environ: Mapping[str, str], now: datetim
         raise ConfigError(f"doctor: no check group '{unknown[0]}' (groups: {', '.join(GROUPS)})")
     path = find_config_path(config_path, environ)
     try:
-        config = load_config(path)
+        config = load_config(path, environ)
         names = secret_names(path)
     except ConfigError as exc:
         return [_configuration_failure(path, exc)]
-    config = with_secrets(config, names, environ)
     secrets = [environ[v] for v in names.values() if v and environ.get(v)]
     unset = unset_secrets(config, names, environ)
     probe = Probe(ssl_context, timeout, graph_token_url)

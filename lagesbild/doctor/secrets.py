@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from flow.settings import Config
@@ -28,22 +27,6 @@ def secret_names(path: Path | None) -> dict[str, str]:
         table, key = dotted.split(".", 1)
         out[dotted] = str(data.get(table, {}).get(key, defaults[table][key]))
     return out
-
-
-def with_secrets(config: Config, names: Mapping[str, str], environ: Mapping[str, str]) -> Config:
-    """`config` with every secret read from `environ` (load_config reads the process environment)."""
-    def get(dotted: str) -> str | None:
-        var = names[dotted]
-        return environ.get(var) if var else None
-
-    return replace(
-        config,
-        mailbox=replace(config.mailbox, password=get("mailbox.password_env"),
-                        oauth_client_secret=get("mailbox.oauth_client_secret_env")),
-        store=replace(config.store, password=get("store.password_env")),
-        outbox=replace(config.outbox, password=get("outbox.password_env"),
-                       graph_client_secret=get("outbox.graph_client_secret_env")),
-    )
 
 
 def needed_secrets(config: Config) -> list[tuple[str, str]]:
