@@ -1,6 +1,6 @@
 """The harness for the hostile corpus: a real Maildir, a real SQLite store, the production parser.
 
-`HostileBox` is the Box of tests/lagesbild/test_pipeline.py without the
+`HostileBox` is the Box of tests/flow/test_pipeline.py without the
 in-process shortcut: `poll_once` runs with its default parser,
 `flow.sandbox.parse_isolated`, so every attachment is read in a forked
 child under the configured time cap and the 1 GB address-space cap.

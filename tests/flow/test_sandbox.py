@@ -91,7 +91,7 @@ from flow import sandbox
 from flow.sandbox import ParserCrashed, ReaderPool, parse_isolated
 from parsers.form import default_form
 from parsers.limits import Limits
-from tests.lagesbild.test_sandbox import _big_docx, _virtual_size
+from tests.flow.test_sandbox import _big_docx, _virtual_size
 data = _big_docx(120_000)  # about 24 MB of text
 limits = dataclasses.replace(Limits(), memory_bytes=_virtual_size() + 32 * 1024 * 1024,
                              max_file_bytes=200 * 1024 * 1024, seconds_per_file=120)
