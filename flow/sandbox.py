@@ -342,46 +342,51 @@ def _fork_available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-_pools: dict[tuple[int, int], ReaderPool] = {}
-_pools_lock = threading.Lock()
-
-
-def reader_pool(limits: Limits) -> ReaderPool:
-    """This process's pool for `limits.memory_bytes` and `limits.readers` (made on first use, closed at exit)."""
-    key = (limits.memory_bytes, limits.readers)
-    with _pools_lock:
-        pool = _pools.get(key)
-        if pool is None or pool._pid != os.getpid():  # a forked copy of the parent's pool is not ours
-            pool = _pools[key] = ReaderPool(limits.memory_bytes, limits.readers or None)
-        return pool
-
-
-@atexit.register
-def _close_pools() -> None:
-    for pool in list(_pools.values()):
-        if pool._pid == os.getpid():
-            pool.close()
-    _pools.clear()
-
-
 class IsolatedReader:
-    """`parse_bytes` under the caps, as a Parse function that can also start a file ahead (`submit`)."""
+    """`parse_bytes` under the caps, as a Parse function that can also start a file ahead (`submit`).
+
+    It owns its reader pools, one per (memory cap, readers), made on first use and closed at exit.
+    A forked copy of a parent's pool is never used: the child makes its own.
+    """
+
+    def __init__(self) -> None:
+        self._pools: dict[tuple[int, int], ReaderPool] = {}
+        self._lock = threading.Lock()
+        atexit.register(self.close)
+
+    def pool(self, limits: Limits) -> ReaderPool:
+        """The pool for `limits.memory_bytes` and `limits.readers` in this process."""
+        key = (limits.memory_bytes, limits.readers)
+        with self._lock:
+            pool = self._pools.get(key)
+            if pool is None or pool._pid != os.getpid():  # a forked copy of the parent's pool is not ours
+                pool = self._pools[key] = ReaderPool(limits.memory_bytes, limits.readers or None)
+            return pool
+
+    def close(self) -> None:
+        """Stop this process's readers."""
+        with self._lock:
+            pools, self._pools = list(self._pools.values()), {}
+        for pool in pools:
+            if pool._pid == os.getpid():
+                pool.close()
 
     def __call__(self, data: bytes, filename: str, form: FormSpec, limits: Limits) -> ParseResult:
-        return reader_pool(limits).parse(data, filename, form, limits)
+        return self.pool(limits).parse(data, filename, form, limits)
 
     def submit(self, data: bytes, filename: str, form: FormSpec, limits: Limits) -> Pending:
         """Start reading now on an idle reader; the handle waits for the result."""
-        return reader_pool(limits).submit(data, filename, form, limits)
+        return self.pool(limits).submit(data, filename, form, limits)
 
     def pump(self) -> None:
         """Keep this process's readers busy while the caller works on something else (see ReaderPool.pump)."""
-        with _pools_lock:
-            pools = [pool for pool in _pools.values() if pool._pid == os.getpid()]
+        with self._lock:
+            pools = [pool for pool in self._pools.values() if pool._pid == os.getpid()]
         for pool in pools:
             pool.pump()
 
 
+# The readers the flow's use cases use unless a caller passes its own Parse (tests pass parse_bytes).
 parse_isolated = IsolatedReader()
 
 

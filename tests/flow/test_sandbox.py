@@ -219,13 +219,13 @@ def test_a_parser_crash_is_raised_for_that_file_only() -> None:
 
 
 def test_the_number_of_readers_follows_the_configuration(tmp_path: Path) -> None:
-    from flow.sandbox import cpu_count, reader_pool
+    from flow.sandbox import cpu_count, parse_isolated
     from lagesbild.config import load_config
 
     path = tmp_path / "config.toml"
     path.write_text("[parsing]\nreaders = 1\n", encoding="utf-8")
     limits = load_config(path).limits
     assert limits.readers == 1
-    assert reader_pool(limits).workers == 1
-    assert reader_pool(Limits()).workers == cpu_count()
-    assert reader_pool(limits) is reader_pool(dataclasses.replace(Limits(), readers=1))
+    assert parse_isolated.pool(limits).workers == 1
+    assert parse_isolated.pool(Limits()).workers == cpu_count()
+    assert parse_isolated.pool(limits) is parse_isolated.pool(dataclasses.replace(Limits(), readers=1))
