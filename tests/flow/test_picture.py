@@ -41,7 +41,7 @@ def drawn(picture: CountyPicture) -> str:
         lines.append(f"{name:16}" + "".join(LETTER[picture.report(name, m).state] for m in range(1, 13)))
     for (name, month), report in sorted(picture.reports.items()):
         if report.answers:
-            levels = " ".join(f"{n}:{a.impact if a.impact is not None else '-'}" for n, a in sorted(report.answers.items()))
+            levels = " ".join(f"{n}:{'-' if a.impact is None else a.impact}" for n, a in sorted(report.answers.items()))
             lines.append(f"{name} {Period(picture.year, month)} v{report.version}: {levels}")
     return "\n".join(lines) + "\n"
 
