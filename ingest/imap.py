@@ -212,9 +212,15 @@ class ImapSource:
     # -- operations --------------------------------------------------------
 
     def _select(self, c: IMAPClient, *, readonly: bool) -> tuple[int, int | None]:
+        uidvalidity, uidnext, _ = self._select_counts(c, readonly=readonly)
+        return uidvalidity, uidnext
+
+    def _select_counts(self, c: IMAPClient, *, readonly: bool) -> tuple[int, int | None, int]:
+        """(UIDVALIDITY, UIDNEXT, EXISTS) of the folder, selected."""
         info = c.select_folder(self._server_name(c, self._url.folder, prefix=False), readonly=readonly)
-        uidnext = info.get(b"UIDNEXT")
-        return int(info[b"UIDVALIDITY"]), int(uidnext) if uidnext is not None else None
+        uidnext, exists = info.get(b"UIDNEXT"), info.get(b"EXISTS")
+        return (int(info[b"UIDVALIDITY"]), int(uidnext) if uidnext is not None else None,
+                int(exists) if isinstance(exists, int) else 0)
 
     def _fetch_meta(self, c: IMAPClient, batch: Sequence[MessageRef],
                     ) -> dict[MessageRef, tuple[datetime, int | None, str]]:
@@ -258,12 +264,15 @@ class ImapSource:
         return out
 
     def _idle(self, c: IMAPClient, timeout: float) -> bool:
-        uidvalidity, uidnext = self._select(c, readonly=True)
+        uidvalidity, uidnext, exists = self._select_counts(c, readonly=True)
         seen, self._listed = self._listed, (uidvalidity, uidnext)
         if seen is not None and seen != self._listed:
             return True  # something changed since the last listing (or wake): no need to wait; said once
-        # A source that never listed (the worker's watcher) waits from now on. Answering True here,
-        # as before, made the watcher wake the ingest job in a tight loop instead of idling.
+        if seen is None and exists:
+            # A source that never listed (the worker's watcher) cannot know whether the mail already
+            # there was handled: a mail that came between the ingest job's listing and this first look
+            # would otherwise wait a whole poll interval. Wake once; the next call waits (seen is set).
+            return True
         deadline = time.monotonic() + max(timeout, 0.0)
         while (remaining := deadline - time.monotonic()) > 0:
             c.idle()

@@ -306,6 +306,27 @@ def test_idle_times_out_and_notices_mail_between_list_and_wait(make_source: Call
     assert time.monotonic() - started < 5
 
 
+def test_a_watcher_that_never_listed_wakes_once_for_mail_already_there(make_source: Callable[..., ImapSource],
+                                                                      admin: IMAPClient, folder: str) -> None:
+    """The worker's watcher has a connection of its own that never lists: a mail that arrived between
+    the ingest job's listing and the watcher's first look must wake it, not wait a poll interval."""
+    admin.append(folder, mail("before the first look"))
+    watcher = make_source(folder)
+    started = time.monotonic()
+    assert watcher.wait_for_new(20) is True
+    assert time.monotonic() - started < 5
+    started = time.monotonic()
+    assert watcher.wait_for_new(1.0) is False, "woken once; nothing new since, so it waits"
+    assert time.monotonic() - started >= 0.9
+
+
+def test_a_watcher_that_never_listed_an_empty_folder_waits(make_source: Callable[..., ImapSource],
+                                                           folder: str) -> None:
+    started = time.monotonic()
+    assert make_source(folder).wait_for_new(1.0) is False
+    assert time.monotonic() - started >= 0.9
+
+
 def test_without_idle_it_sleeps_the_timeout(make_source: Callable[..., ImapSource], folder: str) -> None:
     slept: list[float] = []
     src = make_source(folder, ignore_capabilities=frozenset({"IDLE"}), sleep=slept.append)
