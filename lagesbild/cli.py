@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 import lagesbild.cli_staff  # noqa: F401  (registers the staff's commands on the group)
+import lagesbild.cli_web  # noqa: F401  (registers the web page's commands on the group)
 from ground.errors import ConfigError, LagesbildError
 from lagesbild.cli_base import cli, common_options, current, period_option, print_json
 

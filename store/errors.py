@@ -11,7 +11,7 @@ from __future__ import annotations
 from ground.errors import LagesbildError, StoreUnavailable
 from ground.refs import MessageRef
 
-__all__ = ["AlreadyClaimed", "NotFound", "StoreUnavailable"]
+__all__ = ["AccountExists", "AlreadyClaimed", "NotFound", "StoreUnavailable"]
 
 
 class AlreadyClaimed(LagesbildError):
@@ -24,3 +24,7 @@ class AlreadyClaimed(LagesbildError):
 
 class NotFound(LagesbildError, LookupError):
     """A row named by id does not exist."""
+
+
+class AccountExists(LagesbildError):
+    """A local account of that name already exists."""

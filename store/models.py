@@ -225,4 +225,17 @@ class JobLock(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
+class UserAccount(SQLModel, table=True):
+    """A local account for the staff web page; the password only as an argon2id hash."""
+
+    __tablename__ = "user_account"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    name: str = Field(sa_column=Column(String(255), nullable=False, unique=True))
+    role: str = Field(sa_column=Column(String(ENUM_LENGTH), nullable=False))
+    county: str = Field(sa_column=Column(String(16), nullable=False))
+    password_hash: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 metadata = SQLModel.metadata

@@ -21,6 +21,7 @@ serialises writers on SQLite), so two corrections never get the same number.
 
 from __future__ import annotations
 
+from store.accounts import add_account, find_account, set_password_hash
 from store.locks import release_lock, try_lock
 from store.messages import (
     audit,
@@ -71,6 +72,7 @@ from store.submissions import (
     versions_since,
 )
 from store.views import (
+    AccountView,
     AuditView,
     FailureRecord,
     KnownRef,
@@ -85,6 +87,7 @@ from store.views import (
 )
 
 __all__ = [
+    "AccountView", "add_account", "find_account", "set_password_hash",
     "AuditView", "FailureRecord", "KnownRef", "MailKind", "MailStatus", "OutboxView", "RawMessageView",
     "SubmissionKind", "SubmissionResult", "SubmissionStatus", "SubmissionView",
     "answers_hash", "audit", "audit_trail", "backoff", "count_quarantined", "due_mail", "find_copies",

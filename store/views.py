@@ -173,3 +173,14 @@ class AuditView:
     at: datetime
     event: str
     detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """A local account of the web page; the hash only, never a password."""
+
+    id: int
+    name: str
+    role: str
+    county: str
+    password_hash: str

@@ -111,7 +111,7 @@ def test_a_good_embedded_installation_is_all_ok_and_left_exactly_as_it_was(tmp_p
                                         "templates", "recipients", "county", "municipalities", "signals",
                                         "security"]
     assert one(checks, "mailbox").message.endswith("1 message waiting")
-    assert "is at revision 0003, the code's" in one(checks, "database").message
+    assert "is at revision 0004, the code's" in one(checks, "database").message
     assert "digest" in one(checks, "templates").message
     assert all(line.startswith("ok   ") for line in text.splitlines())
     assert snapshot(tmp_path) == before  # no folder, no -wal/-shm, nothing touched
@@ -428,7 +428,7 @@ def test_an_older_database_is_reported_and_not_migrated(tmp_path: Path) -> None:
     checks = run_doctor(config_path, {}, NOW, only=("database",))
 
     check = one(checks, "database")
-    assert check.warning and check.message == f"sqlite:///{tmp_path / 'lb.db'} is at revision 0001, the code at 0003"
+    assert check.warning and check.message == f"sqlite:///{tmp_path / 'lb.db'} is at revision 0001, the code at 0004"
     assert "it migrates on start" in check.fix and "back it up" in check.fix
     assert exit_code(checks) == 0
     assert snapshot(tmp_path) == before
@@ -480,7 +480,7 @@ def test_an_older_postgresql_schema_is_reported_and_not_migrated(tmp_path: Path)
             command.upgrade(_alembic_config(conn), "0001")
         config_path = write_config(tmp_path, f'\n[store]\nurl = "{url}"\n')
         check = one(run_doctor(config_path, {}, NOW, only=("database",)), "database")
-        assert check.warning and check.message.endswith("is at revision 0001, the code at 0003")
+        assert check.warning and check.message.endswith("is at revision 0001, the code at 0004")
         assert current_revision(engine) == "0001"
         engine.dispose()
     finally:

@@ -1,0 +1,96 @@
+"""The web page's commands: `lagesbild web` serves it, `lagesbild users add` makes a local account."""
+
+from __future__ import annotations
+
+import ipaddress
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import click
+
+from lagesbild.cli_base import cli, common_options, current
+
+DEFAULT_LISTEN = "127.0.0.1:8080"
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """HOST:PORT (an IPv6 host in brackets) as (host, port); click.UsageError otherwise."""
+    host, sep, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise click.UsageError(f"--listen: '{text}' is not HOST:PORT such as {DEFAULT_LISTEN}")
+    return host, int(port)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses, where a cookie may travel over plain HTTP."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _clock(start: datetime | None) -> Callable[[], datetime]:
+    """The system clock, or one that starts at --now and runs on in real time (as the worker's)."""
+    if start is None:
+        return lambda: datetime.now(UTC)
+    offset = start - datetime.now(UTC)
+    return lambda: datetime.now(UTC) + offset
+
+
+@cli.command("web")
+@common_options
+@click.option("--listen", default=DEFAULT_LISTEN, show_default=True, metavar="HOST:PORT",
+              help="Where to serve (put the county's reverse proxy in front).")
+def web_cmd(listen: str) -> None:
+    """The staff web page; GET /health answers 200 with JSON while the store can be read.
+
+    Example: lagesbild web --listen 127.0.0.1:8080
+    """
+    import uvicorn
+
+    from lagesbild.runtime import open_store
+    from web.app import create_app
+
+    host, port = parse_listen(listen)
+    ctx = current()
+    config = ctx.config()
+    app = create_app(config, open_store(config), _clock(ctx.given_now()), secure_cookies=not is_loopback(host))
+    # The reverse proxy adds the client's address; uvicorn trusts it only from loopback by default.
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False, log_level="info")
+
+
+@cli.group("users")
+def users_group() -> None:
+    """Local accounts of the web page."""
+
+
+@users_group.command("add")
+@common_options
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["staff", "leadership", "admin"]))
+@click.option("--county", help="The county code the account belongs to (default: the configured county).")
+def users_add_cmd(name: str, role: str, county: str | None) -> None:
+    """A local account; the password is read from standard input (one line), never from an argument.
+
+    Example: printf '%s\\n' "$PASSWORD" | lagesbild users add anna --role staff
+    """
+    from flow.accounts import Role, WeakPassword, add_user
+    from lagesbild.runtime import open_store
+
+    ctx = current()
+    config = ctx.config()
+    if sys.stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Lösenord: ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        account = add_user(open_store(config), name, Role(role), county or config.county.code, password, ctx.now())
+    except WeakPassword as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{account.name}: {account.role.value} in {account.county}")
