@@ -38,12 +38,24 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # Behind the county's TLS proxy the app listens on loopback, where the session cookie is
+        # made without Secure; the request's scheme (X-Forwarded-Proto, trusted from loopback)
+        # says it came over HTTPS, so the cookie gets Secure after all.
+        https = scope.get("scheme") == "https"
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *HEADERS]
+                headers = [(k, _secure(v) if https and k.lower() == b"set-cookie" else v)
+                           for k, v in message.get("headers", [])]
+                message["headers"] = [*headers, *HEADERS]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _secure(cookie: bytes) -> bytes:
+    """A Set-Cookie value with the Secure attribute."""
+    return cookie if b"; secure" in cookie.lower() else cookie + b"; secure"
 
 
 def csrf_token(session: dict[str, Any]) -> str:

@@ -71,3 +71,14 @@ def test_the_session_cookie_is_httponly_strict_and_secure_off_loopback(config: C
     cookie = client.get("/logga-in").headers["set-cookie"].lower()
 
     assert "httponly" in cookie and "samesite=strict" in cookie and "secure" in cookie
+
+
+def test_on_loopback_behind_a_tls_proxy_the_cookie_is_still_secure(config: Config, engine: Engine) -> None:
+    from starlette.testclient import TestClient
+
+    app = create_app(config, engine, lambda: NOW, secret_key="test", secure_cookies=False)
+    plain = TestClient(app, base_url="http://127.0.0.1").get("/logga-in").headers["set-cookie"].lower()
+    proxied = TestClient(app, base_url="https://127.0.0.1").get("/logga-in").headers["set-cookie"].lower()
+
+    assert "secure" not in plain
+    assert proxied.count("secure") == 1 and "httponly" in proxied
