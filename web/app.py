@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,8 @@ from web.security import LoginLimiter, SecurityHeaders, csrf_ok, csrf_token, ren
 STATE_LABELS = {"on_time": "i tid", "late": "sen", "missing": "saknas", "pending": "väntar",
                 "not_due": "ej aktuell"}
 BOARD_ROLES = frozenset({Role.STAFF, Role.LEADERSHIP, Role.ADMIN})
-SESSION_MAX_AGE = 8 * 3600  # a working day; the idle timeout comes later
+SESSION_MAX_AGE = 8 * 3600  # a working day at most, however active
+IDLE_TIMEOUT = timedelta(minutes=30)  # a forgotten browser on a shared desk signs itself out
 
 
 def _templates() -> Environment:
@@ -86,7 +87,8 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime], *,
             return render(request, "login.html.j2", 401, error="Fel namn eller lösenord.", name=name)
         limiter.succeeded(client)
         renew_session(request.session)
-        request.session.update({"user": account.name, "role": account.role.value, "county": account.county})
+        request.session.update({"user": account.name, "role": account.role.value, "county": account.county,
+                                "seen": clock().isoformat()})
         return RedirectResponse("/", status_code=303)
 
     async def logout(request: Request) -> Response:
@@ -96,8 +98,24 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime], *,
         request.session.clear()
         return RedirectResponse("/logga-in", status_code=303)
 
-    async def board(request: Request) -> Response:
+    def signed_in(request: Request) -> Account | None:
+        """The session's account, unless it has been idle too long (then the session is emptied)."""
         account = _account(request)
+        if account is None:
+            return None
+        now = clock()
+        try:
+            seen = datetime.fromisoformat(str(request.session.get("seen")))
+        except ValueError:
+            seen = None
+        if seen is None or now - seen > IDLE_TIMEOUT:
+            request.session.clear()
+            return None
+        request.session["seen"] = now.isoformat()
+        return account
+
+    async def board(request: Request) -> Response:
+        account = signed_in(request)
         if account is None:
             return RedirectResponse("/logga-in", status_code=303)
         if account.role not in BOARD_ROLES or account.county != config.county.code:

@@ -82,3 +82,19 @@ def test_on_loopback_behind_a_tls_proxy_the_cookie_is_still_secure(config: Confi
 
     assert "secure" not in plain
     assert proxied.count("secure") == 1 and "httponly" in proxied
+
+
+def test_an_idle_session_signs_itself_out(config: Config, engine: Engine) -> None:
+    from datetime import timedelta
+
+    add_user(engine, "anna", Role.STAFF, config.county.code, PASSWORD, NOW)
+    moment = [NOW]
+    client = make_client(config, engine, lambda: moment[0])
+    assert sign_in(client, "anna") == 303
+
+    moment[0] = NOW + timedelta(minutes=25)
+    assert client.get("/", follow_redirects=False).status_code == 200  # active: the idle clock restarts
+    moment[0] = NOW + timedelta(minutes=50)
+    assert client.get("/", follow_redirects=False).status_code == 200
+    moment[0] = NOW + timedelta(minutes=81)
+    assert client.get("/", follow_redirects=False).headers["location"] == "/logga-in"
