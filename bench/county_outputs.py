@@ -36,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the project, tests/builders included
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from measure import Stopwatch, machine_note, maxrss_mb  # noqa: E402
