@@ -350,9 +350,23 @@ def count_quarantined(s: Session, county: str) -> int:
     return int(s.exec(query).one())
 
 
-def audit(s: Session, raw_id: int | None, event: str, detail: str, now: datetime) -> None:
-    """Append a line to the audit trail (raw_id None: about the worker, not one message)."""
-    s.connection().execute(_INSERT_AUDIT, {"raw_message_id": raw_id, "at": now, "event": event, "detail": detail})
+def audit(s: Session, raw_id: int | None, event: str, detail: str, now: datetime, *, actor: str = "worker",
+          county: str | None = None, municipality: str | None = None, before: str | None = None,
+          after: str | None = None) -> None:
+    """Append a line to the audit trail (raw_id None: about the worker, not one message).
+
+    `actor` is "worker" for what the worker decided, else the staff account
+    that acted; `before`/`after` hold a changed value as text.
+    """
+    s.connection().execute(_INSERT_AUDIT, {
+        "raw_message_id": raw_id, "at": now, "event": event, "detail": detail, "actor": actor,
+        "county": county, "municipality": municipality, "before": before, "after": after})
+
+
+def _audit_view(row: AuditEvent) -> AuditView:
+    assert row.id is not None
+    return AuditView(row.id, row.raw_message_id, row.at, row.event, row.detail, row.actor, row.county,
+                     row.municipality, row.before, row.after)
 
 
 def audit_trail(s: Session, raw_id: int | None = None) -> list[AuditView]:
@@ -360,11 +374,7 @@ def audit_trail(s: Session, raw_id: int | None = None) -> list[AuditView]:
     query = select(AuditEvent).order_by(col(AuditEvent.at), col(AuditEvent.id))
     if raw_id is not None:
         query = query.where(col(AuditEvent.raw_message_id) == raw_id)
-    out = []
-    for row in s.exec(query):
-        assert row.id is not None
-        out.append(AuditView(row.id, row.raw_message_id, row.at, row.event, row.detail))
-    return out
+    return [_audit_view(row) for row in s.exec(query)]
 
 
 def audit_events_after(s: Session, county: str, event: str, after_id: int) -> list[AuditView]:
@@ -372,11 +382,7 @@ def audit_events_after(s: Session, county: str, event: str, after_id: int) -> li
     query = select(AuditEvent).join(RawMessage, col(RawMessage.id) == col(AuditEvent.raw_message_id)).where(
         col(AuditEvent.event) == event, col(AuditEvent.id) > after_id, col(RawMessage.county) == county,
     ).order_by(col(AuditEvent.id))
-    out = []
-    for row in s.exec(query):
-        assert row.id is not None
-        out.append(AuditView(row.id, row.raw_message_id, row.at, row.event, row.detail))
-    return out
+    return [_audit_view(row) for row in s.exec(query)]
 
 
 def purge_raw_before(s: Session, county: str, before: datetime) -> int:

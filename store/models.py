@@ -134,7 +134,7 @@ class Submission(SQLModel, table=True):
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     county: str = Field(sa_column=Column(String(64), nullable=False))
     municipality: str = Field(sa_column=Column(String(128), nullable=False))
-    period: str = Field(sa_column=Column(String(7), nullable=False))
+    period: str = Field(sa_column=Column(String(10), nullable=False))
     version: int = Field(sa_column=Column(Integer, nullable=False))
     raw_message_id: int = Field(sa_column=Column(Integer, ForeignKey("raw_message.id"), nullable=False))
     received_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
@@ -145,6 +145,8 @@ class Submission(SQLModel, table=True):
     flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: SubmissionStatus = Field(sa_column=Column(ValueEnum(SubmissionStatus), nullable=False))
     created_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime, nullable=False))
+    corrected_by: str | None = Field(default=None, sa_column=Column(String(255)))
+    correction_reason: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class AnswerRow(SQLModel, table=True):
@@ -206,6 +208,7 @@ class AuditEvent(SQLModel, table=True):
     """One line of the audit trail: what happened to a message (or to the worker), and when."""
 
     __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_county_at", "county", "at"),)
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
     raw_message_id: int | None = Field(
@@ -213,6 +216,28 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     event: str = Field(sa_column=Column(String(64), nullable=False))
     detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+    actor: str = Field(default="worker", sa_column=Column(String(255), nullable=False, server_default="worker"))
+    county: str | None = Field(default=None, sa_column=Column(String(64)))
+    municipality: str | None = Field(default=None, sa_column=Column(String(128)))
+    before: str | None = Field(default=None, sa_column=Column(Text))
+    after: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class WorkerCycle(SQLModel, table=True):
+    """One cycle of the worker (ingest, outbox, jobs): its heartbeat, kept for the status page."""
+
+    __tablename__ = "worker_cycle"
+    __table_args__ = (Index("ix_worker_cycle_county_finished", "county", "finished_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True))
+    county: str = Field(sa_column=Column(String(64), nullable=False))
+    host: str = Field(sa_column=Column(String(255), nullable=False))
+    started_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    finished_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+    messages: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    failed: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    sent: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    error: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class JobLock(SQLModel, table=True):

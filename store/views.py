@@ -173,6 +173,11 @@ class AuditView:
     at: datetime
     event: str
     detail: str
+    actor: str = "worker"
+    county: str | None = None
+    municipality: str | None = None
+    before: str | None = None
+    after: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
