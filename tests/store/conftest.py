@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from store.db import make_engine, migrate
 from tests.support import postgres
 
-TABLES = "raw_message, submission, answer, submission_issue, outbox, audit_event, job_lock, user_account"
+TABLES = "raw_message, submission, answer, submission_issue, outbox, audit_event, job_lock, user_account, worker_cycle"
 
 
 @pytest.fixture(scope="module")
