@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 
@@ -68,35 +69,125 @@ class Issue:
         return Issue(field, Severity.WARNING, message)
 
 
+class Cadence(enum.StrEnum):
+    """How often a form is filled in: a period is a month or an ISO 8601 week."""
+
+    MONTH = "month"
+    WEEK = "week"
+
+
+_PERIOD_RE = re.compile(r"(\d{4})-(\d{2})")
+_WEEK_RE = re.compile(r"(\d{4})-W(\d{2})")
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Period:
-    """A reporting month."""
+    """A reporting period: a month (`2026-10`) or an ISO 8601 week (`2026-W43`).
+
+    `Period(2026, 10)` is a month; `Period.iso_week(2026, 43)` a week. A week
+    belongs to the ISO year and to the month of its Thursday (ISO's own rule
+    for the year), so `year` and `month` are meaningful for both kinds: a
+    week is shown under that month's header and counted in that month's
+    summary. `week` is 0 for a month. Periods of one kind order in time.
+    """
 
     year: int
     month: int
+    week: int = 0
 
     def __post_init__(self) -> None:
         if not 1 <= self.month <= 12:
             raise ValueError(f"month out of range: {self.month}")
         if not 1900 <= self.year <= 2999:
             raise ValueError(f"year out of range: {self.year}")
+        if self.week:
+            if not 1 <= self.week <= weeks_in_year(self.year):
+                raise ValueError(f"week out of range: {self.year}-W{self.week:02d}")
+            if self.month != _thursday(self.year, self.week).month:
+                raise ValueError(f"week {self.week} of {self.year} is not in month {self.month}")
+
+    @staticmethod
+    def iso_week(year: int, week: int) -> Period:
+        """The ISO week `week` of ISO year `year`; raises ValueError when the year has no such week."""
+        if not 1900 <= year <= 2999 or not 1 <= week <= weeks_in_year(year):
+            raise ValueError(f"no week {week} in {year}")
+        return Period(year, _thursday(year, week).month, week)
+
+    @staticmethod
+    def containing(day: date, cadence: Cadence = Cadence.MONTH) -> Period:
+        """The month, or the ISO week, that `day` falls in."""
+        if cadence is Cadence.WEEK:
+            year, week, _ = day.isocalendar()
+            return Period.iso_week(year, week)
+        return Period(day.year, day.month)
+
+    @property
+    def cadence(self) -> Cadence:
+        return Cadence.WEEK if self.week else Cadence.MONTH
+
+    @property
+    def is_week(self) -> bool:
+        return self.week != 0
+
+    @property
+    def number(self) -> int:
+        """The month (1–12) or the week (1–53) within its year: the period's column in a year."""
+        return self.week or self.month
+
+    @property
+    def first_day(self) -> date:
+        """Monday of the week, or the 1st of the month."""
+        if self.week:
+            return date.fromisocalendar(self.year, self.week, 1)
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        """Sunday of the week, or the last day of the month."""
+        if self.week:
+            return date.fromisocalendar(self.year, self.week, 7)
+        return self.next().first_day - timedelta(days=1)
 
     def __str__(self) -> str:
+        if self.week:
+            return f"{self.year:04d}-W{self.week:02d}"
         return f"{self.year:04d}-{self.month:02d}"
 
     @staticmethod
     def parse(text: str) -> Period:
-        """Parse the canonical `YYYY-MM` form; raises ValueError otherwise."""
-        m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
-        if not m:
-            raise ValueError(f"not a period (YYYY-MM): {text!r}")
-        return Period(int(m.group(1)), int(m.group(2)))
+        """Parse the canonical `YYYY-MM` or `YYYY-Www` form; raises ValueError otherwise."""
+        t = text.strip()
+        if m := _PERIOD_RE.fullmatch(t):
+            return Period(int(m.group(1)), int(m.group(2)))
+        if m := _WEEK_RE.fullmatch(t):
+            return Period.iso_week(int(m.group(1)), int(m.group(2)))
+        raise ValueError(f"not a period (YYYY-MM or YYYY-Www): {text!r}")
 
     def previous(self) -> Period:
+        if self.week:
+            return Period.containing(self.first_day - timedelta(days=7), Cadence.WEEK)
         return Period(self.year - 1, 12) if self.month == 1 else Period(self.year, self.month - 1)
 
     def next(self) -> Period:
+        if self.week:
+            return Period.containing(self.first_day + timedelta(days=7), Cadence.WEEK)
         return Period(self.year + 1, 1) if self.month == 12 else Period(self.year, self.month + 1)
+
+
+def weeks_in_year(year: int) -> int:
+    """52 or 53: the number of ISO weeks in ISO year `year` (28 December is always in the last)."""
+    return date(year, 12, 28).isocalendar()[1]
+
+
+def periods_of_year(year: int, cadence: Cadence) -> tuple[Period, ...]:
+    """Every month (12) or ISO week (52 or 53) of `year`, in order."""
+    if cadence is Cadence.WEEK:
+        return tuple(Period.iso_week(year, w) for w in range(1, weeks_in_year(year) + 1))
+    return tuple(Period(year, m) for m in range(1, 13))
+
+
+def _thursday(year: int, week: int) -> date:
+    return date.fromisocalendar(year, week, 4)
 
 
 @dataclass(frozen=True, slots=True)
