@@ -8,7 +8,7 @@ settings live with their packages (`ingest.settings`, `store.settings`, `outputs
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -109,6 +109,44 @@ class ScheduleConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class OidcConfig:
+    """Sign-in with the county's Microsoft Entra ID (OpenID Connect); off while `issuer` is empty.
+
+    The web page's settings live here, not in web/, because `Config` carries them and web/ sits
+    above flow/. `*_roles` are the values of `roles_claim` (Entra app roles) that make an account
+    staff, leadership or admin; `county` is the county code the tenant's users belong to.
+    """
+
+    issuer: str = ""
+    metadata_url: str = ""
+    client_id: str = ""
+    client_secret: str | None = field(default=None, repr=False)
+    redirect_url: str = ""
+    roles_claim: str = "roles"
+    name_claim: str = "preferred_username"
+    county: str = ""
+    staff_roles: tuple[str, ...] = ()
+    leadership_roles: tuple[str, ...] = ()
+    admin_roles: tuple[str, ...] = ()
+
+    @property
+    def enabled(self) -> bool:
+        """Whether Entra ID sign-in is configured."""
+        return bool(self.issuer)
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    """The staff web page: the session-signing secret (from the environment variable
+    `session_secret_env` names; None when unset), local accounts on or off, and Entra ID."""
+
+    session_secret: str | None = field(default=None, repr=False)
+    session_secret_env: str = "LAGESBILD_WEB_SECRET"
+    local_accounts: bool = True
+    oidc: OidcConfig = OidcConfig()
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration. `path` is the file it came from (None: built-in)."""
 
@@ -125,6 +163,7 @@ class Config:
     reminder_stages: tuple[Stage, ...] = DEFAULT_STAGES
     signals: tuple[SignalRule, ...] = ()
     schedule: ScheduleConfig = ScheduleConfig()
+    web: WebConfig = WebConfig()
 
     def collects(self, period: Period) -> bool:
         """Whether the county collects reports for `period` (none before `first_period`)."""

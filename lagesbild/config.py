@@ -32,6 +32,7 @@ from flow.signals import rules_from_config
 from ground.errors import ConfigError
 from ground.net import mask_url
 from ingest.settings import MailboxConfig
+from lagesbild.config_web import web_config
 from outputs.settings import OutboxConfig
 from parsers.form import FormError, FormSpec, builtin_form_path, load_form
 from parsers.limits import Limits
@@ -303,7 +304,9 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
         raise ConfigError(f"[security] trust: must be \"auto\", \"authserv\", \"exchange\" or \"none\", got '{trust}'")
     security = SecurityConfig(sec.bool("require_authentication"), sec.strings("trusted_authserv_ids"), trust)
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
-                  outbox, limits, deadline, security, groups, stages, signals, schedule)
+                  outbox, limits, deadline, security, groups, stages, signals, schedule,
+                  web=web_config(lambda name, d, dflt: _Table(name, d, dflt, environ), data.get("web", {}),
+                                 defaults["web"], code))
 
 
 def _groups(items: Any, municipalities: tuple[MunicipalityConfig, ...]) -> tuple[GroupConfig, ...]:
