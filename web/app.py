@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from flow.accounts import check_user
 from flow.board import store_readable
 from flow.settings import Config
-from web import board
+from web import board, oidc
 from web.page import Page
 from web.security import LoginLimiter, SecurityHeaders, renew_session
 
@@ -39,6 +39,7 @@ SESSION_MAX_AGE = 8 * 3600  # a working day at most, however active
 # Each area of the page: a module with `routes(page)`. Add a new area here.
 AREAS: list[Callable[[Page], list[BaseRoute]]] = [
     board.routes,
+    oidc.routes,
 ]
 
 
@@ -65,26 +66,31 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime], *,
             return JSONResponse({"status": "ok", "store": "ok"})
         return JSONResponse({"status": "unavailable", "store": "unavailable"}, status_code=503)
 
+    def login_page(request: Request, status: int = 200, **context: object) -> Response:
+        return page.render(request, "login.html.j2", status, oidc=config.web.oidc.enabled,
+                           local=config.web.local_accounts, **context)
+
     async def login_form(request: Request) -> Response:
-        return page.render(request, "login.html.j2")
+        return login_page(request)
 
     async def login(request: Request) -> Response:
         form = await page.posted(request)
         if isinstance(form, Response):
             return form
+        if not config.web.local_accounts:
+            return login_page(request, 403, error="Logga in med Microsoft.")
         client = request.client.host if request.client else "?"
         if limiter.blocked(client):
-            return page.render(request, "login.html.j2", 429,
-                               error="För många försök. Vänta en stund och försök igen.")
+            return login_page(request, 429, error="För många försök. Vänta en stund och försök igen.")
         name, password = str(form.get("name", "")), str(form.get("password", ""))
         account = check_user(engine, name, password)
         if account is None:
             limiter.failed(client)
-            return page.render(request, "login.html.j2", 401, error="Fel namn eller lösenord.", name=name)
+            return login_page(request, 401, error="Fel namn eller lösenord.", name=name)
         limiter.succeeded(client)
         renew_session(request.session)
         request.session.update({"user": account.name, "role": account.role.value, "county": account.county,
-                                "seen": clock().isoformat()})
+                                "seen": clock().isoformat(), "via": "local"})
         return RedirectResponse("/", status_code=303)
 
     async def logout(request: Request) -> Response:

@@ -1,0 +1,174 @@
+"""Sign-in with the county's Microsoft Entra ID: OpenID Connect, authorization code flow with PKCE.
+
+Authlib does the protocol: the authorization URL with state, nonce and a
+PKCE challenge (S256), the code exchange, and the ID token's checks — its
+signature against the provider's published keys (JWKS, fetched again when a
+new key id appears), issuer, audience (our client id), expiry and nonce.
+This module keeps the flow's state between the two legs and turns the
+token's roles claim into an account of the web page.
+
+The flow's state (state, nonce, PKCE verifier) travels in a cookie of its
+own, signed, HttpOnly and SameSite=Lax, scoped to /oidc: the session cookie
+is SameSite=Strict, so a browser does not send it on the provider's redirect
+back, which comes from another site. For the same reason the callback answers
+with a page that moves on to the board itself (a refresh, no script): a
+redirect straight from the callback would still count as coming from the
+provider, and the browser would hold the new session cookie back once more.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.starlette_client import OAuth
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from joserfc.errors import JoseError
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from flow.accounts import Account, Role
+from flow.settings import OidcConfig
+from web.page import Page
+from web.security import renew_session
+
+try:  # Authlib speaks HTTP through httpx2 where it is installed, else through httpx
+    from httpx2 import HTTPError
+except ImportError:
+    from httpx import HTTPError
+
+log = logging.getLogger(__name__)
+
+FLOW_COOKIE = "lagesbild_oidc"
+FLOW_SECONDS = 600  # time to sign in at the provider
+SCOPES = "openid profile"
+
+NO_ROLE = ("Ditt konto har ingen roll i Lägesbild. Be länsstyrelsens administratör om behörighet "
+           "(handläggare, ledning eller administratör).")
+NOT_CONFIRMED = "Inloggningen med Microsoft kunde inte bekräftas. Försök igen."
+EXPIRED = "Inloggningen tog för lång tid eller startades inte här. Försök igen."
+
+
+class Refused(Exception):
+    """A sign-in that must not go through; the message (Swedish) is shown to the user."""
+
+
+@dataclass(frozen=True)
+class EntraSignIn:
+    """One provider's sign-in: starting the flow, finishing it, and the account its token gives."""
+
+    settings: OidcConfig
+    client: Any  # authlib's StarletteOAuth2App (untyped)
+
+    @classmethod
+    def from_settings(cls, settings: OidcConfig) -> EntraSignIn:
+        """The Authlib client for `settings`; it reads the provider's metadata on first use."""
+        metadata = settings.metadata_url or f"{settings.issuer}/.well-known/openid-configuration"
+        client = OAuth().register(
+            "entra", client_id=settings.client_id, client_secret=settings.client_secret,
+            server_metadata_url=metadata,
+            client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "timeout": 10.0})
+        return cls(settings, client)
+
+    async def start(self, redirect_uri: str) -> tuple[str, dict[str, str]]:
+        """The provider's authorization URL, and what the callback must be given back (state, nonce,
+        PKCE verifier, redirect URI)."""
+        made = await self.client.create_authorization_url(redirect_uri)
+        flow = {"state": made["state"], "nonce": made["nonce"], "verifier": made["code_verifier"],
+                "redirect_uri": redirect_uri}
+        return str(made["url"]), flow
+
+    async def finish(self, code: str, flow: dict[str, str]) -> dict[str, Any]:
+        """The ID token's verified claims for `code`; Refused when the exchange or a check fails."""
+        try:
+            token = await self.client.fetch_access_token(
+                code=code, redirect_uri=flow["redirect_uri"], code_verifier=flow["verifier"])
+            return await self.verify(token, flow["nonce"])
+        except (OAuthError, JoseError, HTTPError, KeyError, ValueError) as exc:
+            log.warning("Entra ID sign-in refused: %s", exc)
+            raise Refused(NOT_CONFIRMED) from exc
+
+    async def verify(self, token: dict[str, Any], nonce: str) -> dict[str, Any]:
+        """The claims of the ID token in a token response, after every check: signature (JWKS),
+        issuer, audience, expiry, nonce. Raises Authlib's or joserfc's errors otherwise."""
+        if "id_token" not in token:
+            raise ValueError("the token response holds no ID token")
+        options = {"iss": {"essential": True, "value": self.settings.issuer},
+                   "aud": {"essential": True, "value": self.settings.client_id}}
+        claims = await self.client.parse_id_token(token, nonce=nonce, claims_options=options)
+        return dict(claims)
+
+    def account(self, claims: dict[str, Any]) -> Account:
+        """The web page's account for verified `claims`; Refused when no role is known."""
+        s = self.settings
+        raw = claims.get(s.roles_claim, [])
+        values = {raw} if isinstance(raw, str) else {v for v in raw if isinstance(v, str)} \
+            if isinstance(raw, list) else set()
+        # One role per account; with several, the one that acts comes first.
+        for role, names in ((Role.STAFF, s.staff_roles), (Role.ADMIN, s.admin_roles),
+                            (Role.LEADERSHIP, s.leadership_roles)):
+            if values & set(names):
+                name = claims.get(s.name_claim) or claims.get("sub")
+                if not isinstance(name, str) or not name.strip():
+                    raise Refused(NOT_CONFIRMED)
+                return Account(name.strip(), role, s.county)
+        raise Refused(NO_ROLE)
+
+
+def routes(page: Page) -> list[BaseRoute]:
+    """/oidc/logga-in starts the sign-in at the provider; /oidc/callback is where it comes back.
+    Neither exists while [web.oidc] is not configured."""
+    settings = page.config.web.oidc
+    if not settings.enabled:
+        return []
+    signin = EntraSignIn.from_settings(settings)
+    # The flow cookie lives minutes; a key made at start is enough (a restart mid-sign-in: sign in again).
+    signer = URLSafeTimedSerializer(secrets.token_bytes(32), salt="oidc-flow")
+
+    async def begin(request: Request) -> Response:
+        form = await page.posted(request)
+        if isinstance(form, Response):
+            return form
+        redirect_uri = settings.redirect_url or str(request.url_for("oidc_callback"))
+        try:
+            url, flow = await signin.start(redirect_uri)
+        except (OAuthError, HTTPError, KeyError, ValueError, RuntimeError) as exc:
+            log.warning("Entra ID metadata unavailable: %s", exc)
+            return page.error(request, 502, "Microsoft-inloggningen svarar inte just nu. Försök igen om en stund.")
+        response = RedirectResponse(url, status_code=303)
+        response.set_cookie(FLOW_COOKIE, signer.dumps(flow), max_age=FLOW_SECONDS, path="/oidc", httponly=True,
+                            samesite="lax", secure=request.url.scheme == "https")
+        return response
+
+    async def callback(request: Request) -> Response:
+        response = await _callback(request)
+        response.delete_cookie(FLOW_COOKIE, path="/oidc")
+        return response
+
+    async def _callback(request: Request) -> Response:
+        params = request.query_params
+        try:
+            flow = signer.loads(request.cookies.get(FLOW_COOKIE, ""), max_age=FLOW_SECONDS)
+        except BadSignature:
+            return page.error(request, 400, EXPIRED)
+        state = params.get("state", "")
+        if not isinstance(flow, dict) or not hmac.compare_digest(str(flow.get("state", "")), state):
+            return page.error(request, 400, NOT_CONFIRMED)
+        if params.get("error") or not params.get("code"):
+            return page.error(request, 403, "Inloggningen med Microsoft avbröts.")
+        try:
+            account = signin.account(await signin.finish(params["code"], flow))
+        except Refused as exc:
+            return page.error(request, 403, str(exc))
+        renew_session(request.session)
+        request.session.update({"user": account.name, "role": account.role.value, "county": account.county,
+                                "seen": page.clock().isoformat(), "via": "oidc"})
+        return page.render(request, "signed_in.html.j2", account=account)
+
+    return [Route("/oidc/logga-in", begin, methods=["POST"]),
+            Route("/oidc/callback", callback, methods=["GET"], name="oidc_callback")]
