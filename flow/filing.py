@@ -127,7 +127,8 @@ def file_plan(s: Session, raw_id: int, raw: RawMail, plan: PlannedSubmission, co
         received_at=raw.received_at, raw_id=raw_id, filename=safe_text(plan.parsed.filename),
         format=result.format.value, answers=answers, issues=(*result.issues, *doubts, *replaced, *screening),
         flags=flags, content_hash=plan.content_hash,
-        deadline_end=deadline_end(plan.period_choice.period, tz, grace), withheld=withheld,
+        deadline_end=deadline_end(plan.period_choice.period, tz, grace, config.county.form.deadline),
+        withheld=withheld,
     )
 
 

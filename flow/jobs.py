@@ -28,7 +28,7 @@ from outputs.notices import Arrival, CompilationSummary, build_compilation, buil
 from outputs.replies import build_staff_notice
 from outputs.verify import verify_xlsx
 from outputs.workbook import build_county_workbook
-from parsers.result import Period
+from parsers.result import Cadence, Period
 from store import repo
 from store.db import transaction
 
@@ -56,7 +56,8 @@ def _reminder_key(county: str, municipality: str, period: str, stage: str) -> st
 def plan_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPlan:
     """The reminders due at `now` and not yet queued (the contract's `remind --dry-run`)."""
     tz = ZoneInfo(config.deadline.timezone)
-    periods = [p for p in periods_to_check(now, tz, config.reminder_stages) if config.collects(p)]
+    rule = config.county.form.deadline
+    periods = [p for p in periods_to_check(now, tz, config.reminder_stages, rule) if config.collects(p)]
     prefix = f"reminder:{config.county.code}:"
     with transaction(engine) as s:
         first = repo.first_arrivals(s, config.county.code, periods)
@@ -66,7 +67,7 @@ def plan_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPla
     return due_reminders(periods=periods, municipalities=list(config.municipalities), first_received=first,
                          sent=sent, stages=config.reminder_stages, staff=config.county.staff,  # type: ignore[arg-type]
                          fallback_contacts=fallback, now=now, tz=tz,
-                         grace=timedelta(minutes=config.deadline.grace_minutes))
+                         grace=timedelta(minutes=config.deadline.grace_minutes), rule=rule)
 
 
 def queue_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPlan:
@@ -80,7 +81,8 @@ def queue_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPl
             blank = (blank_form_filename(form, "docx", r.municipality, r.period),
                      build_blank_docx(form, r.municipality, r.period))
             msg = build_reminder(ctx, to=list(r.to), cc=list(r.cc), municipality=r.municipality, period=r.period,
-                                 stage=r.stage, deadline=deadline(r.period), blank_form=blank, now=now)
+                                 stage=r.stage, deadline=deadline(r.period, form.deadline), blank_form=blank,
+                                 now=now)
             queue_mail_once(s, "reminder",
                             _reminder_key(config.county.code, r.municipality, str(r.period), r.stage), msg, now)
         if plan.no_address and config.county.staff:
@@ -122,9 +124,10 @@ def queue_compilation(engine: Engine, config: Config, now: datetime) -> list[str
         slot = int(now.timestamp() // interval.total_seconds())
         for period in sorted({v.period for v in arrivals}):
             due.append((period, f"{prefix}{period}:arrivals:{slot}"))
-    current = received_period(now, tz)
+    rule = config.county.form.deadline
+    current = _current_period(config, now)
     for period in {current, current.next()}:
-        on_deadline_day = deadline(period) == local.date()
+        on_deadline_day = deadline(period, rule) == local.date()
         key = f"{prefix}{period}:deadline"
         if config.collects(period) and on_deadline_day and local.hour >= config.schedule.compilation_deadline_hour:
             with transaction(engine) as s:
@@ -144,6 +147,15 @@ def queue_compilation(engine: Engine, config: Config, now: datetime) -> list[str
     return queued
 
 
+def _current_period(config: Config, now: datetime) -> Period:
+    """The period a report arriving at `now` is most likely for: the received-date rule for
+    months (days 1-15 report on the previous month), the week itself for a weekly form."""
+    tz = ZoneInfo(config.deadline.timezone)
+    if config.county.form.cadence is Cadence.WEEK:
+        return Period.containing(now.astimezone(tz).date(), Cadence.WEEK)
+    return received_period(now, tz)
+
+
 def _summary(engine: Engine, config: Config, period: Period, now: datetime, arrivals: list[Any],
              quarantined: int) -> CompilationSummary:
     status = status_for(engine, config, period, now)
@@ -152,7 +164,7 @@ def _summary(engine: Engine, config: Config, period: Period, now: datetime, arri
         latest = {v.municipality: v for v in repo.latest_submissions(s, config.county.code, period)}
     held = tuple(sorted(m for m, v in latest.items() if v.withheld))
     return CompilationSummary(
-        deadline=deadline(period), expected=len(states),
+        deadline=deadline(period, config.county.form.deadline), expected=len(states),
         reported=sum(1 for v in states.values() if v in ("on_time", "late")),
         on_time=sum(1 for v in states.values() if v == "on_time"),
         arrivals=tuple(Arrival(v.municipality, v.version, v.received_at, v.on_time is False, v.flags)
@@ -171,9 +183,10 @@ def queue_digest_if_due(engine: Engine, config: Config, now: datetime) -> list[P
     tz = ZoneInfo(config.deadline.timezone)
     local = now.astimezone(tz)
     queued = []
-    current = Period(local.year, local.month)
+    current = Period.containing(local.date(), config.county.form.cadence)
     for period in (current.previous(), current):
-        day = add_working_days(deadline(period), config.schedule.digest_working_days_after_deadline)
+        day = add_working_days(deadline(period, config.county.form.deadline),
+                               config.schedule.digest_working_days_after_deadline)
         start = datetime(day.year, day.month, day.day, config.schedule.digest_hour, tzinfo=tz)
         if not start <= now < start + timedelta(days=DIGEST_CATCH_UP_DAYS) or not config.collects(period):
             continue

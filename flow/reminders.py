@@ -34,7 +34,8 @@ from zoneinfo import ZoneInfo
 from flow.calendar import add_working_days, deadline, report_state
 from flow.settings import AUDIENCES, DEFAULT_STAGES, MunicipalityConfig, Stage
 from outputs.picture import MonthState
-from parsers.result import Period
+from parsers.form import DeadlineRule
+from parsers.result import Cadence, Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,14 +75,16 @@ class ReminderPlan:
         return [r.to_json() for r in self.reminders]
 
 
-def stage_moment(stage: Stage, period: Period, tz: ZoneInfo) -> datetime:
-    """When `stage` of `period` becomes due: hour:minute local time on its working day."""
-    return _moment(stage.working_days, stage.hour, stage.minute, period, tz)
+def stage_moment(stage: Stage, period: Period, tz: ZoneInfo, rule: DeadlineRule | None = None) -> datetime:
+    """When `stage` of `period` becomes due: hour:minute local time on its working day,
+    counted in working days from the period's deadline under the form's `rule`."""
+    return _moment(stage.working_days, stage.hour, stage.minute, period, tz, rule)
 
 
 @lru_cache(maxsize=4096)
-def _moment(working_days: int, hour: int, minute: int, period: Period, tz: ZoneInfo) -> datetime:
-    day: date = add_working_days(deadline(period), working_days)
+def _moment(working_days: int, hour: int, minute: int, period: Period, tz: ZoneInfo,
+            rule: DeadlineRule | None) -> datetime:
+    day: date = add_working_days(deadline(period, rule), working_days)
     return datetime.combine(day, time(hour, minute), tzinfo=tz)
 
 
@@ -90,44 +93,47 @@ def ordered(stages: Iterable[Stage]) -> tuple[Stage, ...]:
     return tuple(sorted(stages, key=lambda s: (s.working_days, s.hour, s.minute)))
 
 
-def latest_due_stage(stages: Sequence[Stage], period: Period, now: datetime, tz: ZoneInfo) -> Stage | None:
+def latest_due_stage(stages: Sequence[Stage], period: Period, now: datetime, tz: ZoneInfo,
+                     rule: DeadlineRule | None = None) -> Stage | None:
     """The last stage of `period` whose moment has come at `now` (None before the first)."""
     latest = None
     for stage in ordered(stages):
-        if stage_moment(stage, period, tz) <= now:
+        if stage_moment(stage, period, tz, rule) <= now:
             latest = stage
     return latest
 
 
-def periods_to_check(now: datetime, tz: ZoneInfo, stages: Sequence[Stage] = DEFAULT_STAGES) -> list[Period]:
+def periods_to_check(now: datetime, tz: ZoneInfo, stages: Sequence[Stage] = DEFAULT_STAGES,
+                     rule: DeadlineRule | None = None) -> list[Period]:
     """The periods whose stages can be due at `now`, oldest first.
 
     A period is checked from its first stage until the last stage of the
     next period is due. So a municipality has at most one unsent last-stage
     reminder at any time, and a worker that was down for weeks does not
     remind anyone of a month long gone. With the default stages that is last
-    month and (from about the 25th) this month.
+    month and (from about the 25th) this month. `rule` is the form's deadline
+    rule; a weekday rule makes the periods ISO weeks.
     """
     _aware(now)
     if not stages:
         return []
-    local = now.astimezone(tz)
-    here = Period(local.year, local.month)
-    # Far enough either way for stages up to MAX_WORKING_DAYS from the deadline.
+    weekly = rule is not None and rule.rule == "weekday"
+    here = Period.containing(now.astimezone(tz).date(), Cadence.WEEK if weekly else Cadence.MONTH)
+    # Far enough either way for stages up to MAX_WORKING_DAYS (eight weeks) from the deadline.
     candidates = [here]
-    for _ in range(3):
+    for _ in range(10 if weekly else 3):
         candidates.insert(0, candidates[0].previous())
     for _ in range(2):
         candidates.append(candidates[-1].next())
-    windows = [(p, period_window(p, tz, stages)) for p in candidates]
+    windows = [(p, period_window(p, tz, stages, rule)) for p in candidates]
     return [p for p, (start, end) in windows if start <= now < end]
 
 
-def period_window(period: Period, tz: ZoneInfo,
-                  stages: Sequence[Stage] = DEFAULT_STAGES) -> tuple[datetime, datetime]:
+def period_window(period: Period, tz: ZoneInfo, stages: Sequence[Stage] = DEFAULT_STAGES,
+                  rule: DeadlineRule | None = None) -> tuple[datetime, datetime]:
     """[start, end) of the time in which `period`'s reminders can be due (see `periods_to_check`)."""
     first, last = ordered(stages)[0], ordered(stages)[-1]
-    return stage_moment(first, period, tz), stage_moment(last, period.next(), tz)
+    return stage_moment(first, period, tz, rule), stage_moment(last, period.next(), tz, rule)
 
 
 def _aware(now: datetime) -> None:
@@ -158,6 +164,7 @@ def due_reminders(
     now: datetime,
     tz: ZoneInfo,
     grace: timedelta = timedelta(0),
+    rule: DeadlineRule | None = None,
 ) -> ReminderPlan:
     """The reminders due at `now` and not yet sent, by period then municipality (config order).
 
@@ -166,14 +173,15 @@ def due_reminders(
     so the same data can be replayed at any `--now`. `sent` holds
     (municipality, "YYYY-MM", stage) of reminders already sent.
     `fallback_contacts` maps a municipality to the last sender of a report,
-    used when it has no configured contacts.
+    used when it has no configured contacts. `rule` is the form's deadline
+    rule (default: a month's last working day, a week's Friday).
     """
     _aware(now)
     fallback = fallback_contacts or {}
     reminders: list[DueReminder] = []
     no_address: list[DueReminder] = []
     for period in sorted(set(periods)):
-        stage = latest_due_stage(stages, period, now, tz)
+        stage = latest_due_stage(stages, period, now, tz, rule)
         if stage is None:
             continue
         for m in municipalities:
@@ -182,7 +190,7 @@ def due_reminders(
             received = first_received.get((m.name, period))
             if received is not None and received <= now:
                 continue  # reported, on time or late: no more reminders for this period
-            state = report_state(period, None, now, tz, grace)
+            state = report_state(period, None, now, tz, grace, rule)
             wanted = MonthState.PENDING if stage.audience == "pending" else MonthState.MISSING
             if state is not wanted:
                 continue

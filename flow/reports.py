@@ -31,13 +31,13 @@ def status_for(engine: Engine, config: Config, period: Period, now: datetime) ->
     for m in config.municipalities:
         view = latest.get(m.name)
         first = view.first_received_at if view else None
-        state = report_state(period, first, now, tz, grace)
+        state = report_state(period, first, now, tz, grace, config.county.form.deadline)
         rows.append({"name": m.name, "state": state.value,
                      "received_at": _iso(first, tz) if first else None,
                      "version": view.version if view else None})
     return {
         "period": str(period),
-        "deadline": deadline(period).isoformat(),
+        "deadline": deadline(period, config.county.form.deadline).isoformat(),
         "municipalities": rows,
         "missing": [r["name"] for r in rows if r["state"] == MonthState.MISSING.value],
         "late": [r["name"] for r in rows if r["state"] == MonthState.LATE.value],

@@ -28,6 +28,7 @@ from outputs.blank_forms import (
     intro_paragraphs,
     level_label,
     month_title,
+    period_field_label,
     period_label,
     question_heading,
 )
@@ -233,10 +234,10 @@ def build_blank_docx(
         ids=ids,
     )
     line = document.add_paragraph()
-    line.add_run("Månad: ").bold = True
+    line.add_run(f"{period_field_label(form)}: ").bold = True
     _inline_text_control(
         line,
-        alias="Månad",
+        alias=period_field_label(form),
         tag=TAG_PERIOD,
         value=period_label(period) if period else None,
         placeholder=PLACEHOLDER_PERIOD,

@@ -31,7 +31,7 @@ import unicodedata
 
 from outputs.safe_text import xml_safe
 from parsers.form import FormSpec, Question, Scale
-from parsers.result import Period
+from parsers.result import Cadence, Period
 
 SWEDISH_MONTHS: tuple[str, ...] = (
     "januari",
@@ -89,13 +89,25 @@ def comment_name(number: int) -> str:
 
 
 def month_title(period: Period) -> str:
-    """The template's month line, capitalised: "Oktober månad 2026"."""
+    """The template's month line, capitalised: "Oktober månad 2026" (a week: "Vecka 43 2026")."""
+    if period.is_week:
+        return f"Vecka {period.week} {period.year}"
     return f"{SWEDISH_MONTHS[period.month - 1].capitalize()} månad {period.year}"
 
 
 def period_label(period: Period) -> str:
-    """The month as written in the "Månad:" field: "Oktober 2026"."""
+    """The period as written in its field: "Oktober 2026", or "Vecka 43 2026" for a week."""
+    if period.is_week:
+        return f"Vecka {period.week} {period.year}"
     return f"{SWEDISH_MONTHS[period.month - 1].capitalize()} {period.year}"
+
+
+def period_field_label(form: FormSpec) -> str:
+    """The label of the period field: "Månad" on a monthly form, the form's own first period
+    label on a weekly one ("Vecka och år")."""
+    if form.cadence is Cadence.WEEK:
+        return form.labels.period[0] if form.labels.period else "Vecka och år"
+    return "Månad"
 
 
 def level_label(scale: Scale, value: int) -> str:

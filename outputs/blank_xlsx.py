@@ -29,6 +29,7 @@ from outputs.blank_forms import (
     intro_paragraphs,
     level_label,
     month_title,
+    period_field_label,
     period_label,
     question_heading,
 )
@@ -199,7 +200,7 @@ def build_blank_xlsx(
 
     inputs = (
         (3, "Kommun:", xml_safe(municipality) if municipality else municipality, NAME_MUNICIPALITY),
-        (4, "Månad:", period_label(period) if period else None, NAME_PERIOD),
+        (4, f"{period_field_label(form)}:", period_label(period) if period else None, NAME_PERIOD),
     )
     for row, label, value, name in inputs:
         ws.cell(row=row, column=1, value=label).font = Font(bold=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from parsers.form import FormSpec
-from parsers.result import Answer, Period
+from parsers.result import Answer, Cadence, Period, periods_of_year
 
 
 class MonthState(enum.StrEnum):
@@ -55,7 +55,8 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class CountyPicture:
-    """Every municipality × month of one year for one county."""
+    """Every municipality × period of one year for one county: months, or ISO weeks when
+    the form is weekly (`form.cadence`); a period's `number` (month 1–12, week 1–53) keys it."""
 
     county_name: str
     county_code: str
@@ -63,12 +64,26 @@ class CountyPicture:
     form: FormSpec
     municipalities: tuple[str, ...]  # in the county's order
     groups: tuple[Group, ...]
-    reports: dict[tuple[str, int], MonthReport]  # (municipality, month 1..12)
+    reports: dict[tuple[str, int], MonthReport]  # (municipality, month 1..12 or week 1..53)
+
+    @property
+    def weekly(self) -> bool:
+        return self.form.cadence is Cadence.WEEK
+
+    @property
+    def periods(self) -> tuple[Period, ...]:
+        """The year's columns: 12 months, or the ISO year's 52 or 53 weeks."""
+        return periods_of_year(self.year, self.form.cadence)
+
+    def period_at(self, number: int) -> Period:
+        """The period of column `number` (a month, or a week when the form is weekly)."""
+        return Period.iso_week(self.year, number) if self.weekly else Period(self.year, number)
 
     def report(self, municipality: str, month: int) -> MonthReport:
-        """The report for a cell; a NOT_DUE placeholder when the picture holds none."""
+        """The report for a cell (`month` is the period's number: a week's for a weekly form);
+        a NOT_DUE placeholder when the picture holds none."""
         return self.reports.get((municipality, month)) or MonthReport(
-            municipality, Period(self.year, month), MonthState.NOT_DUE)
+            municipality, self.period_at(month), MonthState.NOT_DUE)
 
     def impact(self, municipality: str, month: int, question: int) -> int | None:
         answer = self.report(municipality, month).answers.get(question)

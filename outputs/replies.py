@@ -97,7 +97,9 @@ def render(template: str, **context: Any) -> str:
 
 
 def month_text(period: Period) -> str:
-    """The month in running text: "oktober 2026"."""
+    """The period in running text: "oktober 2026", or "vecka 43 2026" for a week."""
+    if period.is_week:
+        return f"vecka {period.week} {period.year}"
     return f"{SWEDISH_MONTHS[period.month - 1]} {period.year}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from parsers.form import FormSpec, Question
 from parsers.form_plan import bigrams, form_plan, similarity, word_stems, wordings_of
@@ -129,6 +130,21 @@ def split_question_text(text: str, question: Question) -> str:
 
 
 FRAGA_RE = re.compile(r"^(?:fraga|fr\.|question)\s*(?:nr\.?|nummer)?\s*(\d{1,2})\b\s*[.,:;)\-]?\s*")
+
+
+@lru_cache(maxsize=32)
+def _question_word_re(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = sorted({re.escape(fold(w)) for w in words if fold(w)}, key=len, reverse=True)
+    if not alternatives:
+        return FRAGA_RE
+    return re.compile(rf"^(?:fraga|fr\.|question|{'|'.join(alternatives)})\s*(?:nr\.?|nummer)?\s*(\d{{1,2}})\b"
+                      r"\s*[.,:;)\-]?\s*")
+
+
+def question_word_re(form: FormSpec) -> re.Pattern[str]:
+    """"Fråga N" as the form writes it: "Fråga", "Fr.", and the form's own question labels ("Punkt N")."""
+    return _question_word_re(form.labels.question)
+
 _NUM_RE = re.compile(r"^(\d{1,2})\s*[.):]\s*|^(\d{1,2})\s+(?=[a-z])")
 _RENAMED_HEADING_RE = re.compile(r"[^.?!:]{1,40}:?")
 
@@ -140,7 +156,7 @@ def match_anchor(text: str, form: FormSpec) -> Line | None:
     number: int | None = None
     explicit = False
     pos = 0
-    m = FRAGA_RE.match(folded)
+    m = question_word_re(form).match(folded)
     if m:
         number, pos, explicit = int(m.group(1)), m.end(), True
     else:

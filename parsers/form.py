@@ -7,14 +7,17 @@ same shape, named in the configuration; no code changes.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
+from datetime import time
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from parsers.normalize import fold
+from parsers.result import Cadence
 
 
 class FormError(ValueError):
@@ -84,18 +87,62 @@ class Labels:
     needs_colon: tuple[str, ...] = ()
 
 
+WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SWEDISH_WEEKDAYS = ("måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag")
+
+# The words a form file may use for its cadence. There is no quarter: no
+# county in the sources reports quarterly; the workbook already groups months
+# into quarters ("Kvartal 1-4") and a quarter's picture is its three months.
+_CADENCES = {"month": Cadence.MONTH, "monthly": Cadence.MONTH, "månad": Cadence.MONTH,
+             "week": Cadence.WEEK, "weekly": Cadence.WEEK, "vecka": Cadence.WEEK}
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRule:
+    """When a period's report is due, as the form file says (`[deadline]`).
+
+    * `last_working_day` (a month's rule, the default): the last working day
+      of the month, "senast den sista vardagen varje månad".
+    * `weekday` (a week's rule): that weekday of the period's week, plus
+      `week_offset` weeks (1: the week after), e.g. Tuesday before a
+      Wednesday meeting. When that day is not a working day (a holiday, a
+      de-facto day off) the working day before it is the deadline.
+
+    Either way Saturdays, Sundays and Swedish holidays are not working days
+    (flow.calendar). `at` is the time of day the report is due by, local
+    time; None means by the end of the deadline day, as for monthly forms.
+    """
+
+    rule: str = "last_working_day"
+    weekday: int = 4
+    at: time | None = None
+    week_offset: int = 0
+
+    def describe(self) -> str:
+        """The rule in Swedish for a form's instructions: "tisdag kl. 16.00 varje vecka"."""
+        when = f" kl. {self.at:%H.%M}" if self.at else ""
+        if self.rule == "last_working_day":
+            return f"den sista vardagen varje månad{when}"
+        week = " veckan efter" if self.week_offset == 1 else " samma vecka" if self.week_offset == 0 else ""
+        return f"{_SWEDISH_WEEKDAYS[self.weekday]}{when}{week}"
+
+
+MONTHLY_DEADLINE = DeadlineRule()
+
+
 @dataclass(frozen=True, slots=True)
 class FormSpec:
     """A whole form definition."""
 
     id: str
     title: str
-    cadence: str
+    cadence: Cadence
     intro: str
     instruction: str
     labels: Labels
     scale: Scale
     questions: tuple[Question, ...]
+    deadline: DeadlineRule = MONTHLY_DEADLINE
 
     def question(self, number: int) -> Question:
         for q in self.questions:
@@ -124,6 +171,45 @@ def _strings(table: dict[str, Any], key: str, where: str, default: tuple[str, ..
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise FormError(f"{where}.{key}: must be a list of non-empty strings")
     return tuple(value)
+
+
+def _cadence(data: dict[str, Any]) -> Cadence:
+    word = data.get("cadence", "month")
+    if not isinstance(word, str) or word.strip().lower() not in _CADENCES:
+        raise FormError(f"cadence: must be \"month\" or \"week\", got {word!r}")
+    return _CADENCES[word.strip().lower()]
+
+
+def _deadline(data: dict[str, Any], cadence: Cadence) -> DeadlineRule:
+    """`[deadline]`: rule = "last_working_day" (months) or "weekday" (weeks) with weekday, time, week_offset."""
+    table = data.get("deadline", {})
+    if not isinstance(table, dict):
+        raise FormError("deadline: must be a table")
+    unknown = sorted(set(table) - {"rule", "weekday", "time", "week_offset"})
+    if unknown:
+        raise FormError(f"deadline.{unknown[0]}: unknown key (known: rule, weekday, time, week_offset)")
+    default = "weekday" if cadence is Cadence.WEEK else "last_working_day"
+    rule = table.get("rule", default)
+    if rule != default:
+        raise FormError(f"deadline.rule: a {cadence.value}ly form's rule is \"{default}\", got {rule!r}")
+    at = None
+    if "time" in table:
+        m = re.fullmatch(r"([01]?\d|2[0-3])[:.]([0-5]\d)", str(table["time"]).strip())
+        if not m:
+            raise FormError(f"deadline.time: must be HH:MM, got {table['time']!r}")
+        at = time(int(m.group(1)), int(m.group(2)))
+    if cadence is Cadence.MONTH:
+        if set(table) - {"rule", "time"}:
+            raise FormError("deadline: a monthly form's deadline takes only rule and time")
+        return DeadlineRule(at=at)
+    day = str(table.get("weekday", "friday")).strip().lower()
+    names = {**{n: i for i, n in enumerate(WEEKDAYS)}, **{n: i for i, n in enumerate(_SWEDISH_WEEKDAYS)}}
+    if day not in names:
+        raise FormError(f"deadline.weekday: must be a weekday such as \"tuesday\", got {day!r}")
+    offset = table.get("week_offset", 0)
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= 1:
+        raise FormError(f"deadline.week_offset: must be 0 (the period's week) or 1 (the week after), got {offset!r}")
+    return DeadlineRule("weekday", names[day], at, offset)
 
 
 def form_from_dict(data: dict[str, Any], source: str = "<form>") -> FormSpec:
@@ -182,15 +268,17 @@ def form_from_dict(data: dict[str, Any], source: str = "<form>") -> FormSpec:
     numbers = [q.number for q in questions]
     if not questions or len(set(numbers)) != len(numbers) or min(numbers) < 1:
         raise FormError("questions: numbers must be unique positive integers, at least one question")
+    cadence = _cadence(data)
     return FormSpec(
         id=_req(data, "id", str, source),
         title=_req(data, "title", str, source),
-        cadence=str(data.get("cadence", "monthly")),
+        cadence=cadence,
         intro=str(data.get("intro", "")).strip(),
         instruction=str(data.get("instruction", "Redogör kort under varje fråga:")),
         labels=labels,
         scale=scale,
         questions=tuple(sorted(questions, key=lambda q: q.number)),
+        deadline=_deadline(data, cadence),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from parsers.anchors import FRAGA_RE, match_anchor
+from parsers.anchors import match_anchor, question_word_re
 from parsers.form import FormSpec
 from parsers.form_plan import form_plan
 from parsers.labels import match_label
@@ -21,7 +21,7 @@ def split_embedded_labels(line: str, form: FormSpec) -> list[str]:
     leading = embedded.match(" " + folded, 1)
     first_end = leading.end() - 1 if leading else 0
     cuts = [m.start() for m in embedded.finditer(folded) if m.start() >= first_end]
-    if not cuts or not (FRAGA_RE.match(folded) or leading or _opens_with_heading(line[:cuts[0]], form)):
+    if not cuts or not (question_word_re(form).match(folded) or leading or _opens_with_heading(line[:cuts[0]], form)):
         # Only a line that itself starts with a label, "Fråga N" or a question's
         # heading is split: "… oro för påverkan: stor" in running prose stays one line.
         return [line]

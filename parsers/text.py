@@ -23,8 +23,9 @@ from parsers.normalize import clean, fold
 from parsers.period import read_period
 from parsers.placeholders import is_placeholder
 from parsers.question_read import QuestionRead
-from parsers.result import Answer, Format, Issue, ParseResult, Period
+from parsers.result import Answer, Cadence, Format, Issue, ParseResult, Period
 from parsers.sections import SectionRead, read_section
+from parsers.week import week_period_of
 
 __all__ = ["extract", "is_placeholder"]
 
@@ -59,8 +60,12 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
 
     municipality = municipality_of(best.municipality_values, best.title_lines, fields.municipality,
                                  filename, issues)
-    period = period_of(best.period_values, best.title_lines, fields.period, filename, issues, best.dates)
-    month_hint = None if period else month_hint_of(best.period_values, best.title_lines, fields.period)
+    if form.cadence is Cadence.WEEK:
+        period = week_period_of(best.period_values, best.title_lines, fields.period, filename, issues, best.dates)
+        month_hint = None
+    else:
+        period = period_of(best.period_values, best.title_lines, fields.period, filename, issues, best.dates)
+        month_hint = None if period else month_hint_of(best.period_values, best.title_lines, fields.period)
     answers: dict[int, Answer] = {}
     for question in form.questions:
         answers[question.number] = _answer(question, best.questions[question.number], fields, form.scale, issues)
