@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from flow.heartbeat import WorkerHealth, worker_health
 from flow.operations import list_held
 from flow.picture import build_picture
 from flow.settings import Config
@@ -44,6 +45,8 @@ class Board:
     rows: tuple[BoardRow, ...]
     quarantined: int
     in_review: int
+    worker: WorkerHealth | None = None  # the worker's last cycle, outbox backlog and parked mail
+    worker_late: bool = False  # no cycle for three poll intervals (at least five minutes): is the worker running?
 
 
 def board_for(engine: Engine, config: Config, period: Period, now: datetime) -> Board:
@@ -59,7 +62,10 @@ def board_for(engine: Engine, config: Config, period: Period, now: datetime) -> 
     with read_transaction(engine) as s:
         quarantined = repo.count_quarantined(s, config.county.code)
     held = list_held(engine, config)
-    return Board(period, questions, tuple(rows), quarantined, len(held))
+    health = worker_health(engine, config, now)
+    late_after = max(300, 3 * config.mailbox.poll_interval_seconds)
+    late = health.age_seconds is None or health.age_seconds > late_after
+    return Board(period, questions, tuple(rows), quarantined, len(held), health, late)
 
 
 def store_readable(engine: Engine, config: Config) -> bool:

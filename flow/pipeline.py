@@ -19,6 +19,7 @@ keeps failing; the worker never stops on one message.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Engine
 from flow.decide import decide
 from flow.filing import Decided, record_message
 from flow.folders import FOLDER_FOR
+from flow.handled import Handled, municipality_of
 from flow.notify import queue_parked_notice
 from flow.reading import BATCH_BYTES, Parse, Progress, Reading, read_ahead, start_reading
 from flow.sandbox import parse_isolated
@@ -58,6 +60,7 @@ class PollReport:
     claimed_elsewhere: int = 0  # another worker was handling it at the same moment
     failures: list[str] = field(default_factory=list)
     parked: int = 0  # too big to read: parked at once, staff told (an outcome, not a failure to retry)
+    handled: list[Handled] = field(default_factory=list)  # each message, for the log and the metrics
 
     @property
     def failed(self) -> int:
@@ -105,19 +108,18 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
     done = 0
     # The next batch's forms are read while this one is recorded: a window of a whole batch.
     for batch in _batches(read_ahead(source.fetch(to_fetch), config, parse, window=size), size):
-        for outcome in _handle_batch(batch, source, engine, config, now, report, new_keys,
-                                     getattr(parse, "pump", _nothing)):
+        for one in _handle_batch(batch, source, engine, config, now, report, new_keys,
+                                 getattr(parse, "pump", _nothing)):
             done += 1
             if progress is not None:
                 progress(done, len(to_fetch))
-            if outcome is None:
+            if one is None:
                 report.claimed_elsewhere += 1
             else:
-                report.outcomes[outcome.value] += 1
-    if report.parked:
-        report.outcomes[Outcome.FAILED.value] -= report.parked
-        report.outcomes["parked"] += report.parked
-        report.outcomes = +report.outcomes  # drops the zero counts
+                # One line per message for the operator (flow.handled); a parked one is counted as "parked".
+                _log.info("%s", one.log_line())
+                report.handled.append(one)
+                report.outcomes[one.outcome] += 1
     return report
 
 
@@ -163,7 +165,7 @@ def _nothing() -> None:
 
 def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, config: Config, now: datetime,
                   report: PollReport, new_keys: set[MessageRef], pump: Callable[[], None] = _nothing,
-                  ) -> list[Outcome | None]:
+                  ) -> list[Handled | None]:
     """Handle a batch of messages with one transaction for all of them; their outcomes in order.
 
     Each message is recorded in a savepoint of its own, so one that fails
@@ -181,7 +183,7 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
             copies = _copies_of(engine, batch)
         except Exception:  # noqa: BLE001 - the store is away or worse: one by one below, each in its own trap
             copies = None
-        outcomes: list[Outcome | None] = [None] * len(batch)
+        outcomes: list[Handled | None] = [None] * len(batch)
         alone: list[int] = []
         items: dict[int, Decided] = {}
         recorded: dict[int, tuple[Outcome, int] | None] = {}
@@ -216,11 +218,14 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
         for i, result in recorded.items():
             if result is not None:
                 outcome, raw_id = result
-                outcomes[i] = outcome
+                outcomes[i] = _handled(batch[i], raw_id, items[i], outcome.value)
                 moves.append((batch[i].raw.ref, FOLDER_FOR[outcome]))
                 raw_ids.append(raw_id)
         if _mark_batch_done(source, moves):
             _record_moved(engine, raw_ids)
+        done_at = time.monotonic()
+        outcomes = [h if h is None else _handled(batch[i], h.raw_id, items.get(i), h.outcome, done_at)
+                    for i, h in enumerate(outcomes)]  # the time taken counts the commit and the move
         for i in sorted(alone):
             outcomes[i] = _handle_with_trap(batch[i], source, engine, config, now, report,
                                             batch[i].raw.ref in new_keys, items.get(i))
@@ -228,6 +233,12 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
     finally:
         for reading in batch:
             reading.discard()
+
+
+def _handled(reading: Reading, raw_id: int | None, item: Decided | None, outcome: str,
+             done_at: float | None = None) -> Handled:
+    return Handled(shown_uid(reading.raw.ref.uid), raw_id, municipality_of(item), outcome,
+                   (done_at or time.monotonic()) - reading.started, reading.read_seconds)
 
 
 def _decided(reading: Reading, config: Config, earlier: repo.RawMessageView | None, known_new: bool) -> Decided:
@@ -282,7 +293,7 @@ def _record_moved(engine: Engine, raw_ids: list[int]) -> None:
 
 
 def _handle_with_trap(reading: Reading, source: MailSource, engine: Engine, config: Config, now: datetime,
-                      report: PollReport, known_new: bool = False, item: Decided | None = None) -> Outcome | None:
+                      report: PollReport, known_new: bool = False, item: Decided | None = None) -> Handled | None:
     """The one place that catches everything: a message never stops the worker.
 
     `item`: the message already decided (by a batch that could not record it).
@@ -290,7 +301,7 @@ def _handle_with_trap(reading: Reading, source: MailSource, engine: Engine, conf
     raw = reading.raw
     try:
         if item is None:
-            outcome, raw_id = handle_message(reading, engine, config, now, known_new=known_new)
+            outcome, raw_id, item = _handle(reading, engine, config, now, known_new)
         else:
             with transaction(engine) as s:
                 outcome, raw_id = record_message(s, item, config, now)
@@ -301,10 +312,10 @@ def _handle_with_trap(reading: Reading, source: MailSource, engine: Engine, conf
         _log.warning("message %s failed: %s", shown_uid(raw.ref.uid), reason)
         _record_failure(raw, engine, config, now, reason, source)
         if raw.park:
-            report.parked += 1  # counted under "parked" by poll_once, not as a failure to retry
-        else:
-                report.failures.append(f"{shown_uid(raw.ref.uid)}: {reason}")
-        return Outcome.FAILED
+            report.parked += 1  # counted under "parked", not as a failure to retry
+            return _handled(reading, None, item, "parked")
+        report.failures.append(f"{shown_uid(raw.ref.uid)}: {reason}")
+        return _handled(reading, None, item, Outcome.FAILED.value)
     finally:
         reading.discard()
     try:
@@ -312,7 +323,7 @@ def _handle_with_trap(reading: Reading, source: MailSource, engine: Engine, conf
     except (MailboxUnavailable, StoreUnavailable) as exc:
         # Stored safely; the next cycle finds it stored-but-not-moved and moves it.
         _log.warning("message %s stored but not moved yet: %s", raw.ref.uid, exc)
-    return outcome
+    return _handled(reading, raw_id, item, outcome.value)
 
 
 def _record_failure(raw: RawMail, engine: Engine, config: Config, now: datetime, reason: str,
@@ -345,8 +356,15 @@ def handle_message(raw: RawMail | Reading, engine: Engine, config: Config, now: 
     under another key is recorded as ignored (never answered): see `_copies_of`.
     """
     reading = raw if isinstance(raw, Reading) else start_reading(raw, config, parse)
+    outcome, raw_id, _ = _handle(reading, engine, config, now, known_new)
+    return outcome, raw_id
+
+
+def _handle(reading: Reading, engine: Engine, config: Config, now: datetime,
+            known_new: bool) -> tuple[Outcome, int, Decided]:
     reading.message()  # raises what made the message unreadable
     earlier = _copies_of(engine, [reading]).get(reading.content_key() or ("", ""))
     item = _decided(reading, config, earlier, known_new)
     with transaction(engine) as s:
-        return record_message(s, item, config, now)
+        outcome, raw_id = record_message(s, item, config, now)
+    return outcome, raw_id, item

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flow.decide import ParsedFile
 from flow.sandbox import Pending, cpu_count, parse_isolated
@@ -100,6 +101,8 @@ class Reading:
     _sha256: str = ""
     _parsed: list[ParsedFile] | None = None
     _files_error: Exception | None = None
+    started: float = field(default_factory=time.monotonic)  # when reading began (for the log and the metrics)
+    read_seconds: float | None = None  # from `started` until its forms were read
 
     def message(self) -> MailMessage:
         if self._error is not None:
@@ -114,6 +117,7 @@ class Reading:
             files, self._files = self._files, None
             try:
                 self._parsed = files()
+                self.read_seconds = time.monotonic() - self.started
             except Exception as exc:  # noqa: BLE001 - kept: asked again, it raises again (a parser crash)
                 self._files_error = exc
         if self._files_error is not None:

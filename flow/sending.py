@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -40,6 +40,7 @@ class SendReport:
     sent: int = 0
     deferred: int = 0
     failed: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)  # mails sent, by kind (for the metrics)
 
 
 class Handovers:
@@ -125,6 +126,7 @@ def _send_round(engine: Engine, transport: Transport, config: Config, now: datet
             repo.mark_sent(s, mail.id, now)
         handovers.done((store, mail.id))
         report.sent += 1
+        report.by_kind[str(mail.kind)] = report.by_kind.get(str(mail.kind), 0) + 1
     return told
 
 

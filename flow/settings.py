@@ -147,6 +147,17 @@ class WebConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class OperationsConfig:
+    """What the worker tells county IT: its metrics over HTTP (`metrics_listen`, HOST:PORT) and/or in a
+    node_exporter textfile (`metrics_textfile`), empty for off; and how long one step of a job may take
+    (`stall_seconds`) before the systemd watchdog is no longer told the worker is alive."""
+
+    metrics_listen: str = ""
+    metrics_textfile: str = ""
+    stall_seconds: int = 600
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole configuration. `path` is the file it came from (None: built-in)."""
 
@@ -164,6 +175,7 @@ class Config:
     signals: tuple[SignalRule, ...] = ()
     schedule: ScheduleConfig = ScheduleConfig()
     web: WebConfig = WebConfig()
+    operations: OperationsConfig = OperationsConfig()
 
     def collects(self, period: Period) -> bool:
         """Whether the county collects reports for `period` (none before `first_period`)."""

@@ -131,22 +131,29 @@ def poll_cmd(once: bool, as_json: bool) -> None:
 @click.option("--period", "period_text", required=True, metavar="YYYY-MM")
 @click.option("--json", "as_json", is_flag=True)
 def status_cmd(period_text: str, as_json: bool) -> None:
-    """Who has reported for a period, who is late or missing.
+    """Who has reported for a period, who is late or missing; and the worker's last cycle, the outbox
+    backlog, parked mail and the quarantine.
 
     Example: lagesbild status --period 2026-10 --json
     """
+    from zoneinfo import ZoneInfo
+
+    from flow.heartbeat import worker_health
     from flow.reports import status_for
     from lagesbild.runtime import open_store
 
     ctx = current()
     config = ctx.config()
-    status = status_for(open_store(config), config, period_option(period_text), ctx.now())
+    engine = open_store(config)
+    status = status_for(engine, config, period_option(period_text), ctx.now())
+    status["worker"] = worker_health(engine, config, ctx.now()).to_json(ZoneInfo(config.deadline.timezone))
     if as_json:
         print_json(status)
     else:
-        from outputs.console import print_status
+        from outputs.console import print_status, print_worker
 
         print_status(status)
+        print_worker(status["worker"])
 
 
 @cli.command("export")

@@ -7,6 +7,7 @@ behaviour is testable without it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -100,6 +101,8 @@ class PollResult:
     sent: int = 0
     deferred: int = 0
     send_failed: int = 0
+    parse_seconds: list[float] = field(default_factory=list)  # per message read (for the worker's metrics)
+    sent_by_kind: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"locked_out": self.locked_out, "outcomes": self.outcomes, "moved_only": self.moved_only,
@@ -116,8 +119,10 @@ class PollResult:
                 f"{self.send_failed} failed")
 
 
-def poll_and_send(config: Config, now: datetime) -> PollResult:
-    """`lagesbild poll --once`: one ingest cycle under the mailbox's job lock, then the outbox."""
+def poll_and_send(config: Config, now: datetime, progress: Callable[[int, int], None] | None = None) -> PollResult:
+    """`lagesbild poll --once`: one ingest cycle under the mailbox's job lock, then the outbox.
+
+    `progress(done, total)` is called after each message (the worker's watchdog counts it as progress)."""
     from flow.pipeline import poll_once
     from flow.sending import send_due
     from flow.staff_notices import flush_staff_notices
@@ -133,11 +138,16 @@ def poll_and_send(config: Config, now: datetime) -> PollResult:
             from outputs.console import ProgressBar
 
             bar = ProgressBar("Läser meddelanden")
+
+            def step(done: int, total: int) -> None:
+                bar(done, total)
+                if progress is not None:
+                    progress(done, total)
             # What was gathered for staff goes first; this cycle's messages then wait their turn
             # (flow.staff_notices). The worker does the same with its scheduled jobs.
             flush_staff_notices(engine, config, now)
             try:
-                report = poll_once(source, engine, config, now, progress=bar)
+                report = poll_once(source, engine, config, now, progress=step)
             finally:
                 bar.close()
             flush_staff_notices(engine, config, now)
@@ -146,8 +156,10 @@ def poll_and_send(config: Config, now: datetime) -> PollResult:
     result.outcomes = dict(report.outcomes)
     result.moved_only, result.waiting = report.moved_only, report.waiting
     result.failed, result.failures = report.failed, report.failures
+    result.parse_seconds = [h.parse_seconds for h in report.handled if h.parse_seconds is not None]
     with job_lock(engine, "outbox", now) as held:
         if held:
             sent = send_due(engine, open_outbox(config), config, now, HANDOVERS)
             result.sent, result.deferred, result.send_failed = sent.sent, sent.deferred, sent.failed
+            result.sent_by_kind = sent.by_kind
     return result

@@ -25,6 +25,7 @@ from flow.settings import (
     DeadlineConfig,
     GroupConfig,
     MunicipalityConfig,
+    OperationsConfig,
     ScheduleConfig,
     SecurityConfig,
 )
@@ -100,13 +101,30 @@ class _Table:
 
     def secret(self, key: builtins.str) -> builtins.str | None:
         """The value of the environment variable named by `key` (None when unset), from the environment
-        the configuration is loaded with: the one place secrets are read."""
+        the configuration is loaded with: the one place secrets are read. When the variable is unset and
+        systemd handed the service credentials (`LoadCredential=NAME:…` sets $CREDENTIALS_DIRECTORY), a
+        credential file of the variable's name holds it: secrets then never stand in the environment."""
         var = self.str(key)
         if var and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
             # Never echo the value: it may be the secret itself, pasted in by mistake.
             raise ConfigError(f"[{self.name}] {key}: must name an environment variable (letters, digits and _), "
                               "not hold the secret itself")
-        return self.environ.get(var) if var else None
+        if not var:
+            return None
+        value = self.environ.get(var)
+        if value is None and self.environ.get("CREDENTIALS_DIRECTORY"):
+            value = _credential(Path(self.environ["CREDENTIALS_DIRECTORY"]) / var)
+        return value
+
+
+def _credential(path: Path) -> str | None:
+    """A systemd credential file's text without its final newline (None when there is none)."""
+    try:
+        return path.read_text(encoding="utf-8").removesuffix("\n")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise ConfigError(f"credential {path.name} cannot be read: {exc.strerror}") from exc
 
 
 _EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -306,7 +324,22 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
                   outbox, limits, deadline, security, groups, stages, signals, schedule,
                   web=web_config(lambda name, d, dflt: _Table(name, d, dflt, environ), data.get("web", {}),
-                                 defaults["web"], code))
+                                 defaults["web"], code),
+                  operations=_operations(table("metrics"), table("watchdog"), base))
+
+
+def _operations(metrics: _Table, watchdog: _Table, base: Path) -> OperationsConfig:
+    """[metrics] listen (HOST:PORT) and textfile (a .prom file for node_exporter), [watchdog] stall_seconds."""
+    listen = metrics.str("listen").strip()
+    if listen and not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}", listen):
+        raise ConfigError(f"[metrics] listen: '{listen}' must be HOST:PORT, e.g. 127.0.0.1:9464")
+    textfile = metrics.str("textfile").strip()
+    if textfile:
+        path = Path(textfile).expanduser()
+        if path.suffix != ".prom":
+            raise ConfigError(f"[metrics] textfile: '{textfile}' must end in .prom (node_exporter reads only those)")
+        textfile = str(path if path.is_absolute() else base / path)
+    return OperationsConfig(listen, textfile, watchdog.int("stall_seconds", 1, 86400))
 
 
 def _groups(items: Any, municipalities: tuple[MunicipalityConfig, ...]) -> tuple[GroupConfig, ...]:

@@ -10,24 +10,36 @@ SIGINT stop the worker cleanly: running jobs finish, nothing is cut off.
 Every job asks the worker's `Clock` for the time instead of the system clock,
 so `lagesbild run --now …` replays a given moment (the clock starts there and
 runs on in real time): the worker can be tested and demonstrated on any date.
+
+Each ingest cycle is written down (flow.heartbeat) for `lagesbild status` and
+the web page; the worker's metrics (flow.metrics) are served on `[metrics]
+listen` and/or written to `[metrics] textfile`; under systemd it says READY,
+pings the watchdog while its jobs move on, and says STOPPING (watchdog.py).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import FrameType
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from flow.metrics import WorkerMetrics
 from flow.settings import Config
 from ground.errors import LagesbildError
 from lagesbild.runtime import settle_heap
+from lagesbild.watchdog import Liveness, Watchdog, sd_notify
 
 _log = logging.getLogger(__name__)
 
@@ -50,61 +62,126 @@ class Clock:
         return (self.start + elapsed).astimezone(self.timezone)
 
 
-def _ingest(config: Config, clock: Clock) -> None:
-    from lagesbild.commands import poll_and_send
+@dataclass(slots=True)
+class Worker:
+    """What the jobs share: the configuration, the clock, the metrics and the liveness the watchdog reads."""
+
+    config: Config
+    clock: Clock
+    metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
+    liveness: Liveness | None = None
+    host: str = field(default_factory=socket.gethostname)
+
+    def __post_init__(self) -> None:
+        if self.liveness is None:
+            self.liveness = Liveness(self.config.operations.stall_seconds)
+
+    @property
+    def live(self) -> Liveness:
+        assert self.liveness is not None
+        return self.liveness
+
+
+def _ingest(worker: Worker) -> None:
+    """One cycle: the mailbox, then the outbox; written down as the heartbeat, counted in the metrics."""
+    from flow.heartbeat import Cycle, record_cycle, worker_health
+    from lagesbild.commands import PollResult, poll_and_send
+    from lagesbild.runtime import open_store
+
+    config, metrics = worker.config, worker.metrics
+    with worker.live.turn("ingest") as step:
+        started = worker.clock.now()
+        result, error = PollResult(), None
+        try:
+            result = poll_and_send(config, started, progress=lambda done, total: step())
+            if result.outcomes or result.moved_only or result.sent or result.failed:
+                _log.info("ingest: %s", result.summary())  # a quiet cycle says nothing: no chatter per cycle
+        except LagesbildError as exc:
+            # The mailbox or the database is away: the next run tries again.
+            _log.warning("ingest could not run: %s", exc)
+            error = str(exc)
+            metrics.error("ingest")
+        finished = worker.clock.now()
+        metrics.handled(result.outcomes, result.parse_seconds)
+        metrics.sent(result.sent_by_kind)
+        metrics.cycle_finished(time.time())
+        cycle = Cycle(started, finished, sum(result.outcomes.values()), result.failed, result.sent, error)
+        try:
+            engine = open_store(config)
+            record_cycle(engine, config, worker.host, cycle)
+            metrics.health(worker_health(engine, config, finished))
+        except LagesbildError as exc:
+            _log.warning("the heartbeat could not be written: %s", exc)
+    _write_textfile(worker)
+
+
+def _write_textfile(worker: Worker) -> None:
+    path = worker.config.operations.metrics_textfile
+    if not path:
+        return
+    from prometheus_client import write_to_textfile
 
     try:
-        result = poll_and_send(config, clock.now())
-        _log.info("ingest: %s", result.summary())
-    except LagesbildError as exc:
-        # The mailbox or the database is away: the next run tries again.
-        _log.warning("ingest could not run: %s", exc)
+        write_to_textfile(path, worker.metrics.registry)  # written beside it and renamed: never half a file
+    except OSError as exc:
+        _log.warning("metrics textfile %s could not be written: %s", path, exc)
 
 
-def _outbox(config: Config, clock: Clock) -> None:
+def _outbox(worker: Worker) -> None:
     from flow.sending import send_due
     from lagesbild.runtime import HANDOVERS, job_lock, open_outbox, open_store
 
-    now = clock.now()
-    try:
-        engine = open_store(config)
-        with job_lock(engine, "outbox", now) as held:
-            if held:
-                report = send_due(engine, open_outbox(config), config, now, HANDOVERS)
-                if report.sent or report.deferred or report.failed:
-                    _log.info("outbox: %s sent, %s deferred, %s failed", report.sent, report.deferred, report.failed)
-    except LagesbildError as exc:
-        _log.warning("outbox could not run: %s", exc)
+    config = worker.config
+    with worker.live.turn("outbox"):
+        now = worker.clock.now()
+        try:
+            engine = open_store(config)
+            with job_lock(engine, "outbox", now) as held:
+                if held:
+                    report = send_due(engine, open_outbox(config), config, now, HANDOVERS)
+                    worker.metrics.sent(report.by_kind)
+                    if report.sent or report.deferred or report.failed:
+                        _log.info("outbox: %s sent, %s deferred, %s failed", report.sent, report.deferred,
+                                  report.failed)
+        except LagesbildError as exc:
+            _log.warning("outbox could not run: %s", exc)
+            worker.metrics.error("outbox")
 
 
-def _outputs(config: Config, clock: Clock) -> None:
+def _outputs(worker: Worker) -> None:
     from flow.jobs import run_output_jobs
     from lagesbild.runtime import job_lock, open_store
 
-    now = clock.now()
-    try:
-        engine = open_store(config)
-        with job_lock(engine, f"outputs:{config.county.code}", now) as held:
-            if held:
-                done = run_output_jobs(engine, config, now)
-                if any(done.values()):
-                    _log.info("outputs queued: %s", done)
-    except LagesbildError as exc:
-        _log.warning("outputs could not run: %s", exc)
+    config = worker.config
+    with worker.live.turn("outputs"):
+        now = worker.clock.now()
+        try:
+            engine = open_store(config)
+            with job_lock(engine, f"outputs:{config.county.code}", now) as held:
+                if held:
+                    done = run_output_jobs(engine, config, now)
+                    if any(done.values()):
+                        _log.info("outputs queued: %s", done)
+        except LagesbildError as exc:
+            _log.warning("outputs could not run: %s", exc)
+            worker.metrics.error("outputs")
 
 
-def _retention(config: Config, clock: Clock) -> None:
+def _retention(worker: Worker) -> None:
     from flow.jobs import purge_old_messages
     from lagesbild.runtime import job_lock, open_store
 
-    now = clock.now()
-    try:
-        engine = open_store(config)
-        with job_lock(engine, f"retention:{config.county.code}", now) as held:
-            if held and (purged := purge_old_messages(engine, config, now)):
-                _log.info("retention: %s raw messages purged", purged)
-    except LagesbildError as exc:
-        _log.warning("retention could not run: %s", exc)
+    config = worker.config
+    with worker.live.turn("retention"):
+        now = worker.clock.now()
+        try:
+            engine = open_store(config)
+            with job_lock(engine, f"retention:{config.county.code}", now) as held:
+                if held and (purged := purge_old_messages(engine, config, now)):
+                    _log.info("retention: %s raw messages purged", purged)
+        except LagesbildError as exc:
+            _log.warning("retention could not run: %s", exc)
+            worker.metrics.error("retention")
 
 
 def _watch_mailbox(config: Config, scheduler: BlockingScheduler, stop: threading.Event) -> None:
@@ -125,32 +202,64 @@ def _watch_mailbox(config: Config, scheduler: BlockingScheduler, stop: threading
             stop.wait(30)
 
 
-def build_scheduler(config: Config, clock: Clock | None = None) -> BlockingScheduler:
-    """The worker's jobs, not yet started; they read the time from `clock` (default: the system's)."""
+def build_scheduler(worker: Worker) -> BlockingScheduler:
+    """The worker's jobs, not yet started; they read the time from the worker's clock."""
+    config = worker.config
     tz = ZoneInfo(config.deadline.timezone)
-    clock = clock or Clock(tz)
     scheduler = BlockingScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1,
                                                              "misfire_grace_time": 300})
-    scheduler.add_job(_ingest, "interval", seconds=config.mailbox.poll_interval_seconds, args=[config, clock],
-                      id="ingest", next_run_time=datetime.now(tz))
-    scheduler.add_job(_outbox, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[config, clock], id="outbox")
+    interval = config.mailbox.poll_interval_seconds
+    scheduler.add_job(_ingest, "interval", seconds=interval, args=[worker], id="ingest", next_run_time=datetime.now(tz))
+    scheduler.add_job(_outbox, "interval", seconds=OUTBOX_INTERVAL_SECONDS, args=[worker], id="outbox")
     # Reminders, compilations and digests: every quarter of an hour on the clock
     # (reminder stages fall due at whole hours); each is queued once however often this runs.
-    scheduler.add_job(_outputs, "cron", minute="*/15", args=[config, clock], id="outputs")
-    scheduler.add_job(_retention, "cron", hour=3, minute=30, args=[config, clock], id="retention")
+    scheduler.add_job(_outputs, "cron", minute="*/15", args=[worker], id="outputs")
+    scheduler.add_job(_retention, "cron", hour=3, minute=30, args=[worker], id="retention")
+    # The watchdog expects the interval jobs to come round (a hung scheduler stops the pings too).
+    worker.live.expect("ingest", interval)
+    worker.live.expect("outbox", OUTBOX_INTERVAL_SECONDS)
     return scheduler
 
 
-def run_worker(config: Config, start: datetime | None = None) -> None:
-    """Run until SIGTERM or SIGINT; `start` replays that moment instead of the system clock."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    scheduler = build_scheduler(config, Clock(ZoneInfo(config.deadline.timezone), start))
+def _serve_metrics(worker: Worker) -> Any:
+    """Serve the metrics on `[metrics] listen`; the server (to shut down), or None when off."""
+    listen = worker.config.operations.metrics_listen
+    if not listen:
+        return None
+    from prometheus_client import start_http_server
+
+    host, _, port = listen.rpartition(":")
+    try:
+        server, _thread = start_http_server(int(port), host.strip("[]"), registry=worker.metrics.registry)
+    except OSError as exc:
+        raise LagesbildError(f"[metrics] listen {listen}: {exc.strerror or exc}") from exc
+    _log.info("metrics on http://%s/metrics", listen)
+    return server
+
+
+def run_worker(config: Config, start: datetime | None = None, environ: Mapping[str, str] | None = None) -> None:
+    """Run until SIGTERM or SIGINT; `start` replays that moment instead of the system clock.
+    `environ` (default: this process's) says whether systemd watches (NOTIFY_SOCKET, WATCHDOG_USEC) and
+    whether standard error is the journal (JOURNAL_STREAM)."""
+    from lagesbild.logs import setup_worker_logging
+
+    env = os.environ if environ is None else environ
+    setup_worker_logging(env)
+    worker = Worker(config, Clock(ZoneInfo(config.deadline.timezone), start))
+    scheduler = build_scheduler(worker)
     stop = threading.Event()
+    watchdog = Watchdog(worker.live, env)
+    server = _serve_metrics(worker)
 
     def shutdown(signum: int, _frame: FrameType | None) -> None:
         _log.info("signal %s: stopping after the running jobs", signum)
+        sd_notify("STOPPING=1", env)
         stop.set()
         scheduler.shutdown(wait=True)
+
+    def started(_event: SchedulerEvent) -> None:
+        sd_notify(f"READY=1\nSTATUS=worker started for {config.county.name}", env)
+        watchdog.start()
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
@@ -158,5 +267,11 @@ def run_worker(config: Config, start: datetime | None = None) -> None:
     if config.mailbox.idle and config.mailbox.source.startswith("imap"):
         threading.Thread(target=_watch_mailbox, args=(config, scheduler, stop), name="mailbox-watcher",
                          daemon=True).start()
+    scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     _log.info("worker started for %s", config.county.name)
-    scheduler.start()
+    try:
+        scheduler.start()
+    finally:
+        watchdog.stop()
+        if server is not None:
+            server.shutdown()

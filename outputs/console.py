@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from rich.console import Console
 from rich.table import Table
@@ -90,3 +90,28 @@ class ProgressBar:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+def print_worker(worker: dict[str, Any], console: Console | None = None) -> None:
+    """The worker's part of `lagesbild status` for people: its last cycle and what waits."""
+    out = console or Console()
+    last = worker["last_cycle"]
+    if last is None:
+        out.print("Arbetaren: har inte gått något varv ännu (är `lagesbild run` igång?)", markup=False)
+    else:
+        error = f"; fel: {last['error']}" if last["error"] else ""
+        out.print(f"Arbetaren: senaste varv klart {last['finished_at']} (för {_ago(last['age_seconds'])} sedan) "
+                  f"på {last['host']}: {last['messages']} meddelanden, {last['failed']} misslyckade, "
+                  f"{last['sent']} skickade{error}", markup=False)
+    out.print(f"Utkorgen: {worker['outbox_backlog']} väntar · Fel-mappen: {worker['parked']} parkerade · "
+              f"Karantän: {worker['quarantined']}", markup=False)
+
+
+def _ago(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} min"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} dygn"
