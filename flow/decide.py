@@ -124,7 +124,7 @@ def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, recei
         # Each form on its own: a joint mail may carry the sender's own form and a neighbour's.
         municipality = p.result.municipality or sender.municipality
         choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
-                               received_at, tz)
+                               received_at, tz, config.county.form.cadence)
         key = (municipality, str(choice.period))
         if key in planned or key in held:
             continue  # the same form twice in one mail (e.g. .docx and .pdf): one submission

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 
 from parsers.normalize import fold
 from parsers.period import read_period
-from parsers.result import Period
+from parsers.result import Cadence, Period
+from parsers.week import read_week
 
 #: Day of the month up to which a message is taken to report on the previous month.
 PREVIOUS_MONTH_UNTIL_DAY = 15
@@ -150,9 +151,22 @@ class PeriodChoice:
 _MONTHS_LATE = 3
 
 
+#: A weekly report arrives in its week or in the weeks after it.
+_WEEKS_LATE = 8
+
+
 def period_doubt(period: Period, received: datetime, tz: ZoneInfo) -> str:
     """Why `period` is doubtful for a message received at `received`, or "" when it is not."""
     local = received.astimezone(tz)
+    if period.is_week:
+        weeks = (local.date() - period.first_day).days // 7
+        if weeks < 0:
+            return (f"Formuläret gäller {period}, en vecka som inte hade börjat när meddelandet kom "
+                    f"({local:%Y-%m-%d}); kontrollera veckan.")
+        if weeks > _WEEKS_LATE:
+            return (f"Formuläret gäller {period}, {weeks} veckor före meddelandet ({local:%Y-%m-%d}); "
+                    "kontrollera veckan.")
+        return ""
     months = (local.year * 12 + local.month) - (period.year * 12 + period.month)
     if months < 0:
         return (f"Formuläret gäller {period}, en månad som inte hade börjat när meddelandet kom "
@@ -177,9 +191,13 @@ def received_period(received: datetime, tz: ZoneInfo) -> Period:
 
 
 def choose_period(form_period: Period | None, form_month: int | None, subject: str, body: str,
-                  received: datetime, tz: ZoneInfo) -> PeriodChoice:
+                  received: datetime, tz: ZoneInfo, cadence: Cadence = Cadence.MONTH) -> PeriodChoice:
     """The form's period, else the form's month with the year from the received date,
-    else the subject, else the body, else the received-date rule."""
+    else the subject, else the body, else the received-date rule. For a weekly form
+    (`cadence` WEEK): the form's week, else a week with its year in the subject or the
+    body ("Checklista vecka 43 2026"), else the week the message was received in."""
+    if cadence is Cadence.WEEK:
+        return _choose_week(form_period, subject, body, received, tz)
     if form_period is not None:
         doubt = period_doubt(form_period, received, tz) or _subject_doubt(form_period, subject)
         return PeriodChoice(form_period, "form", doubt)
@@ -195,6 +213,24 @@ def choose_period(form_period: Period | None, form_month: int | None, subject: s
         if reading.month_only is not None:
             return PeriodChoice(_year_for_month(reading.month_only, local), source)
     return PeriodChoice(received_period(received, tz), "received date")
+
+
+def _choose_week(form_period: Period | None, subject: str, body: str, received: datetime,
+                 tz: ZoneInfo) -> PeriodChoice:
+    if form_period is not None and form_period.is_week:
+        doubt = period_doubt(form_period, received, tz)
+        named = read_week(_strip_reply_prefix(subject)).period
+        if not doubt and named is not None and named != form_period:
+            doubt = (f"Formuläret gäller {form_period} men ämnesraden säger \"{subject.strip()[:60]}\"; "
+                     "kontrollera veckan.")
+        return PeriodChoice(form_period, "form", doubt)
+    for source, text in (("subject", _strip_reply_prefix(subject)), ("body", body[:2000])):
+        lines = [text] if source == "subject" else [ln for ln in text.splitlines() if not ln.lstrip().startswith(">")]
+        for line in lines:
+            reading = read_week(line)
+            if reading.period is not None:
+                return PeriodChoice(reading.period, source)
+    return PeriodChoice(Period.containing(received.astimezone(tz).date(), Cadence.WEEK), "received date")
 
 
 def _subject_doubt(period: Period, subject: str) -> str:
