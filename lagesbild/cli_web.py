@@ -1,4 +1,4 @@
-"""The web page's commands: `lagesbild web` serves it, `lagesbild users add` makes a local account."""
+"""The web page's commands: `lagesbild web` serves it; `lagesbild users add|list|remove` keep the local accounts."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import click
 
+from flow.settings import WebConfig
+from ground.errors import ConfigError
 from lagesbild.cli_base import cli, common_options, current
 
 DEFAULT_LISTEN = "127.0.0.1:8080"
@@ -41,6 +43,19 @@ def _clock(start: datetime | None) -> Callable[[], datetime]:
     return lambda: datetime.now(UTC) + offset
 
 
+def session_secret(web: WebConfig, host: str) -> str | None:
+    """The configured session secret; on loopback None is allowed (a random one per start, with a warning),
+    elsewhere it is a configuration error (exit 2): sessions must outlive a restart and never be forgeable."""
+    if web.session_secret:
+        return web.session_secret
+    if not is_loopback(host):
+        raise ConfigError(f"[web] session_secret_env: set ${web.session_secret_env} (at least 32 random characters) "
+                          f"to serve on {host}; only loopback may run without it")
+    click.echo(f"lagesbild web: ${web.session_secret_env} is not set; a random session secret for this start "
+               "(everyone signs in again after a restart)", err=True)
+    return None
+
+
 @cli.command("web")
 @common_options
 @click.option("--listen", default=DEFAULT_LISTEN, show_default=True, metavar="HOST:PORT",
@@ -58,7 +73,9 @@ def web_cmd(listen: str) -> None:
     host, port = parse_listen(listen)
     ctx = current()
     config = ctx.config()
-    app = create_app(config, open_store(config), _clock(ctx.given_now()), secure_cookies=not is_loopback(host))
+    secret = session_secret(config.web, host)
+    app = create_app(config, open_store(config), _clock(ctx.given_now()), secret_key=secret,
+                     secure_cookies=not is_loopback(host))
     # The reverse proxy adds the client's address; uvicorn trusts it only from loopback by default.
     uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False, log_level="info")
 
@@ -94,3 +111,40 @@ def users_add_cmd(name: str, role: str, county: str | None) -> None:
     except WeakPassword as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{account.name}: {account.role.value} in {account.county}")
+
+
+@users_group.command("list")
+@common_options
+@click.option("--county", help="The county code whose accounts to list (default: the configured county).")
+def users_list_cmd(county: str | None) -> None:
+    """The local accounts of the county: name, role and whether it may sign in.
+
+    Example: lagesbild users list
+    """
+    from flow.accounts import list_users
+    from lagesbild.runtime import open_store
+
+    config = current().config()
+    for account in list_users(open_store(config), county or config.county.code):
+        state = "active" if account.active else "disabled"
+        click.echo(f"{account.name}\t{account.role.value}\t{account.county}\t{state}")
+
+
+@users_group.command("remove")
+@common_options
+@click.argument("name")
+@click.option("--county", help="The county code the account belongs to (default: the configured county).")
+def users_remove_cmd(name: str, county: str | None) -> None:
+    """Disable a local account: it can no longer sign in, and its open sessions end at their next click.
+    The row stays, so the audit trail's names stay unambiguous (a removed name is not given out again).
+
+    Example: lagesbild users remove anna
+    """
+    from flow.accounts import disable_user
+    from lagesbild.runtime import open_store
+
+    ctx = current()
+    config = ctx.config()
+    if not disable_user(open_store(config), name, county or config.county.code, ctx.now()):
+        raise click.ClickException(f"no active local account {name!r} in county {county or config.county.code}")
+    click.echo(f"{name}: disabled")

@@ -38,3 +38,9 @@ def set_password_hash(s: Session, account_id: int, password_hash: str) -> None:
     if row is not None:
         row.password_hash = password_hash
         s.add(row)
+
+
+def list_accounts(s: Session, county: str) -> list[AccountView]:
+    """The accounts of `county`, by name."""
+    query = select(UserAccount).where(UserAccount.county == county).order_by(UserAccount.name)
+    return [_view(row) for row in s.exec(query)]

@@ -21,7 +21,7 @@ serialises writers on SQLite), so two corrections never get the same number.
 
 from __future__ import annotations
 
-from store.accounts import add_account, find_account, set_password_hash
+from store.accounts import add_account, find_account, list_accounts, set_password_hash
 from store.heartbeat import CycleView, count_parked, last_cycle, outbox_backlog, prune_cycles, record_cycle
 from store.locks import release_lock, try_lock
 from store.messages import (
@@ -89,7 +89,7 @@ from store.views import (
 
 __all__ = [
     "CycleView", "count_parked", "last_cycle", "outbox_backlog", "prune_cycles", "record_cycle",
-    "AccountView", "add_account", "find_account", "set_password_hash",
+    "AccountView", "add_account", "find_account", "list_accounts", "set_password_hash",
     "AuditView", "FailureRecord", "KnownRef", "MailKind", "MailStatus", "OutboxView", "RawMessageView",
     "SubmissionKind", "SubmissionResult", "SubmissionStatus", "SubmissionView",
     "answers_hash", "audit", "audit_trail", "backoff", "count_quarantined", "due_mail", "find_copies",

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from flow.accounts import check_user
 from flow.board import store_readable
 from flow.settings import Config
-from web import board, oidc
+from web import accounts, board, oidc
 from web.page import Page
 from web.security import LoginLimiter, SecurityHeaders, renew_session
 
@@ -40,6 +40,7 @@ SESSION_MAX_AGE = 8 * 3600  # a working day at most, however active
 AREAS: list[Callable[[Page], list[BaseRoute]]] = [
     board.routes,
     oidc.routes,
+    accounts.routes,
 ]
 
 

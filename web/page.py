@@ -19,12 +19,16 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from flow.accounts import Account, Role
+from flow.accounts import Account, Role, is_active
 from flow.settings import Config
 from web.security import csrf_ok, csrf_token
 
 IDLE_TIMEOUT = timedelta(minutes=30)  # a forgotten browser on a shared desk signs itself out
+# Staff act (and see raw mail and personal data); leadership read the picture (board, workbook,
+# digest); admin manage the county's accounts. Each route names the roles it lets in.
 STAFF_ONLY = frozenset({Role.STAFF})
+PICTURE = frozenset({Role.STAFF, Role.LEADERSHIP})
+ADMIN_ONLY = frozenset({Role.ADMIN})
 EVERY_ROLE = frozenset({Role.STAFF, Role.LEADERSHIP, Role.ADMIN})
 
 
@@ -66,6 +70,9 @@ class Page:
             seen = None
         if seen is None or now - seen > IDLE_TIMEOUT:
             request.session.clear()
+            return None
+        if request.session.get("via") != "oidc" and not is_active(self.engine, account.name):
+            request.session.clear()  # a disabled local account is signed out at its next click
             return None
         request.session["seen"] = now.isoformat()
         return account
