@@ -44,11 +44,13 @@ from outputs.blank_forms import SWEDISH_MONTHS
 from outputs.digest_history import (
     AVERAGE_MONTHS,
     HISTORY_MONTHS,
-    SHORT_MONTHS,
     History,
     impact_questions,
+    month_summary,
     months_ending,
+    short_label,
     span_text,
+    weeks_of_month,
 )
 from outputs.digest_sections import (
     DigestImage,
@@ -94,7 +96,8 @@ def digest_subject(picture: CountyPicture, period: Period) -> str:
 
 
 def build_digest(picture: CountyPicture, period: Period, *, previous: CountyPicture | None = None) -> Digest:
-    """The leadership digest for `period` (a month of `picture.year`).
+    """The leadership digest for `period` (a month of `picture.year`, or a week of a weekly
+    form's picture: then it compares with the previous weeks, and adds the month so far).
 
     `previous` is last year's picture: the twelve-month charts, last month
     and the three-month average reach into it for January–November. Without
@@ -114,15 +117,24 @@ def build_digest(picture: CountyPicture, period: Period, *, previous: CountyPict
     charts, images = build_charts(history, period)
     changes = find_changes(history, period)
     subject = digest_subject(picture, period)
+    weekly = period.is_week
     data: dict[str, Any] = {
         "title": subject,
         "county_name": picture.county_name,
         "month": month_text(period),
-        "month_name": SWEDISH_MONTHS[period.month - 1],
+        "month_name": f"vecka {period.week}" if weekly else SWEDISH_MONTHS[period.month - 1],
         "last_month": month_text(last),
         "average_span": span_text(earlier[0], earlier[-1]),
-        "average_short": f"{SHORT_MONTHS[earlier[0].month - 1]}–{SHORT_MONTHS[earlier[-1].month - 1]}",
+        "average_short": f"{short_label(earlier[0])}–{short_label(earlier[-1])}",
         "history_span": span_text(months_ending(period, HISTORY_MONTHS)[0], period),
+        # Words that differ between a monthly and a weekly digest.
+        "periods_word": "veckorna" if weekly else "månaderna",
+        "history_title": "Tolv veckor" if weekly else "Tolv månader",
+        "step_text": "vecka för vecka" if weekly else "månad för månad",
+        "reports_word": "veckorapporter" if weekly else "månadsrapporter",
+        "month_summary": month_summary(history, period) if weekly else [],
+        "summary_month": span_text(weeks_of_month(history, period)[0], period) if weekly else "",
+        "summary_month_name": f"{SWEDISH_MONTHS[period.month - 1]} {period.year}",
         "questions": impact_questions(form),
         "reporting": who_reported(history, period),
         "rows": rows,

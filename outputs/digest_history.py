@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 from outputs.blank_forms import SWEDISH_MONTHS
@@ -40,17 +41,27 @@ def verdict_of(now: Fraction, before: Fraction) -> str:
 
 
 def months_ending(period: Period, count: int) -> list[Period]:
-    """The `count` months up to and including `period`, oldest first."""
+    """The `count` periods (months, or weeks) up to and including `period`, oldest first."""
     months = [period]
     while len(months) < count:
         months.append(months[-1].previous())
     return months[::-1]
 
 
+def short_label(period: Period) -> str:
+    """A chart's axis label: "okt", or a week's "v43"."""
+    return f"v{period.week}" if period.is_week else SHORT_MONTHS[period.month - 1]
+
+
 def span_text(first: Period, last: Period) -> str:
-    """ "juli–september 2026", or "november 2025–januari 2026" across a year."""
+    """ "juli–september 2026", or "november 2025–januari 2026" across a year; weeks:
+    "vecka 40–43 2026", "vecka 50 2025–vecka 3 2026"."""
     if first == last:
         return month_text(first)
+    if first.is_week:
+        if first.year == last.year:
+            return f"vecka {first.week}–{last.week} {last.year}"
+        return f"{month_text(first)}–{month_text(last)}"
     if first.year == last.year:
         return f"{SWEDISH_MONTHS[first.month - 1]}–{month_text(last)}"
     return f"{month_text(first)}–{month_text(last)}"
@@ -74,7 +85,7 @@ class History:
             source = self.previous
         else:
             source = None
-        return source.reports.get((municipality, period.month)) if source is not None else None
+        return source.reports.get((municipality, period.number)) if source is not None else None
 
     def covers(self, period: Period) -> bool:
         """Whether any picture holds `period` (a year we were not given is unknown, not empty)."""
@@ -106,3 +117,35 @@ class History:
 def impact_questions(form: FormSpec) -> list[Question]:
     """The form's questions that ask for a level, in form order."""
     return [q for q in form.questions if q.impact]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthSummaryRow:
+    """A weekly digest's month so far, for one question: answers, highest level and mean."""
+
+    number: int
+    question: str
+    answers: int
+    top: str | None  # the highest level's name, None when nobody gave one
+    colour: str  # the highest level's colour ("#RRGGBB"), "" when none
+    mean: str | None
+
+
+def weeks_of_month(history: History, period: Period) -> list[Period]:
+    """The weeks of `period`'s month (a week is its Thursday's month) up to and including `period`."""
+    return [p for p in history.picture.periods if p.month == period.month and p <= period]
+
+
+def month_summary(history: History, period: Period) -> list[MonthSummaryRow]:
+    """For a weekly digest: each question over the month's weeks so far."""
+    scale = history.picture.form.scale
+    weeks = weeks_of_month(history, period)
+    rows = []
+    for q in impact_questions(history.picture.form):
+        values = [v for w in weeks for v in history.impacts(w, q.number)]
+        mean = mean_of(values)
+        top = max(values) if values else None
+        rows.append(MonthSummaryRow(q.number, q.short, len(values), scale.name_of(top) if top else None,
+                                    "#" + scale.colour_of(top) if top else "",
+                                    decimal_text(mean) if mean is not None else None))
+    return rows

@@ -8,13 +8,13 @@ from outputs.charts import HEIGHT_PX, WIDTH_PX, level_chart
 from outputs.digest_history import (
     AVERAGE_MONTHS,
     HISTORY_MONTHS,
-    SHORT_MONTHS,
     History,
     decimal_text,
     impact_questions,
     in_tenths,
     mean_of,
     months_ending,
+    short_label,
     span_text,
     verdict_of,
 )
@@ -267,7 +267,7 @@ def build_charts(history: History, period: Period) -> tuple[list[ChartView], lis
     """A twelve-month level chart per question: where the HTML places each, and the PNG images."""
     months = months_ending(period, HISTORY_MONTHS)
     scale = history.picture.form.scale
-    labels = [SHORT_MONTHS[p.month - 1] for p in months]
+    labels = [short_label(p) for p in months]
     colours = [lv.colour for lv in scale.levels]
     views, images = [], []
     for q in impact_questions(history.picture.form):

@@ -28,7 +28,7 @@ from parsers.form import Question
 
 @dataclass(frozen=True, slots=True)
 class AnsweredRow:
-    """One answered (municipality, month, question)."""
+    """One answered (municipality, month, question); `month` is the period's number (a week's for a weekly form)."""
 
     municipality: str
     month: int
@@ -43,7 +43,7 @@ def answered_rows(picture: CountyPicture) -> list[AnsweredRow]:
     """Every answered cell, by municipality (county order), month, question."""
     rows = []
     for name in picture.municipalities:
-        for month in range(1, 13):
+        for month in (p.number for p in picture.periods):
             report = picture.report(name, month)
             if not came_in(report):
                 continue
@@ -84,7 +84,7 @@ def write_comments_sheet(ws: Worksheet, picture: CountyPicture, rows: Sequence[A
     put(ws, 1, 1, f"Kommentarer – {picture.county_name} {picture.year}", S.TITLE)
     put(ws, 2, 1, "Senaste versionen av varje rapport. Svar som granskas för sekretess visas "
                    "utan nivå och kommentar. Inkom = när den senaste versionen kom in.", S.NOTE)
-    headers = ("Kommun", "Månad", "Fråga", "Nivå", "Kommentar", "Inkom", "Version")
+    headers = ("Kommun", "Vecka" if picture.weekly else "Månad", "Fråga", "Nivå", "Kommentar", "Inkom", "Version")
     for col, label in enumerate(headers, start=1):
         put(ws, 3, col, label, S.HEAD)
     body = BulkRows(ws, 4, len(headers))
@@ -103,7 +103,8 @@ def write_comments_sheet(ws: Worksheet, picture: CountyPicture, rows: Sequence[A
             comment = (row.comment, S.TEXT)
         body.add((
             (row.municipality, S.PLAIN),
-            (datetime(picture.year, row.month, 1), S.MONTH),
+            (str(picture.period_at(row.month)), S.PLAIN) if picture.weekly
+            else (datetime(picture.year, row.month, 1), S.MONTH),
             (_question_label(row.question), S.PLAIN),
             level,
             comment,

@@ -37,8 +37,9 @@ def write_data_sheet(ws: Worksheet, picture: CountyPicture, rows: Sequence[Answe
         else:
             word = BLANK_WORD if row.question.impact else None
         status = ON_TIME_WORD if report.state is MonthState.ON_TIME else LATE_WORD
+        period = picture.period_at(row.month)  # a week: its Thursday's month, and "2026-W43"
         body.add((
-            (picture.year, None), (row.month, None), (f"{picture.year:04d}-{row.month:02d}", None),
+            (picture.year, None), (period.month, None), (str(period), None),
             (row.municipality, None), (row.question.number, None), (row.question.short, None),
             (level, None), (word, None), (row.comment, S.PLAIN),
             (local_time(report.latest_at or report.received_at), S.DATETIME),

@@ -91,11 +91,33 @@ def name_width(picture: CountyPicture, extra: Iterable[str] = ()) -> float:
     return min(max([len(n) for n in names] + [12]) + 3, 40)
 
 
-def month_header(ws: Worksheet, row: int, first_label: str, *, extra: Sequence[str] = ()) -> None:
-    """Two header rows: `first_label` and "Kvartal 1..4" merged over months, then month names."""
+def period_columns(picture: CountyPicture) -> list[tuple[int, int]]:
+    """(number, column) of each period of the year: months 1-12 in B..M, or a weekly form's
+    ISO weeks 1-52 (or 53) from B on."""
+    return [(p.number, FIRST_MONTH_COL + i) for i, p in enumerate(picture.periods)]
+
+
+def last_period_col(picture: CountyPicture) -> int:
+    """The column of the year's last period (M for months)."""
+    return FIRST_MONTH_COL + len(picture.periods) - 1
+
+
+def column_label(picture: CountyPicture, number: int) -> str:
+    """A period's column heading: the month's name ("Oktober"), or a week's "v43"."""
+    return f"v{number}" if picture.weekly else MONTHS[number - 1]
+
+
+def month_header(ws: Worksheet, row: int, first_label: str, *, extra: Sequence[str] = (),
+                 picture: CountyPicture | None = None) -> None:
+    """Two header rows: `first_label` and "Kvartal 1..4" merged over months, then month names;
+    for a weekly picture the month names merged over their weeks (a week is its Thursday's
+    month), then "v1".."v53"."""
     put(ws, row, 1, first_label, S.HEAD_LEFT)
     put(ws, row + 1, 1, None, S.HEAD_LEFT)
     ws.merge_cells(start_row=row, start_column=1, end_row=row + 1, end_column=1)
+    if picture is not None and picture.weekly:
+        _week_header(ws, row, picture, extra)
+        return
     for q in range(4):
         start = FIRST_MONTH_COL + 3 * q
         put(ws, row, start, f"Kvartal {q + 1}", S.HEAD)
@@ -115,3 +137,19 @@ def put_notes(ws: Worksheet, row: int, lines: Iterable[str]) -> int:
         put(ws, row, 1, line, S.NOTE)
         row += 1
     return row
+
+
+def _week_header(ws: Worksheet, row: int, picture: CountyPicture, extra: Sequence[str]) -> None:
+    columns = dict(period_columns(picture))
+    for month in range(1, 13):
+        cols = [columns[p.number] for p in picture.periods if p.month == month]
+        put(ws, row, cols[0], MONTHS[month - 1], S.HEAD)
+        if len(cols) > 1:
+            ws.merge_cells(start_row=row, start_column=cols[0], end_row=row, end_column=cols[-1])
+    for number, col in columns.items():
+        put(ws, row + 1, col, column_label(picture, number), S.HEAD)
+    for j, label in enumerate(extra):
+        col = last_period_col(picture) + 1 + j
+        put(ws, row, col, label, S.HEAD)
+        put(ws, row + 1, col, None, S.HEAD)
+        ws.merge_cells(start_row=row, start_column=col, end_row=row + 1, end_column=col)

@@ -20,9 +20,9 @@ from outputs.workbook_cells import (
 )
 from outputs.workbook_layout import (
     FIRST_MONTH_COL,
-    MONTH_COLS,
     month_header,
     name_width,
+    period_columns,
     print_setup,
     put,
     put_notes,
@@ -123,7 +123,7 @@ def _legend(ws: Worksheet, row: int, form: FormSpec) -> None:
         col += 1
 
 
-def _legend_notes(form: FormSpec) -> list[str]:
+def _legend_notes(form: FormSpec, weekly: bool = False) -> list[str]:
     levels = ", ".join(f"{lv.value} {lv.name}" for lv in form.scale.levels)
     return [
         f"Nivå: kommunens bedömda påverkan, avvikelse från det normala ({levels}); "
@@ -132,7 +132,7 @@ def _legend_notes(form: FormSpec) -> list[str]:
         f"{MISSING_WORD}: ingen rapport fast sista inlämningsdag har passerat.",
         f"{BLANK_WORD}: rapporten kom in men ingen nivå angavs för frågan.  "
         f"{WITHHELD_WORD}: svaret hålls inne i väntan på sekretessgranskning.  "
-        "Tom ruta: månaden har inte kommit än.",
+        f"Tom ruta: {'veckan' if weekly else 'månaden'} har inte kommit än.",
     ]
 
 
@@ -141,11 +141,12 @@ def write_question_sheet(ws: Worksheet, picture: CountyPicture, question: Questi
     form = picture.form
     put(ws, 1, 1, f"Fråga {question.number}. {question.short} – {picture.county_name} {picture.year}", S.TITLE)
     _legend(ws, 2, form)
-    month_header(ws, 3, "Kommun")
+    month_header(ws, 3, "Kommun", picture=picture)
+    columns = period_columns(picture)
     row = 5
     for name in picture.municipalities:
         put(ws, row, 1, name, S.NAME)
-        for month, col in enumerate(MONTH_COLS, start=1):
+        for month, col in columns:
             kind, level = classify(form, picture.report(name, month), question.number)
             _write_level(ws, row, col, form, kind, level)
         row += 1
@@ -157,7 +158,7 @@ def write_question_sheet(ws: Worksheet, picture: CountyPicture, question: Questi
         for group in picture.groups:
             members = group_members(picture, group)
             put(ws, row, 1, group.name, S.GROUP)
-            for month, col in enumerate(MONTH_COLS, start=1):
+            for month, col in columns:
                 kind, level = _group_cell(picture, members, month, question.number)
                 _write_level(ws, row, col, form, kind, level, group=True)
             notes.append(f"{group.name}: {', '.join(members) or '(inga kommuner i länet)'}.")
@@ -166,7 +167,8 @@ def write_question_sheet(ws: Worksheet, picture: CountyPicture, question: Questi
                         "den månaden; har ingen angett en nivå visas Saknas, Väntas, Granskas eller "
                         "Ej angiven, i den ordningen.")
     row += 1
-    row = put_notes(ws, row, [f"Fråga {question.number}: {question.text}", *_legend_notes(form), *notes])
+    row = put_notes(ws, row, [f"Fråga {question.number}: {question.text}", *_legend_notes(form, picture.weekly),
+                              *notes])
     ws.freeze_panes = "B5"
-    set_widths(ws, {1: name_width(picture), **{c: 11.5 for c in MONTH_COLS}})
+    set_widths(ws, {1: name_width(picture), **{c: 9.5 if picture.weekly else 11.5 for _, c in columns}})
     print_setup(ws, picture, rows="1:4", cols="A:A")

@@ -18,11 +18,11 @@ from outputs.workbook_cells import (
 )
 from outputs.workbook_layout import (
     FIRST_MONTH_COL,
-    LAST_MONTH_COL,
-    MONTH_COLS,
-    MONTHS,
+    column_label,
+    last_period_col,
     month_header,
     name_width,
+    period_columns,
     print_setup,
     put,
     put_notes,
@@ -42,7 +42,7 @@ def _closed_months(picture: CountyPicture) -> frozenset[int]:
     being closed closes earlier ones.
     """
     closed: set[int] = set()
-    for month in range(1, 13):
+    for month in (p.number for p in picture.periods):
         states = [picture.report(m, month).state for m in picture.municipalities]
         if any(s in (MonthState.LATE, MonthState.MISSING) for s in states) or (
                 states and all(s in _COUNTED for s in states)):
@@ -106,14 +106,17 @@ def _write_tally(ws: Worksheet, row: int, col: int, tally: _Tally) -> None:
 def write_reporting_sheet(ws: Worksheet, picture: CountyPicture) -> None:
     """Fill the "Inrapportering" sheet: each report's state, then the counts and rates."""
     closed = _closed_months(picture)
+    per_period = "Hela länet per vecka" if picture.weekly else "Hela länet per månad"
+    rule_text = picture.form.deadline.describe() if picture.weekly else "den sista vardagen i månaden"
     put(ws, 1, 1, f"Inrapportering – {picture.county_name} {picture.year}", S.TITLE)
     put(ws, 2, 1, "Teckenförklaring", S.SECTION)
     for col, state in enumerate((MonthState.ON_TIME, MonthState.LATE, MonthState.MISSING,
                                  MonthState.PENDING), start=FIRST_MONTH_COL):
         word, style = _STATE_CELL[state]
         put(ws, 2, col, word, style)
-    month_header(ws, 3, "Kommun", extra=_TALLY_LABELS)
-    total_col = LAST_MONTH_COL + 1
+    month_header(ws, 3, "Kommun", extra=_TALLY_LABELS, picture=picture)
+    columns = period_columns(picture)
+    total_col = last_period_col(picture) + 1
     # The year-to-date block carries its own heading above the five totals.
     put(ws, 2, total_col, "Hittills i år", S.HEAD)
     ws.merge_cells(start_row=2, start_column=total_col, end_row=2, end_column=total_col + 4)
@@ -123,7 +126,7 @@ def write_reporting_sheet(ws: Worksheet, picture: CountyPicture) -> None:
     for name in picture.municipalities:
         put(ws, row, 1, name, S.NAME)
         tallies = []
-        for month, col in enumerate(MONTH_COLS, start=1):
+        for month, col in columns:
             report = picture.report(name, month)
             word, style = _STATE_CELL[report.state]
             put(ws, row, col, word, style)
@@ -145,17 +148,16 @@ def write_reporting_sheet(ws: Worksheet, picture: CountyPicture) -> None:
             row += 1
 
     row += 1
-    put(ws, row, 1, "Hela länet per månad", S.HEAD_LEFT)
-    for col in MONTH_COLS:
-        put(ws, row, col, MONTHS[col - FIRST_MONTH_COL], S.HEAD)
+    put(ws, row, 1, per_period, S.HEAD_LEFT)
+    for number, col in columns:
+        put(ws, row, col, column_label(picture, number), S.HEAD)
     put(ws, row, total_col, "Hittills i år", S.HEAD)
-    monthly = [_sum(per_muni[m][i] for m in picture.municipalities) for i in range(12)]
+    monthly = [_sum(per_muni[m][i] for m in picture.municipalities) for i in range(len(columns))]
     year = _sum(monthly)
     for k, label in enumerate(_TALLY_LABELS):
         r = row + 1 + k
         put(ws, r, 1, label, S.NAME)
-        for i, col in enumerate(MONTH_COLS):
-            month = i + 1
+        for i, (month, col) in enumerate(columns):
             value = _metric(monthly[i], k) if month in closed else None
             put(ws, r, col, value, S.PERCENT if k >= 3 else S.INT)
         put(ws, r, total_col, _metric(year, k), S.PERCENT if k >= 3 else S.INT)
@@ -166,12 +168,12 @@ def write_reporting_sheet(ws: Worksheet, picture: CountyPicture) -> None:
         "sista inlämningsdagen.",
         "Inrapporteringsgrad = inkomna ÷ förväntade.  Andel i tid = inkomna i tid ÷ förväntade "
         "(som WHO och DHIS2 räknar: en rapport som saknas är inte i tid).",
-        f"{ON_TIME_WORD}: första versionen kom senast sista inlämningsdagen (den sista vardagen i månaden); "
+        f"{ON_TIME_WORD}: första versionen kom senast sista inlämningsdagen ({rule_text}); "
         f"en rättelse gör den inte sen.  {LATE_WORD}: kom efter sista inlämningsdagen.  "
         f"{MISSING_WORD}: har inte kommit.  {PENDING_WORD}: inte inkommen, sista dagen har inte passerat.",
     ])
     ws.freeze_panes = "B5"
-    set_widths(ws, {1: name_width(picture, ["Hela länet per månad"]), **{c: 10.5 for c in MONTH_COLS},
+    set_widths(ws, {1: name_width(picture, [per_period]), **{c: 8.5 if picture.weekly else 10.5 for _, c in columns},
                  **{total_col + j: w for j, w in enumerate((12, 11, 14, 20, 12))}})
     print_setup(ws, picture, rows="1:4", cols="A:A")
 
