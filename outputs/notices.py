@@ -128,6 +128,7 @@ def build_reminder(
         "tone": tone,
         "municipality": municipality,
         "month": month_text(period),
+        "weekly": period.is_week,
         "deadline": day_text(deadline),
         "blank_form": clean_header_text(blank_form[0], 150),
         "staff_copied": bool(cc),
@@ -181,6 +182,7 @@ def build_signal_notice(
         "rule_name": clean_header_text(rule_name, 120),
         "municipality": municipality,
         "month": month_text(period),
+        "weekly": period.is_week,
         "question_label": clean_header_text(question_label, 200),
         "level_name": clean_header_text(level_name, 60) if level_name else "",
         "reason": clean_header_text(redact(reason), 400) if reason else "",
@@ -274,6 +276,7 @@ def build_compilation(
     data = {
         **_common(ctx),
         "month": month_text(period),
+        "weekly": period.is_week,
         "deadline": day_text(summary.deadline),
         "deadline_passed": local_today > summary.deadline,
         "deadline_today": local_today == summary.deadline,
