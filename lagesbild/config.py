@@ -109,12 +109,16 @@ class _Table:
             # Never echo the value: it may be the secret itself, pasted in by mistake.
             raise ConfigError(f"[{self.name}] {key}: must name an environment variable (letters, digits and _), "
                               "not hold the secret itself")
-        if not var:
-            return None
-        value = self.environ.get(var)
-        if value is None and self.environ.get("CREDENTIALS_DIRECTORY"):
-            value = _credential(Path(self.environ["CREDENTIALS_DIRECTORY"]) / var)
-        return value
+        return secret_value(var, self.environ) if var else None
+
+
+def secret_value(var: str, environ: Mapping[str, str]) -> str | None:
+    """The secret in the environment variable `var`, else in the systemd credential of that name
+    ($CREDENTIALS_DIRECTORY/`var`); None when neither holds it."""
+    value = environ.get(var)
+    if value is None and environ.get("CREDENTIALS_DIRECTORY"):
+        value = _credential(Path(environ["CREDENTIALS_DIRECTORY"]) / var)
+    return value
 
 
 def _credential(path: Path) -> str | None:

@@ -1,4 +1,5 @@
-"""The secrets group: which environment variables the configuration names, and whether they are set."""
+"""The secrets group: which environment variables the configuration names, and whether they (or systemd
+credentials of their names) are set."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flow.settings import Config
-from lagesbild.config import default_config_text
+from lagesbild.config import default_config_text, secret_value
 from lagesbild.doctor.checks import Check, table_key
 
 #: The keys that name an environment variable holding a secret.
@@ -48,7 +49,7 @@ def needed_secrets(config: Config) -> list[tuple[str, str]]:
 
 def unset_secrets(config: Config, names: Mapping[str, str], environ: Mapping[str, str]) -> set[str]:
     """The keys of the secrets this configuration needs whose variable is unnamed, unset or empty."""
-    return {key for key, _ in needed_secrets(config) if not names[key] or not environ.get(names[key])}
+    return {key for key, _ in needed_secrets(config) if not names[key] or not secret_value(names[key], environ)}
 
 
 def secret_checks(config: Config, names: Mapping[str, str], environ: Mapping[str, str]) -> list[Check]:
@@ -59,11 +60,12 @@ def secret_checks(config: Config, names: Mapping[str, str], environ: Mapping[str
         if not var:
             failed.append(Check("secrets", False, f"{table_key(key)} is empty, but {why}",
                                 f"name the environment variable that holds it in {table_key(key)}"))
-        elif var not in environ:
+        elif secret_value(var, environ) is None:
             failed.append(Check("secrets", False, f"${var} is not set, but {why} ({table_key(key)})",
-                                f"set {var} in the service's environment (e.g. the systemd unit's "
-                                "EnvironmentFile=), never in the configuration file"))
-        elif not environ[var]:
+                                f"give the service {var} as a systemd credential (LoadCredential={var}:"
+                                f"/etc/lagesbild/credentials/{var}, see deploy/lagesbild.service) or in its "
+                                "environment (EnvironmentFile= of mode 0600), never in the configuration file"))
+        elif not secret_value(var, environ):
             failed.append(Check("secrets", False, f"${var} is set but empty, but {why} ({table_key(key)})",
                                 f"put the secret in {var}"))
         else:
@@ -71,7 +73,7 @@ def secret_checks(config: Config, names: Mapping[str, str], environ: Mapping[str
     if failed:
         return failed
     optional = names["store.password_env"]
-    if config.store.url.startswith("postgresql") and optional and environ.get(optional):
+    if config.store.url.startswith("postgresql") and optional and secret_value(optional, environ):
         present.append(f"${optional}")
     if not present:
         return [Check("secrets", True, "none needed by this configuration")]
