@@ -18,7 +18,7 @@ from flow.decide import Decision, PlannedSubmission
 from flow.queueing import REPLY_KINDS, queue_mail_once, reply_context
 from flow.settings import Config
 from flow.signals import SignalMatch, match_signals
-from flow.staff_notices import deferred, notice_key
+from flow.staff_notices import deferred, notice_key, quarantine_lines
 from flow.threads import new_text
 from ingest.message import MailMessage
 from ingest.route import choose_period
@@ -62,7 +62,7 @@ def queue_quarantine_notice(s: Any, config: Config, raw_id: int, message: MailMe
         return
     lines = [f"Ett meddelande har lagts i karantän: {reason}.",
              f"Avsändare: {message.sender or '(saknas)'}", f"Ämne: {message.subject}",
-             "Granska det med `lagesbild quarantine` och släpp det (med kommun) eller ta bort det."]
+             *quarantine_lines(config, raw_id)]
     notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
                                 subject=f"Karantän: {message.subject}"[:150], lines=lines, now=now)
     _queue(s, "quarantine_notice", notice_key(config, f"q:{raw_id}"), notice, raw_id, now)

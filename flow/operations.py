@@ -33,6 +33,7 @@ from store.errors import AlreadyClaimed
 from store.outcome import Outcome
 
 IMPORT_MAILBOX = "import"
+STAFF = "staff"  # the actor named in the audit trail when a caller names nobody
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +80,7 @@ def import_file(engine: Engine, config: Config, data: bytes, filename: str, muni
 
 def release_quarantined(engine: Engine, config: Config, raw_id: int, municipality: str, now: datetime,
                         parse: Parse = parse_isolated, *, force: bool = False,
-                        dry_run: bool = False) -> list[ReleaseStep]:
+                        dry_run: bool = False, actor: str = STAFF) -> list[ReleaseStep]:
     """File a quarantined message's forms under `municipality` and answer its sender; what was done per form.
 
     Each form is planned first (flow.staff_ops): one naming another
@@ -87,6 +88,7 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
     message, the allowed part of a joint mail, is left as it is), and none is
     filed over a report that arrived after this message. Any refusal stops the
     whole release (OperationRefused, the plan in its message); `dry_run` only plans.
+    `actor` (the staff member) is written in the audit trail.
     """
     if config.municipality(municipality) is None:
         raise ConfigError(f"--municipality: '{municipality}' is not a municipality of {config.county.name}")
@@ -134,7 +136,9 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
         repo.set_outcome(s, raw_id, Outcome.STORED, f"släppt ur karantän för {municipality}",
                          municipality=municipality)
         repo.audit(s, raw_id, "released", f"för {municipality}: " + "; ".join(st.line(municipality) for st in steps),
-                   now)
+                   now, actor=actor, county=config.county.code, municipality=municipality, before="karantän",
+                   after="; ".join(f"{st.period} version {(st.supersedes or 0) + 1}" for st in steps
+                                   if st.action == "file"))
     return steps
 
 
@@ -165,14 +169,15 @@ def _quarantined(s: Session, raw_id: int) -> repo.RawMessageView:
 
 
 def drop_quarantined(engine: Engine, raw_id: int, now: datetime, reason: str = "",
-                     config: Config | None = None) -> None:
+                     config: Config | None = None, *, actor: str = STAFF) -> None:
     """Keep a quarantined message but never file it (spam, a wrong address); only the configured county's."""
     with transaction(engine) as s:
         view = _quarantined(s, raw_id)
         if config is not None:
             check_county(config, view.county, f"message {raw_id}")
         repo.set_outcome(s, raw_id, Outcome.DROPPED, reason or "borttagen ur karantän")
-        repo.audit(s, raw_id, "dropped", reason, now)
+        repo.audit(s, raw_id, "dropped", reason, now, actor=actor, county=view.county or None,
+                   before="karantän", after="borttagen")
 
 
 @dataclass(slots=True)
@@ -282,6 +287,9 @@ def _reread(view: repo.RawMessageView, item: Reading, engine: Engine, config: Co
             if _settled(current, view, plan.content_hash):
                 kinds.append("unchanged")
                 continue
+            if repo.latest_is_correction(s, config.county.code, plan.municipality, plan.period_choice.period):
+                kinds.append("unchanged (a county correction stands)")  # a clerk's decision beats a re-reading
+                continue
             result = file_plan(s, view.id, item.raw, plan, config, tz, grace)
             kinds.append(str(result.kind))
             latest[(plan.municipality, str(plan.period_choice.period))] = (
@@ -332,7 +340,8 @@ def list_held(engine: Engine, config: Config) -> list[dict[str, object]]:
              "reasons": [i.message for i in v.issues if "personuppgift" in i.message]} for v in held]
 
 
-def release_held(engine: Engine, config: Config, submission_id: int, now: datetime) -> Filed:
+def release_held(engine: Engine, config: Config, submission_id: int, now: datetime, *,
+                 actor: str = STAFF) -> Filed:
     """Staff reviewed a held report: show its answers again, and let the signals see it."""
     with transaction(engine) as s:
         held = {v.id: v for v in repo.held_submissions(s, config.county.code)}
@@ -340,6 +349,8 @@ def release_held(engine: Engine, config: Config, submission_id: int, now: dateti
             raise OperationRefused(f"report {submission_id} is not held for review in {config.county.name} "
                                    "(see: lagesbild review list)")
         view = repo.release_withheld(s, submission_id)
-        repo.audit(s, view.raw_message_id, "released_after_review", f"{view.municipality} {view.period}", now)
+        repo.audit(s, view.raw_message_id, "released_after_review", f"{view.municipality} {view.period}", now,
+                   actor=actor, county=config.county.code, municipality=view.municipality,
+                   before=f"version {view.version} granskas", after="släppt efter granskning")
         queue_signals(s, config, view, now)
     return Filed(view.municipality, view.period, "released", view.version)

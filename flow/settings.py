@@ -144,6 +144,7 @@ class WebConfig:
     session_secret_env: str = "LAGESBILD_WEB_SECRET"
     local_accounts: bool = True
     oidc: OidcConfig = OidcConfig()
+    base_url: str = ""  # the page's public address (no trailing slash); "" when not configured
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,29 @@ def notice_key(config: Config, what: str) -> str:
     return f"{_prefix(config)}{what}"
 
 
+QUARANTINE_PAGE = "/karantan"
+
+
+def quarantine_link(config: Config, raw_id: int | None = None) -> str:
+    """The web page of quarantined message `raw_id` (of the whole quarantine when None), or "" when
+    `[web] base_url` is not configured."""
+    base = config.web.base_url.rstrip("/")
+    if not base:
+        return ""
+    return f"{base}{QUARANTINE_PAGE}" + (f"/{raw_id}" if raw_id is not None else "")
+
+
+def quarantine_lines(config: Config, raw_id: int) -> list[str]:
+    """What a notice says about where to act on quarantined message `raw_id`: its id always, the
+    link to its page when the page's address is configured, else the commands naming the id."""
+    link = quarantine_link(config, raw_id)
+    if link:
+        return [f"Meddelandets id: {raw_id}. Granska det, släpp det (till en kommun) eller ta bort det här: {link}"]
+    return [f"Meddelandets id: {raw_id}. Granska det med `lagesbild quarantine list`, släpp det med "
+            f"`lagesbild quarantine release {raw_id} --municipality KOMMUN` eller ta bort det med "
+            f"`lagesbild quarantine drop {raw_id} --reason ORSAK`."]
+
+
 def deferred(s: Any, config: Config, raw_id: int, reason: str, sender: str, subject: str, now: datetime) -> bool:
     """Write the notice about `raw_id` down for later when one was sent within the interval; True then.
 
@@ -67,12 +90,14 @@ def flush_staff_notices(engine: Engine, config: Config, now: datetime) -> bool:
             reason, sender, subject = (e.detail.split(_SEP, 2) + ["", ""])[:3]
             parsed.append((e.raw_message_id, reason, sender, subject))
         counts = Counter(_kind(reason) for _, reason, _, _ in parsed)
+        page = quarantine_link(config)
         lines = [f"{len(items)} meddelanden sedan förra meddelandet till er behöver granskas "
-                 "(`lagesbild quarantine list`):"]
+                 + (f"({page}):" if page else "(`lagesbild quarantine list`):")]
         lines += [f"  {n} × {reason}" for reason, n in counts.most_common()]
         lines.append("")
-        lines += [f"  id {raw_id}: från {sender} – {subject} – {reason}" for raw_id, reason, sender, subject
-                  in parsed[:100]]
+        lines += [f"  id {raw_id}: från {sender} – {subject} – {reason}"
+                  + (f" – {quarantine_link(config, raw_id)}" if page and raw_id is not None else "")
+                  for raw_id, reason, sender, subject in parsed[:100]]
         if len(parsed) > 100:
             lines.append(f"  … och {len(parsed) - 100} till.")
         notice = build_staff_notice(_ctx(config), to=list(config.county.staff),

@@ -79,4 +79,5 @@ def web_config(make: MakeTable, data: Mapping[str, Any], defaults: Mapping[str, 
         raise ConfigError("[web.oidc] client_id: needed when issuer is set (the app registration's client id)")
     if not oidc.enabled and not local:
         raise ConfigError("[web] local_accounts: false needs [web.oidc] issuer, else nobody can sign in")
-    return WebConfig(session_secret=secret, session_secret_env=secret_env, local_accounts=local, oidc=oidc)
+    return WebConfig(session_secret=secret, session_secret_env=secret_env, local_accounts=local, oidc=oidc,
+                     base_url=_https_url(web, "base_url").rstrip("/"))

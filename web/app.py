@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from flow.accounts import check_user
 from flow.board import store_readable
 from flow.settings import Config
-from web import accounts, board, oidc
+from web import accounts, board, downloads, errors, oidc, quarantine, reminders, review
 from web.page import Page
 from web.security import LoginLimiter, SecurityHeaders, renew_session
 
@@ -41,6 +41,11 @@ AREAS: list[Callable[[Page], list[BaseRoute]]] = [
     board.routes,
     oidc.routes,
     accounts.routes,
+    quarantine.routes,
+    review.routes,
+    errors.routes,
+    downloads.routes,
+    reminders.routes,
 ]
 
 
