@@ -14,6 +14,7 @@ from __future__ import annotations
 import email
 import os
 import random
+import secrets
 import shutil
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -24,7 +25,9 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
+from flow.accounts import Role, add_user
 from flow.calendar import add_working_days, deadline
 from flow.jobs import DIGEST_CATCH_UP_DAYS, make_digest, run_output_jobs, workbook_file
 from flow.pipeline import poll_once
@@ -179,6 +182,7 @@ def run_demo(config: Config, workspace: Path, now: datetime, console: Console | 
     status = status_for(engine, config, period, end)
     mails = sorted((workspace / "utskick").glob("*.eml"))
     _print_summary(console, status, deliveries, workspace, name, digest_path, mails)
+    _demo_account(console, engine, config, workspace, period, end)
     return {"delivered": delivered, "mails": len(mails), "missing": len(status["missing"]),
             "late": len(status["late"]), "quarantined": status["quarantined"]}
 
@@ -215,3 +219,19 @@ def _print_summary(console: Console, status: dict, deliveries: list[Delivery], w
     console.print(f"Utskicken (.eml):      {workspace / 'utskick'}")
     console.print(f"Konfigurationen:       {workspace / 'config.toml'}  (prova: lagesbild status --period "
                   f"{status['period']} --config {workspace / 'config.toml'})")
+
+
+DEMO_ACCOUNT = "demo"
+
+
+def _demo_account(console: Console, engine: Engine, config: Config, workspace: Path, period: Period,
+                  now: datetime) -> None:
+    """A local staff account in the demo's store, its password made here and printed once (never stored
+    but as a hash), and how to open the web page on the demo's data."""
+    password = secrets.token_urlsafe(15)
+    add_user(engine, DEMO_ACCOUNT, Role.STAFF, config.county.code, password, now, actor="lagesbild demo")
+    # soft_wrap: a password broken over two lines could not be copied.
+    console.print(f"\nWebbsidan för länets handläggare: lagesbild web --config "
+                  f"{workspace / 'config.toml'}", soft_wrap=True)
+    console.print(f"  öppna http://127.0.0.1:8080/?period={period} och logga in som {DEMO_ACCOUNT} "
+                  f"med lösenordet {password}  (visas bara nu)", soft_wrap=True)

@@ -34,3 +34,23 @@ def test_the_demo_runs_a_month_and_leaves_what_a_clerk_opens(tmp_path: Path,
     assert main(["status", "--period", "2026-10", "--json", "--config", str(workspace / "config.toml"),
                  "--now", "2026-11-21T10:00"]) == 0
     assert '"missing": ["Älvdalen"]' in capsys.readouterr().out
+    # It ends with the web page on its data, and a staff account whose password is shown once.
+    assert f"web --config {workspace / 'config.toml'}" in out
+    password = out.split("logga in som demo med lösenordet ", 1)[1].split()[0]
+    _the_demo_account_opens_the_board(workspace, password)
+
+
+def _the_demo_account_opens_the_board(workspace: Path, password: str) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from lagesbild.config import load_config
+    from lagesbild.runtime import open_store
+    from tests.web.conftest import make_client, sign_in
+
+    config = load_config(workspace / "config.toml")
+    now = datetime(2026, 11, 21, 10, tzinfo=ZoneInfo("Europe/Stockholm"))
+    client = make_client(config, open_store(config), lambda: now)
+    assert sign_in(client, "demo", password) == 303
+    board = client.get("/?period=2026-10")
+    assert board.status_code == 200 and "Älvdalen" in board.text
