@@ -148,6 +148,13 @@ class WebConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class CorrectionsConfig:
+    """What follows when county staff correct a misread value (flow.correction)."""
+
+    tell_municipality: bool = True  # one short mail to the municipality saying what was changed
+
+
+@dataclass(frozen=True, slots=True)
 class OperationsConfig:
     """What the worker tells county IT: its metrics over HTTP (`metrics_listen`, HOST:PORT) and/or in a
     node_exporter textfile (`metrics_textfile`), empty for off; and how long one step of a job may take
@@ -175,6 +182,7 @@ class Config:
     reminder_stages: tuple[Stage, ...] = DEFAULT_STAGES
     signals: tuple[SignalRule, ...] = ()
     schedule: ScheduleConfig = ScheduleConfig()
+    corrections: CorrectionsConfig = CorrectionsConfig()
     web: WebConfig = WebConfig()
     operations: OperationsConfig = OperationsConfig()
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+import lagesbild.cli_correct  # noqa: F401  (registers `correct` on the group)
 import lagesbild.cli_staff  # noqa: F401  (registers the staff's commands on the group)
 import lagesbild.cli_web  # noqa: F401  (registers the web page's commands on the group)
 from ground.errors import ConfigError, LagesbildError

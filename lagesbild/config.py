@@ -21,6 +21,7 @@ from typing import Any
 from flow.reminders import stages_from_config
 from flow.settings import (
     Config,
+    CorrectionsConfig,
     CountyConfig,
     DeadlineConfig,
     GroupConfig,
@@ -327,6 +328,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     security = SecurityConfig(sec.bool("require_authentication"), sec.strings("trusted_authserv_ids"), trust)
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
                   outbox, limits, deadline, security, groups, stages, signals, schedule,
+                  corrections=CorrectionsConfig(table("corrections").bool("tell_municipality")),
                   web=web_config(lambda name, d, dflt: _Table(name, d, dflt, environ), data.get("web", {}),
                                  defaults["web"], code),
                   operations=_operations(table("metrics"), table("watchdog"), base))

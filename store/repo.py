@@ -23,6 +23,14 @@ from __future__ import annotations
 
 from store.accounts import add_account, find_account, list_accounts, set_password_hash
 from store.heartbeat import CycleView, count_parked, last_cycle, outbox_backlog, prune_cycles, record_cycle
+from store.history import (
+    audit_actors,
+    audit_lines,
+    get_submission,
+    latest_is_correction,
+    mail_about,
+    report_versions,
+)
 from store.locks import release_lock, try_lock
 from store.messages import (
     audit,
@@ -88,6 +96,7 @@ from store.views import (
 )
 
 __all__ = [
+    "audit_actors", "audit_lines", "get_submission", "latest_is_correction", "mail_about", "report_versions",
     "CycleView", "count_parked", "last_cycle", "outbox_backlog", "prune_cycles", "record_cycle",
     "AccountView", "add_account", "find_account", "list_accounts", "set_password_hash",
     "AuditView", "FailureRecord", "KnownRef", "MailKind", "MailStatus", "OutboxView", "RawMessageView",

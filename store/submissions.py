@@ -42,7 +42,8 @@ def answers_hash(answers: Mapping[int, Answer]) -> str:
 def record_submission(s: Session, *, county: str, municipality: str, period: Period | str, received_at: datetime,
                       raw_id: int, filename: str, format: Format | str, answers: Mapping[int, Answer],
                       issues: Iterable[Issue], flags: Iterable[str], deadline_end: datetime | None,
-                      content_hash: str | None = None, withheld: Iterable[int] = ()) -> SubmissionResult:
+                      content_hash: str | None = None, withheld: Iterable[int] = (),
+                      corrected_by: str | None = None, correction_reason: str | None = None) -> SubmissionResult:
     """File a report as a new submission, a correction (next version), or nothing (identical resend).
 
     IDENTICAL: same content hash as the latest version; nothing is written.
@@ -52,7 +53,8 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
     False the flag "late" is added. The flag "held" stores the version as held.
     `content_hash` defaults to `answers_hash(answers)`. `withheld` names the
     questions held for a confidentiality review: the version is stored as held
-    with the flag "personal_data" until `release_withheld`.
+    with the flag "personal_data" until `release_withheld`. `corrected_by` and `correction_reason`
+    mark a version county staff made by correcting a misread value (flow.correction).
     """
     period_text = str(period if isinstance(period, Period) else Period.parse(period))
     fmt = Format(format)
@@ -83,7 +85,8 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
     values = dict(
         county=county, municipality=municipality, period=period_text, version=version, raw_message_id=raw_id,
         received_at=received_at, filename=filename, format=fmt, content_hash=digest, on_time=on_time,
-        flags=flag_list, status=status, created_at=clock())
+        flags=flag_list, status=status, created_at=clock(), corrected_by=corrected_by,
+        correction_reason=correction_reason)
     if latest is not None:
         conn.execute(_SUPERSEDE, {"row_id": latest.id, "new_status": SubmissionStatus.SUPERSEDED})
         s.expire_all()  # a version loaded earlier in this session must not show its old status
@@ -106,7 +109,7 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
         first_received_at=first_received, on_time=on_time, filename=filename, format=fmt, content_hash=digest,
         flags=tuple(flag_list), answers=dict(sorted(answers.items())), issues=tuple(issue_list),
         raw_message_id=raw_id, sender=sender[0] if sender else "", message_id=sender[1] if sender else None,
-        withheld=frozenset(held_questions))
+        withheld=frozenset(held_questions), corrected_by=corrected_by, correction_reason=correction_reason)
     if latest is None:
         return SubmissionResult(view, SubmissionKind.NEW, None)
     return SubmissionResult(view, SubmissionKind.CORRECTION, latest.version)
@@ -161,7 +164,8 @@ def _submission_views(s: Session, rows: list[Submission],
             format=row.format, content_hash=row.content_hash, flags=tuple(row.flags),
             answers=dict(sorted(answers[row.id].items())), issues=tuple(issues[row.id]),
             raw_message_id=row.raw_message_id, sender=sender, message_id=message_id,
-            withheld=frozenset(withheld[row.id])))
+            withheld=frozenset(withheld[row.id]), corrected_by=row.corrected_by,
+            correction_reason=row.correction_reason))
     return sorted(views, key=lambda v: (_swedish(v.municipality), v.period))
 
 

@@ -30,6 +30,7 @@ class MailKind(enum.StrEnum):
     SIGNAL = "signal"
     STAFF_FORWARD = "staff_forward"  # a reply in words, forwarded to staff
     REPLY_ACK = "reply_ack"  # the sender's acknowledgement of a reply in words
+    CORRECTION_NOTICE = "correction_notice"  # the municipality told that county staff corrected a value
 
 
 class MailStatus(enum.StrEnum):
@@ -132,6 +133,8 @@ class SubmissionView:
     sender: str
     message_id: str | None
     withheld: frozenset[int] = frozenset()  # questions held for a confidentiality review
+    corrected_by: str | None = None  # the staff account that corrected a misread value (flow.correction)
+    correction_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from flow.accounts import check_user
 from flow.board import store_readable
 from flow.settings import Config
-from web import accounts, board, downloads, errors, oidc, quarantine, reminders, review
+from web import accounts, audit, board, downloads, errors, history, oidc, quarantine, reminders, review
 from web.page import Page
 from web.security import LoginLimiter, SecurityHeaders, renew_session
 
@@ -46,6 +46,8 @@ AREAS: list[Callable[[Page], list[BaseRoute]]] = [
     errors.routes,
     downloads.routes,
     reminders.routes,
+    history.routes,
+    audit.routes,
 ]
 
 

@@ -1,0 +1,60 @@
+"""The audit log: every decision and every staff action, filtered by municipality, actor and date.
+
+    GET /logg?kommun=&aktor=&fran=YYYY-MM-DD&till=YYYY-MM-DD&sida=N
+
+Staff and admin accounts only (leadership reads the picture, not the trail of
+messages); only the configured county's lines.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from flow.accounts import Role
+from flow.audit_log import AuditFilter, audit_page
+from web.page import Page
+
+STAFF_AND_ADMIN = frozenset({Role.STAFF, Role.ADMIN})
+
+
+def routes(page: Page) -> list[BaseRoute]:
+    """The audit log's routes."""
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(page.tz).strftime("%Y-%m-%d %H:%M:%S")
+
+    async def audit_log(request: Request) -> Response:
+        account = page.guard(request, STAFF_AND_ADMIN)
+        if isinstance(account, Response):
+            return account
+        q = request.query_params
+        try:
+            since = _day(q.get("fran", ""))
+            until = _day(q.get("till", ""))
+            number = int(q.get("sida") or 1)
+        except ValueError:
+            return page.error(request, 400, "Ange datum som ÅÅÅÅ-MM-DD och sidan som ett tal.")
+        municipality = q.get("kommun") or None
+        if municipality and page.config.municipality(municipality) is None:
+            return page.error(request, 400, "Det finns ingen sådan kommun i länet.")
+        wanted = AuditFilter(municipality, q.get("aktor") or None, since, until, number)
+        result = audit_page(page.engine, page.config, wanted)
+        kept = {k: v for k, v in {"kommun": municipality or "", "aktor": wanted.actor or "",
+                                  "fran": q.get("fran", ""), "till": q.get("till", "")}.items() if v}
+
+        def page_url(n: int) -> str:
+            return "/logg?" + urlencode({**kept, "sida": n})
+
+        return page.render(request, "audit.html.j2", log=result, wanted=wanted, local=local, page_url=page_url,
+                           fran=q.get("fran", ""), till=q.get("till", ""))
+
+    return [Route("/logg", audit_log, methods=["GET"])]
+
+
+def _day(text: str) -> date | None:
+    return date.fromisoformat(text) if text.strip() else None
