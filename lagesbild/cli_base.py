@@ -93,10 +93,11 @@ def current() -> Context:
 
 
 def period_option(value: str) -> Period:
-    """A --period value (YYYY-MM) as a Period; a bad one is a ConfigError."""
+    """A --period value (YYYY-MM, or YYYY-Www for a weekly form) as a Period; a bad one, or one
+    of the wrong kind for the county's form, is a ConfigError."""
     from lagesbild.commands import parse_period_option
 
-    period = parse_period_option(value)
+    period = parse_period_option(value, current().config().county.form.cadence)
     assert period is not None
     return period
 

@@ -19,7 +19,7 @@ from ground.errors import ConfigError
 from parsers import blank_result
 from parsers.form import FormSpec
 from parsers.limits import Limits
-from parsers.result import Format, Issue, ParseResult, Period
+from parsers.result import Cadence, Format, Issue, ParseResult, Period
 
 FORM_SUFFIXES = {".docx", ".docm", ".xlsx", ".xlsm", ".pdf", ".odt", ".ods", ".xls", ".doc", ".rtf", ".txt"}
 
@@ -53,14 +53,20 @@ def parse_files(paths: list[Path], form: FormSpec, limits: Limits) -> list[tuple
     return results
 
 
-def parse_period_option(value: str | None) -> Period | None:
-    """--period YYYY-MM, or ConfigError (exit 2) saying what to write."""
+def parse_period_option(value: str | None, cadence: Cadence | None = None) -> Period | None:
+    """--period YYYY-MM (or YYYY-Www for a county whose form is weekly), or ConfigError (exit 2)
+    saying what to write."""
     if value is None:
         return None
+    shape = "YYYY-Www, e.g. 2026-W43 (the county's form is weekly)" if cadence is Cadence.WEEK \
+        else "YYYY-MM, e.g. 2026-10"
     try:
-        return Period.parse(value)
+        period = Period.parse(value)
     except ValueError as exc:
-        raise ConfigError(f"--period: '{value}' must be YYYY-MM, e.g. 2026-10") from exc
+        raise ConfigError(f"--period: '{value}' must be {shape}") from exc
+    if cadence is not None and period.cadence is not cadence:
+        raise ConfigError(f"--period: '{value}' must be {shape}")
+    return period
 
 
 def write_blank_forms(config: Config, out_dir: Path, municipality: str | None,
@@ -71,7 +77,7 @@ def write_blank_forms(config: Config, out_dir: Path, municipality: str | None,
     from outputs.blank_xlsx import build_blank_xlsx
     from parsers.municipality import load_registry
 
-    period = parse_period_option(period_text)
+    period = parse_period_option(period_text, config.county.form.cadence)
     name: str | None = None
     if municipality:
         found = load_registry().resolve(municipality, config.county.code).municipality
