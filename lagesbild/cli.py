@@ -17,8 +17,19 @@ import click
 import lagesbild.cli_correct  # noqa: F401  (registers `correct` on the group)
 import lagesbild.cli_staff  # noqa: F401  (registers the staff's commands on the group)
 import lagesbild.cli_web  # noqa: F401  (registers the web page's commands on the group)
+from flow.settings import Config
 from ground.errors import ConfigError, LagesbildError
 from lagesbild.cli_base import cli, common_options, current, period_option, print_json
+from parsers.result import Period
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """Write a command's --out file, making its folder; one that cannot be written is one line (exit 1)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise LagesbildError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
 @cli.command("parse")
@@ -60,7 +71,11 @@ def forms_cmd(out_dir: Path, municipality: str | None, period: str | None) -> No
     from lagesbild.commands import write_blank_forms
 
     config = current().config()
-    for path in write_blank_forms(config, out_dir, municipality, period):
+    try:
+        written = write_blank_forms(config, out_dir, municipality, period)
+    except OSError as exc:
+        raise LagesbildError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
+    for path in written:
         click.echo(str(path))
 
 
@@ -113,10 +128,10 @@ def poll_cmd(once: bool, as_json: bool) -> None:
     Example: lagesbild poll --once
     """
     from lagesbild.commands import poll_and_send
-    from lagesbild.runtime import settle_heap
+    from lagesbild.runtime import open_county, settle_heap
 
     ctx = current()
-    config = ctx.config()
+    _, config = open_county(ctx.config(), ctx.now())  # a first run writes the county's first month down
     settle_heap()
     result = poll_and_send(config, ctx.now())
     if as_json:
@@ -139,6 +154,7 @@ def status_cmd(period_text: str, as_json: bool) -> None:
     """
     from zoneinfo import ZoneInfo
 
+    from flow.county_start import with_first_period
     from flow.heartbeat import worker_health
     from flow.reports import status_for
     from lagesbild.runtime import open_store
@@ -146,7 +162,12 @@ def status_cmd(period_text: str, as_json: bool) -> None:
     ctx = current()
     config = ctx.config()
     engine = open_store(config)
-    status = status_for(engine, config, period_option(period_text), ctx.now())
+    config = with_first_period(engine, config, ctx.now())
+    period = period_option(period_text)
+    if not config.collects(period):
+        _before_first_period(period, config, as_json)
+        return
+    status = status_for(engine, config, period, ctx.now())
     status["worker"] = worker_health(engine, config, ctx.now()).to_json(ZoneInfo(config.deadline.timezone))
     if as_json:
         print_json(status)
@@ -155,6 +176,14 @@ def status_cmd(period_text: str, as_json: bool) -> None:
 
         print_status(status)
         print_worker(status["worker"])
+
+
+def _before_first_period(period: Period, config: Config, as_json: bool) -> None:
+    first = str(config.county.first_period)
+    if as_json:
+        print_json({"period": str(period), "first_period": first, "before_first_period": True})
+    else:
+        click.echo(f"{period} is before {config.county.name} started collecting ({first}): nobody reports for it")
 
 
 @cli.command("export")
@@ -167,10 +196,10 @@ def export_cmd(period_text: str, as_json: bool) -> None:
     Example: lagesbild export --period 2026-10 --json
     """
     from flow.reports import export_period
-    from lagesbild.runtime import open_store
+    from lagesbild.runtime import open_county
 
-    config = current().config()
-    print_json(export_period(open_store(config), config, period_option(period_text)))
+    engine, config = open_county(current().config(), current().now())
+    print_json(export_period(engine, config, period_option(period_text)))
 
 
 @cli.command("remind")
@@ -184,12 +213,11 @@ def remind_cmd(dry_run: bool, as_json: bool) -> None:
     """
     from flow.jobs import plan_reminders, queue_reminders
     from flow.sending import send_due
-    from lagesbild.runtime import HANDOVERS, job_lock, open_outbox, open_store
+    from lagesbild.runtime import HANDOVERS, job_lock, open_county, open_outbox
 
     ctx = current()
-    config = ctx.config()
-    engine = open_store(config)
     now = ctx.now()
+    engine, config = open_county(ctx.config(), now)
     plan = plan_reminders(engine, config, now) if dry_run else queue_reminders(engine, config, now)
     if not dry_run:
         with job_lock(engine, "outbox", now) as held:
@@ -201,7 +229,9 @@ def remind_cmd(dry_run: bool, as_json: bool) -> None:
     for item in plan.to_json():
         click.echo(f"{item['municipality']} {item['period']} {item['stage']}: {', '.join(item['to'])}")
     for r in plan.no_address:
-        click.echo(f"{r.municipality} {r.period} {r.stage}: (ingen adress – personalen meddelas)")
+        click.echo(f"{r.municipality} {r.period} {r.stage}: (no address; staff are told)")
+    if not plan.to_json() and not plan.no_address:
+        click.echo(f"no reminders due at {now:%Y-%m-%d %H:%M}")
 
 
 @cli.command("compile")
@@ -214,12 +244,12 @@ def compile_cmd(year: int, out_file: Path) -> None:
     Example: lagesbild compile --year 2026 --out lagesbild-2026.xlsx
     """
     from flow.jobs import workbook_file
-    from lagesbild.runtime import open_store
+    from lagesbild.runtime import open_county
 
     ctx = current()
-    config = ctx.config()
-    _, data = workbook_file(open_store(config), config, year, ctx.now())
-    out_file.write_bytes(data)
+    engine, config = open_county(ctx.config(), ctx.now())
+    _, data = workbook_file(engine, config, year, ctx.now())
+    write_output(out_file, data)
     click.echo(str(out_file))
 
 
@@ -236,17 +266,16 @@ def digest_cmd(period_text: str, out_file: Path | None, send: bool) -> None:
     """
     from flow.jobs import make_digest, queue_digest
     from flow.sending import send_due
-    from lagesbild.runtime import HANDOVERS, job_lock, open_outbox, open_store
+    from lagesbild.runtime import HANDOVERS, job_lock, open_county, open_outbox
     from outputs.digest import digest_file_html
 
     if out_file is None and not send:
         raise ConfigError("digest: give --out FILE.html, --send, or both")
     ctx = current()
-    config = ctx.config()
     period = period_option(period_text)
-    engine = open_store(config)
+    engine, config = open_county(ctx.config(), ctx.now())
     if out_file is not None:
-        out_file.write_text(digest_file_html(make_digest(engine, config, period, ctx.now())), encoding="utf-8")
+        write_output(out_file, digest_file_html(make_digest(engine, config, period, ctx.now())).encode("utf-8"))
         click.echo(str(out_file))
     if send:
         queued = queue_digest(engine, config, period, ctx.now())
@@ -265,10 +294,13 @@ def run_cmd() -> None:
 
     Example: lagesbild run
     """
+    from lagesbild.runtime import open_county
     from lagesbild.worker import run_worker
 
     ctx = current()
-    run_worker(ctx.config(), ctx.given_now())
+    # A county without [county] first_period starts now: its first run writes the month down.
+    _, config = open_county(ctx.config(), ctx.now())
+    run_worker(config, ctx.given_now())
 
 
 def main(argv: list[str] | None = None) -> int:

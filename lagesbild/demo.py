@@ -34,6 +34,7 @@ from flow.pipeline import poll_once
 from flow.reports import status_for
 from flow.sending import send_due
 from flow.settings import Config
+from ground.errors import ConfigError
 from ingest.open import open_source
 from lagesbild.config import load_config
 from lagesbild.runtime import HANDOVERS, open_outbox, open_store
@@ -143,8 +144,32 @@ def workspace_config(config: Config, workspace: Path, period: Period) -> Config:
         f'[county]\nfirst_period = "{period}"\n[mailbox]\nsource = "maildir:Maildir"\n'
         '[store]\nurl = "sqlite:///lagesbild.db"\n[outbox]\ntransport = "file:utskick"\n', encoding="utf-8")
     local = load_config(workspace / "config.toml")
-    return replace(config, county=replace(config.county, first_period=period), mailbox=local.mailbox,
-                   store=local.store, outbox=local.outbox)
+    return replace(config, path=local.path, county=replace(config.county, first_period=period),
+                   mailbox=local.mailbox, store=local.store, outbox=local.outbox)
+
+
+MARKER = ".lagesbild-demo"
+
+
+def prepare_workspace(workspace: Path) -> None:
+    """An empty workspace with the demo's marker; an earlier demo's (it has the marker) is replaced.
+
+    Never deletes what the demo did not make: an existing file, or a non-empty folder without the
+    marker, is a ConfigError (exit 2) naming another --workspace.
+    """
+    if workspace.is_dir() and (workspace / MARKER).is_file():
+        shutil.rmtree(workspace)
+    elif workspace.exists() and (not workspace.is_dir() or any(workspace.iterdir())):
+        raise ConfigError(f"--workspace: {workspace} already exists and was not made by the demo; it is left as it "
+                          "is (give an empty or new folder)")
+    workspace.mkdir(parents=True, exist_ok=True)
+    (workspace / MARKER).write_text("Made by `lagesbild demo`, which replaces this folder on its next run.\n",
+                                    encoding="utf-8")
+
+
+def suggested_command() -> str:
+    """How to call the command line here: `lagesbild` when it is on PATH, else through ./run (from .venv)."""
+    return "lagesbild" if shutil.which("lagesbild") else "./run lagesbild"
 
 
 def run_demo(config: Config, workspace: Path, now: datetime, console: Console | None = None) -> dict[str, int]:
@@ -152,8 +177,7 @@ def run_demo(config: Config, workspace: Path, now: datetime, console: Console | 
     console = console or Console()
     tz = ZoneInfo(config.deadline.timezone)
     period = demo_period(now)
-    if workspace.exists():
-        shutil.rmtree(workspace)
+    prepare_workspace(workspace)
     (workspace / "Maildir").mkdir(parents=True)
     config = workspace_config(config, workspace, period)
     engine = open_store(config)
@@ -217,8 +241,8 @@ def _print_summary(console: Console, status: dict, deliveries: list[Delivery], w
     console.print(f"\nLänets arbetsbok:      {workspace / workbook}")
     console.print(f"Ledningens månadsbrev: {digest}")
     console.print(f"Utskicken (.eml):      {workspace / 'utskick'}")
-    console.print(f"Konfigurationen:       {workspace / 'config.toml'}  (prova: lagesbild status --period "
-                  f"{status['period']} --config {workspace / 'config.toml'})")
+    console.print(f"Konfigurationen:       {workspace / 'config.toml'}  (prova: {suggested_command()} status "
+                  f"--period {status['period']} --config {workspace / 'config.toml'})")
 
 
 DEMO_ACCOUNT = "demo"
@@ -231,7 +255,7 @@ def _demo_account(console: Console, engine: Engine, config: Config, workspace: P
     password = secrets.token_urlsafe(15)
     add_user(engine, DEMO_ACCOUNT, Role.STAFF, config.county.code, password, now, actor="lagesbild demo")
     # soft_wrap: a password broken over two lines could not be copied.
-    console.print(f"\nWebbsidan för länets handläggare: lagesbild web --config "
+    console.print(f"\nWebbsidan för länets handläggare: {suggested_command()} web --config "
                   f"{workspace / 'config.toml'}", soft_wrap=True)
     console.print(f"  öppna http://127.0.0.1:8080/?period={period} och logga in som {DEMO_ACCOUNT} "
                   f"med lösenordet {password}  (visas bara nu)", soft_wrap=True)

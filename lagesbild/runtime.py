@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import gc
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from flow.county_start import with_first_period
 from flow.sending import Handovers
 from flow.settings import Config
+from ground.errors import ConfigError
 from ingest.open import open_source
 from ingest.source import MailSource
 from outputs.outbox import Transport
@@ -27,11 +30,27 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+NO_CONFIGURATION = ("no configuration: give --config PATH, set $LAGESBILD_CONFIG or write ./config.toml "
+                    "(start from config.example.toml; `lagesbild demo` needs none)")
+
+
 def open_store(config: Config) -> Engine:
-    """The database, migrated to the current schema."""
+    """The database, migrated to the current schema.
+
+    The built-in defaults alone are no county: without a configuration file nothing is created (a
+    `./lagesbild-data/` nobody asked for) and no one is reported missing; ConfigError (exit 2) says so.
+    """
+    if config.path is None:
+        raise ConfigError(NO_CONFIGURATION)
     engine = make_engine(config.store.url, config.store.password)
     migrate(engine)
     return engine
+
+
+def open_county(config: Config, now: datetime) -> tuple[Engine, Config]:
+    """The store, and the configuration with the county's first period (its first run's month when unset)."""
+    engine = open_store(config)
+    return engine, with_first_period(engine, config, now)
 
 
 def open_mailbox(config: Config) -> MailSource:

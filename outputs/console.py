@@ -12,8 +12,13 @@ from parsers.result import ParseResult, Severity
 
 
 def print_parse_result(name: str, result: ParseResult, form: FormSpec, console: Console | None = None) -> None:
-    """One file's answers as a table, then its issues."""
+    """One file's answers as a table, then its issues; a file that could not be read is its name and why."""
     console = console or Console()
+    if result.unreadable and not any(a.impact or a.comment for a in result.answers.values()):
+        # An empty table would only say "nothing" seven times before the one line that matters.
+        console.print(name, markup=False, highlight=False)
+        _print_issues(result, console)
+        return
     title = f"{name}  [{result.format.value}]  kommun: {result.municipality or '–'}  " \
             f"månad: {result.period or '–'}"
     table = Table(title=title, title_justify="left", show_lines=False)
@@ -26,6 +31,10 @@ def print_parse_result(name: str, result: ParseResult, form: FormSpec, console: 
         comment = answer.comment if len(answer.comment) <= 120 else answer.comment[:117] + "..."
         table.add_row(f"{q.number} {q.short}", level if q.impact else "", comment.replace("\n", " "))
     console.print(table, markup=False)
+    _print_issues(result, console)
+
+
+def _print_issues(result: ParseResult, console: Console) -> None:
     for issue in result.issues:
         style = "red" if issue.severity is Severity.ERROR else "yellow"
         console.print(f"  {issue.severity.value}: {issue.field}: {issue.message}", style=style, markup=False,

@@ -34,13 +34,13 @@ from sqlmodel import Session
 if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
-from ground.errors import StoreUnavailable
+from ground.errors import ConfigError, StoreUnavailable
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # The newest migration, known without reading the migrations (tests check it against them): a start
 # that finds the database there skips Alembic altogether, which with what it imports costs a few
 # hundred milliseconds of every command.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 
 _SCHEMA_RE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 # One advisory lock key for "someone is migrating this database" (a stable 63-bit number).
@@ -73,7 +73,12 @@ def make_engine(url: str, password: str | None = None, *, schema: str | None = N
         if not _SCHEMA_RE.fullmatch(schema):
             raise ValueError(f"not a plain schema name: {schema!r}")
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(u, pool_pre_ping=True, connect_args=connect_args)
+    try:
+        return create_engine(u, pool_pre_ping=True, connect_args=connect_args)
+    except ModuleNotFoundError as exc:
+        # The driver is an extra: a plain `pip install lagesbild` has SQLite only.
+        raise ConfigError(f"[store] url: {u.drivername} needs the PostgreSQL driver {exc.name or ''}, which is not "
+                          "installed; install lagesbild[postgres] (pip install 'lagesbild[postgres]')") from exc
 
 
 def _sqlite_engine(u: URL, busy_timeout: float) -> Engine:

@@ -263,4 +263,14 @@ class UserAccount(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
 
 
+class CountyStart(SQLModel, table=True):
+    """The month a county started collecting, written by its first run when the configuration names none."""
+
+    __tablename__ = "county_start"
+
+    county: str = Field(sa_column=Column(String(16), primary_key=True))
+    first_period: str = Field(sa_column=Column(String(10), nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
 metadata = SQLModel.metadata

@@ -28,7 +28,7 @@ from lagesbild.doctor import exit_code, format_checks, run_doctor
 from lagesbild.doctor import templates as doctor_templates
 from lagesbild.doctor.checks import Check
 from lagesbild.doctor.outbox import smtp_security
-from store.db import _alembic_config, current_revision, make_engine, migrate
+from store.db import HEAD_REVISION, _alembic_config, current_revision, make_engine, migrate
 from tests.support import dovecot, postgres
 from tests.support import graph as fake_graph
 from tests.support.dovecot import DovecotServer, free_port
@@ -111,7 +111,7 @@ def test_a_good_embedded_installation_is_all_ok_and_left_exactly_as_it_was(tmp_p
                                         "templates", "recipients", "county", "municipalities", "signals",
                                         "security"]
     assert one(checks, "mailbox").message.endswith("1 message waiting")
-    assert "is at revision 0004, the code's" in one(checks, "database").message
+    assert f"is at revision {HEAD_REVISION}, the code's" in one(checks, "database").message
     assert "digest" in one(checks, "templates").message
     assert all(line.startswith("ok   ") for line in text.splitlines())
     assert snapshot(tmp_path) == before  # no folder, no -wal/-shm, nothing touched
@@ -428,7 +428,8 @@ def test_an_older_database_is_reported_and_not_migrated(tmp_path: Path) -> None:
     checks = run_doctor(config_path, {}, NOW, only=("database",))
 
     check = one(checks, "database")
-    assert check.warning and check.message == f"sqlite:///{tmp_path / 'lb.db'} is at revision 0001, the code at 0004"
+    assert check.warning and check.message == (f"sqlite:///{tmp_path / 'lb.db'} is at revision 0001, "
+                                               f"the code at {HEAD_REVISION}")
     assert "it migrates on start" in check.fix and "back it up" in check.fix
     assert exit_code(checks) == 0
     assert snapshot(tmp_path) == before
@@ -480,7 +481,7 @@ def test_an_older_postgresql_schema_is_reported_and_not_migrated(tmp_path: Path)
             command.upgrade(_alembic_config(conn), "0001")
         config_path = write_config(tmp_path, f'\n[store]\nurl = "{url}"\n')
         check = one(run_doctor(config_path, {}, NOW, only=("database",)), "database")
-        assert check.warning and check.message.endswith("is at revision 0001, the code at 0004")
+        assert check.warning and check.message.endswith(f"is at revision 0001, the code at {HEAD_REVISION}")
         assert current_revision(engine) == "0001"
         engine.dispose()
     finally:

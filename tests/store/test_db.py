@@ -27,7 +27,7 @@ from tests.store.helpers import MAILBOX, NOW, insert
 from tests.support import postgres
 
 TABLES = {"raw_message", "submission", "answer", "submission_issue", "outbox", "audit_event", "job_lock",
-          "user_account", "worker_cycle"}
+          "user_account", "worker_cycle", "county_start"}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -50,11 +50,11 @@ def test_migrate_from_empty_creates_every_table_and_is_idempotent(empty_url: str
         assert current_revision(engine) is None
         migrate(engine)
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-        assert current_revision(engine) == head_revision() == HEAD_REVISION == "0005"
+        assert current_revision(engine) == head_revision() == HEAD_REVISION == "0006"
         with transaction(engine) as s:
             insert(s, "kept")
         migrate(engine)  # a second start changes nothing and keeps the data
-        assert current_revision(engine) == head_revision() == "0005"
+        assert current_revision(engine) == head_revision() == "0006"
         with transaction(engine) as s:
             assert set(repo.known_refs(s, MAILBOX, 0, ["kept"])) == {"kept"}
     finally:
@@ -95,7 +95,7 @@ def test_two_processes_migrating_at_once_both_succeed(empty_url: str) -> None:
     assert outcomes == ["ok", "ok"]
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0005"
+        assert current_revision(engine) == head_revision() == "0006"
     finally:
         engine.dispose()
 

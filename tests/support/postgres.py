@@ -10,6 +10,10 @@ The server is 127.0.0.1:5432, database `test`, trust auth, user `postgres`
 points elsewhere. The returned URL carries the schema as `search_path`
 (`?options=-csearch_path%3Dlb_...`), so any code given only the URL (the CLI,
 a child process) uses that schema too.
+
+With LAGESBILD_REQUIRE_POSTGRES=1 (set by ./run tests, which starts a
+server first) a missing server fails the test instead of skipping it, so a
+PostgreSQL suite that silently did not run cannot pass CI.
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ import secrets
 from collections.abc import Callable
 
 import psycopg
+import pytest
 from sqlalchemy.engine import make_url
+
+# Read once at import, during collection: the suite's autouse fixture clears LAGESBILD_* before each test.
+REQUIRED = os.environ.get("LAGESBILD_REQUIRE_POSTGRES", "") == "1"
 
 _CANDIDATES = ("postgresql+psycopg://postgres@127.0.0.1:5432/test",
                "postgresql+psycopg://root@127.0.0.1:5432/test")
@@ -53,10 +61,16 @@ def server_url() -> str:
 
 
 def available() -> str | None:
-    """None when a server is reachable, else the reason (for pytest.skip)."""
+    """None when a server is reachable, else the reason (for pytest.skip).
+
+    When the server is required (LAGESBILD_REQUIRE_POSTGRES=1) its absence fails the calling test, or the
+    collection when called at import, rather than returning a reason to skip.
+    """
     try:
         server_url()
     except Unavailable as exc:
+        if REQUIRED:
+            pytest.fail(f"LAGESBILD_REQUIRE_POSTGRES=1, but {exc}", pytrace=False)
         return str(exc)
     return None
 
