@@ -36,9 +36,9 @@ def county_checks(config: Config) -> list[Check]:
                             f"address{'es' if len(county.leadership) != 1 else ''}; mail comes from "
                             f"{county.mailbox_address}"))
     if county.first_period is None:
-        checks.append(Check("county", True, "[county] first_period is not set: every month counts, so the first "
-                            "reminders and the workbook ask for months before the county started",
-                            "set [county] first_period = \"YYYY-MM\", the first month the county collects"))
+        checks.append(Check("county", True, "[county] first_period is not set: the county starts in the month of "
+                            "its first run (written down in the database then)",
+                            "set [county] first_period = \"YYYY-MM\" to start in another month"))
     else:
         checks.append(Check("county", True, f"{county.name} collects reports from {county.first_period}"))
     checks += _municipality_checks(config)
