@@ -136,3 +136,57 @@ def test_an_admin_cannot_disable_another_countys_account_nor_their_own(config: C
     assert other.status_code == 404 and own.status_code == 400
     assert check_user(engine, "grannens", PASSWORD) is not None
     assert "grannens" not in admin.get("/konton").text  # another county's accounts are not listed
+
+
+# What leadership may open: the picture (Läget, a municipality's history without what is held, the workbook,
+# the digest). A new page is refused to leadership until it is added here on purpose.
+LEADERSHIP_PAGES = {"/", "/kommun/{name}", "/hamta", "/hamta/arbetsbok", "/hamta/sammanfattning"}
+PUBLIC = {"/health", "/logga-in", "/logga-ut", "/static", "/oidc/logga-in", "/oidc/callback"}
+PARAMS = {"{raw_id:int}": "1", "{submission_id:int}": "1", "{name}": "Falun"}
+
+
+def _every_route() -> list[tuple[str, str, str]]:
+    """(method, route path, a concrete URL) for every route of the real app except the public ones."""
+    from datetime import datetime
+
+    from lagesbild.config import load_config
+    from store.db import make_engine
+    from web.app import create_app
+
+    out = []
+    for route in create_app(load_config(None), make_engine("sqlite://"), lambda: datetime.now(), secret_key="x").routes:
+        path = str(getattr(route, "path", ""))
+        if path in PUBLIC:
+            continue
+        url = path
+        for param, value in PARAMS.items():
+            url = url.replace(param, value)
+        assert "{" not in url, f"give {path} a value in PARAMS"
+        out.extend(("GET" if "GET" in m else m, path, url) for m in sorted(getattr(route, "methods", None) or [])
+                   if m != "HEAD")
+    return out
+
+
+def test_leadership_opens_the_picture_and_nothing_else_and_acts_on_nothing(config: Config, engine: Engine) -> None:
+    client = _client(config, engine, "ledare", Role.LEADERSHIP)
+    token = str(client.get("/").text.split('name="csrf" value="', 1)[1].split('"', 1)[0])
+    opened, acted = [], []
+    for method, path, url in _every_route():
+        if method == "GET" and path not in LEADERSHIP_PAGES:
+            if client.get(url, follow_redirects=False).status_code != 403:
+                opened.append(path)
+        elif method == "POST" and client.post(url, data={"csrf": token}, follow_redirects=False).status_code != 403:
+            acted.append(path)
+    assert opened == [] and acted == []
+    assert client.get("/kommun/Falun/meddelande/1.eml").status_code == 403  # raw mail, by a guessed id
+
+
+def test_staff_of_another_county_reach_no_page_of_this_one(config: Config, engine: Engine) -> None:
+    client = _client(config, engine, "granne", Role.STAFF, county="21")
+    token = str(client.get("/logga-in").text.split('name="csrf" value="', 1)[1].split('"', 1)[0])
+
+    answers = {(method, path): (client.get(url, follow_redirects=False) if method == "GET" else
+                                client.post(url, data={"csrf": token}, follow_redirects=False)).status_code
+               for method, path, url in _every_route()}
+
+    assert {key: code for key, code in answers.items() if code != 403} == {}
