@@ -153,7 +153,7 @@ def _every_route() -> list[tuple[str, str, str]]:
     from store.db import make_engine
     from web.app import create_app
 
-    out = []
+    out: list[tuple[str, str, str]] = []
     for route in create_app(load_config(None), make_engine("sqlite://"), lambda: datetime.now(), secret_key="x").routes:
         path = str(getattr(route, "path", ""))
         if path in PUBLIC:
