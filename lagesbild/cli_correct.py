@@ -38,6 +38,10 @@ def correct_cmd(municipality: str, period_text: str, question: int, impact: int 
     config: Config = ctx.config()
     if impact is None and comment is None:
         raise click.UsageError("give --impact, --comment or both")
+    scale = config.county.form.scale
+    if impact is not None and not scale.min <= impact <= scale.max:
+        raise click.BadParameter(f"{impact} is not a level of the form's scale ({scale.min}-{scale.max})",
+                                 param_hint="--impact")
     request = CorrectionRequest(
         municipality=strict_municipality(config, municipality), period=period_option(period_text),
         question=question, reason=reason, actor=actor or getpass.getuser(),
