@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Every benchmark in bench/, one after the other, each printing its figures, its baseline and its target.
 #
-#   bash scripts/bench.sh                 # all five (about 25 minutes on 2 cores; the backfill is most of it)
-#   bash scripts/bench.sh parse ingest    # some of them: parse ingest backfill outputs latency
+#   bash scripts/bench.sh                 # all six (about 30 minutes on 2 cores; the backfill is most of it)
+#   bash scripts/bench.sh parse ingest    # some of them: parse ingest backfill outputs latency web
 #   BENCH_SCALE=0.1 bash scripts/bench.sh backfill   # the backfill on the last 12 months, extrapolated
+#   BENCH_STORE=postgresql bash scripts/bench.sh web  # the web page's server time on PostgreSQL
 #
 # Run it on a quiet machine: the figures are wall-clock times. See bench/README.md for what each measures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
-all=(parse ingest backfill outputs latency)
+all=(parse ingest backfill outputs latency web)
 chosen=("$@")
 [ ${#chosen[@]} -gt 0 ] || chosen=("${all[@]}")
 
@@ -23,6 +24,7 @@ for b in "${chosen[@]}"; do
         backfill) "$PY" bench/backfill.py --scale "${BENCH_SCALE:-1}" ;;
         outputs)  "$PY" bench/county_outputs.py --years 10 ;;
         latency)  "$PY" bench/latency.py --samples 20 ;;
+        web)      "$PY" bench/web.py --requests 200 --store "${BENCH_STORE:-sqlite}" ;;
         *) echo "unknown benchmark: $b (choose from: ${all[*]})" >&2; exit 2 ;;
     esac
     echo "($b took $(( $(date +%s) - start )) s)"
