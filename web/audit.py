@@ -20,6 +20,21 @@ from flow.audit_log import AuditFilter, audit_page
 from web.page import Page
 
 STAFF_AND_ADMIN = frozenset({Role.STAFF, Role.ADMIN})
+# The audit trail's event codes (the worker's outcomes and the staff's actions) in the clerk's words;
+# a code not listed is shown as it is.
+EVENT_LABELS = {
+    "received": "mottaget", "stored": "sparat", "correction": "ny version från kommunen", "duplicate": "redan mottaget",
+    "ignored": "ignorerat (automatsvar)", "quarantined": "i karantän", "rejected": "felsvar", "failed": "misslyckades",
+    "dropped": "borttaget ur karantän", "forwarded": "vidarebefordrat", "corrected": "rättat av länet",
+    "downloaded": "hämtat original", "imported": "importerat", "not_answered": "inget svar skickat",
+    "released": "släppt ur karantän", "released_after_review": "släppt efter granskning",
+    "review_asked": "ny version begärd", "reminded_by_hand": "påmint för hand",
+    "reply_not_built": "svar kunde inte skrivas",
+    "reply_rate_limited": "svar begränsade", "reprocessed": "omläst", "retention": "gallrat", "retried": "försökt igen",
+    "retry_failed": "nytt försök misslyckades", "retry_requested": "nytt försök begärt",
+    "send_failed": "kunde inte skickas",
+    "signal_unchanged": "signal oförändrad", "account_added": "konto skapat", "account_disabled": "konto avstängt",
+}
 
 
 def routes(page: Page) -> list[BaseRoute]:
@@ -51,7 +66,7 @@ def routes(page: Page) -> list[BaseRoute]:
             return "/logg?" + urlencode({**kept, "sida": n})
 
         return page.render(request, "audit.html.j2", log=result, wanted=wanted, local=local, page_url=page_url,
-                           fran=q.get("fran", ""), till=q.get("till", ""))
+                           fran=q.get("fran", ""), till=q.get("till", ""), events=EVENT_LABELS)
 
     return [Route("/logg", audit_log, methods=["GET"])]
 

@@ -33,6 +33,9 @@ MAIL_KINDS = {"receipt": "Kvittens", "error_reply": "Felsvar", "duplicate_notice
               "quarantine_notice": "Karantän", "reply_ack": "Svar mottaget", "staff_forward": "Vidarebefordrat",
               "reminder": "Påminnelse"}
 MAIL_STATUS = {"queued": "väntar på att skickas", "sent": "skickat", "failed": "kunde inte skickas"}
+FLAGS = {"late": "sen", "corrected": "rättad av länet", "personal_data": "personuppgifter", "held": "granskas",
+         "released": "släppt efter granskning", "period_inferred": "perioden härledd", "period_doubt": "osäker period",
+         "text_replaced": "tecken ersatta", "reprocessed": "omläst"}
 VERSION_STATUS = {"active": "gäller", "superseded": "ersatt", "held": "granskas (personuppgifter)"}
 
 
@@ -66,7 +69,8 @@ def routes(page: Page) -> list[BaseRoute]:
         return page.render(request, "history.html.j2",
                            history=municipality_history(page.engine, page.config, name, show_withheld=staff),
                            municipality=name, base=history_url(name), staff=staff, local=local, notice=notice,
-                           mail_kinds=MAIL_KINDS, mail_status=MAIL_STATUS, version_status=VERSION_STATUS)
+                           mail_kinds=MAIL_KINDS, mail_status=MAIL_STATUS, version_status=VERSION_STATUS,
+                           flags=FLAGS)
 
     async def correction_form(request: Request) -> Response:
         account = page.guard(request, STAFF_ONLY)

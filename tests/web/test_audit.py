@@ -45,9 +45,9 @@ def test_the_log_shows_decisions_and_staff_actions_of_the_county_only(config: Co
 
     assert page.status_code == 200
     lines = rows(page.text)
-    stored = [r for r in lines if '<td class="event">stored</td>' in r]
+    stored = [r for r in lines if 'data-event="stored">sparat</td>' in r]
     assert len(stored) == 1 and "Ludvika" in stored[0] and "systemet" in stored[0]  # county from the message
-    [corrected] = [r for r in lines if '<td class="event">corrected</td>' in r]
+    [corrected] = [r for r in lines if 'data-event="corrected">rättat av länet</td>' in r]
     assert f'<td class="actor">{STAFF}</td>' in corrected
     assert '<td class="before">Fråga 5, påverkan: 2</td><td class="after">Fråga 5, påverkan: 4</td>' in corrected
     assert "Mora" not in "".join(lines)  # the other county's mail
