@@ -52,9 +52,12 @@ class SampleForm:
 def sample_answers(form: FormSpec, municipality: str, period: Period, seed: int = 0) -> dict[int, Answer]:
     """Plausible answers, mostly Normalt/Avvikande with the odd worse month."""
     rng = random.Random(f"{municipality}-{period}-{seed}")
+    # The usual spread on a five-step scale; another scale takes as many of its steps' weights.
+    levels = list(range(form.scale.min, form.scale.max + 1))
+    weights = [40, 32, 18, 8, 2][:len(levels)] + [1] * max(0, len(levels) - 5)
     answers = {}
     for q in form.questions:
-        impact = rng.choices([1, 2, 3, 4, 5], weights=[40, 32, 18, 8, 2])[0] if q.impact else None
+        impact = rng.choices(levels, weights=weights)[0] if q.impact else None
         pool = _COMMENTS.get(q.number, [""])
         # A calm month gets a calm comment, a worse one a comment that says what happened.
         calm = [c for c in pool if c.startswith(("Lugnt", "Inga", "Inget"))]
@@ -65,20 +68,24 @@ def sample_answers(form: FormSpec, municipality: str, period: Period, seed: int 
 
 
 def template_docx(form: FormSpec, municipality: str, period: Period, answers: dict[int, Answer]) -> bytes:
-    """The county's Word template typed into: "Påverkan: 3", the comment after "Kommentar:"."""
+    """The county's Word template typed into: "Påverkan: 3", the comment after "Kommentar:".
+    A weekly form's period line reads "Vecka och år: Vecka 43 2026"."""
     document = docx.Document()
     document.add_paragraph(f"{form.title}")
-    document.add_paragraph(f"{month_name(period.month).capitalize()} månad {period.year}")
+    if period.is_week:
+        document.add_paragraph(f"{form.labels.period[0]}: Vecka {period.week} {period.year}")
+    else:
+        document.add_paragraph(f"{month_name(period.month).capitalize()} månad {period.year}")
     for para in form.intro.split("\n\n"):
         document.add_paragraph(para.strip())
     document.add_paragraph(f"Underlaget inlämnat av kommun: {municipality} kommun")
     document.add_paragraph(form.instruction)
     for q in form.questions:
         wording = q.text if not q.text.startswith(q.short) else q.text[len(q.short):].lstrip()
-        document.add_paragraph(f"Fråga {q.number}, {q.short}: {wording}")
+        document.add_paragraph(f"{form.labels.question[0]} {q.number}, {q.short}: {wording}")
         answer = answers[q.number]
         if q.impact:
-            document.add_paragraph(f"Påverkan: {answer.impact if answer.impact else '1-5'}")
+            document.add_paragraph(f"Påverkan: {answer.impact if answer.impact else form.scale.range_labels[0]}")
         document.add_paragraph(f"Kommentar: {answer.comment}")
     out = io.BytesIO()
     document.save(out)
@@ -114,7 +121,8 @@ def sample_forms(form: FormSpec, municipalities: list[str], period: Period) -> l
             data, ext = filled_xlsx(form, name, period, answers), "xlsx"
         else:
             data, ext = template_docx(form, name, period, answers), "docx"
-        filename = f"Lägesbild {month_name(period.month)} {period.year} {name}.{ext}"
+        when = f"vecka {period.week}" if period.is_week else month_name(period.month)
+        filename = f"Lägesbild {when} {period.year} {name}.{ext}"
         out.append(SampleForm(name, period, answers, filename, data))
     return out
 

@@ -10,7 +10,7 @@ COLUMN_GAP = 3.0
 # A line that starts like a new item or a label of the form never continues the
 # line above it, even when that line is full.
 _NEW_ITEM_RE = re.compile(
-    r"^(?:[•·▪‣◦○●■□☐☒\-–—*]\s|\(?\d{1,2}[.)]\s|[a-zA-Z][.)]\s|Fråga\s*\d|Påverkan\b|Kommentar\b)"
+    r"^(?:[•·▪‣◦○●■□☐☒\-–—*]\s|\(?\d{1,2}[.)]\s|[a-zA-Z][.)]\s|(?:Fråga|Punkt)\s*\d|Påverkan\b|Kommentar\b)"
 )
 
 

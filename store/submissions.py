@@ -205,10 +205,11 @@ def latest_arrivals(s: Session, county: str) -> dict[tuple[str, str], tuple[int,
 
 
 def submissions_for_year(s: Session, county: str, year: int) -> list[SubmissionView]:
-    """The latest version per municipality and month of `year`, by municipality then month."""
+    """The latest version per municipality and period (month, or ISO week) of `year`."""
+    # "2026-01" … "2026-12" and "2026-W01" … "2026-W53" sort between these two.
     rows = s.exec(select(Submission).where(
         col(Submission.county) == county, col(Submission.period) >= f"{year:04d}-01",
-        col(Submission.period) <= f"{year:04d}-12"))
+        col(Submission.period) <= f"{year:04d}-W99"))
     return _latest_views(s, rows)
 
 
