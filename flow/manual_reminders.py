@@ -3,8 +3,8 @@
 The next reminder is the first stage of the period not yet sent that fits where the municipality
 is: a "pending" stage before the deadline, a "missing" one after it. Sent by hand under the
 scheduled stage's own key, so the worker does not send that stage again; once every stage is
-sent, the last one fitting goes again under a key of its own (one per minute, so a double click
-sends one mail). A municipality that has reported is not reminded.
+sent, the last one fitting goes again under a key of its own, at most once an hour (so a double
+click sends one mail). A municipality that has reported is not reminded.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from parsers.result import Period
 from store import repo
 from store.db import read_transaction, transaction
 
+AGAIN_AFTER = timedelta(hours=1)  # a reminder is not repeated by hand sooner (a double click sends one)
 STAGE_NAMES = {"before_deadline": "före sista dag", "deadline_day": "sista dagen", "after_deadline": "efter sista dag"}
 
 
@@ -46,6 +47,10 @@ class ReminderChoice:
 
 def _prefix(config: Config, municipality: str, period: Period) -> str:
     return f"reminder:{config.county.code}:{municipality}:{period}:"
+
+
+def _by_hand(config: Config, municipality: str, period: Period) -> str:
+    return f"reminder-by-hand:{config.county.code}:{municipality}:{period}:"
 
 
 def _choice(config: Config, name: str, period: Period, now: datetime, first: datetime | None, keys: set[str],
@@ -98,13 +103,17 @@ def remind_now(engine: Engine, config: Config, municipality: str, period: Period
             raise OperationRefused(f"Ingen påminnelse passar för {municipality} {period}.")
         if not choice.to:
             raise OperationRefused(f"{municipality} har ingen e-postadress att påminna.")
+        recent = [repo.latest_queued_at(s, prefix) for prefix in (
+            _prefix(config, municipality, period), _by_hand(config, municipality, period))]
+        if any(at is not None and now - at < AGAIN_AFTER for at in recent):
+            raise OperationRefused(f"En påminnelse till {municipality} lades i utkorgen för mindre än en timme sedan.")
         form = config.county.form
         blank = (blank_form_filename(form, "docx", municipality, period), build_blank_docx(form, municipality, period))
         msg = build_reminder(reply_context(config), to=list(choice.to), cc=list(choice.cc), municipality=municipality,
                              period=period, stage=stage.name, deadline=deadline(period), blank_form=blank, now=now)
         key = _prefix(config, municipality, period) + stage.name
         if choice.again:
-            key = f"reminder-by-hand:{config.county.code}:{municipality}:{period}:{stage.name}:{now:%Y%m%dT%H%M}"
+            key = f"{_by_hand(config, municipality, period)}{stage.name}:{now:%Y%m%dT%H%M}"
         if not queue_mail_once(s, "reminder", key, msg, now):
             raise OperationRefused(f"Påminnelsen till {municipality} är redan lagd i utkorgen.")
         repo.audit(s, None, "reminded_by_hand", f"{municipality} {period}: {stage.name} till {', '.join(choice.to)}",
