@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import click
@@ -31,6 +32,17 @@ def import_cmd(file: Path, municipality: str, period_text: str | None) -> None:
     click.echo(f"{filed.municipality} {filed.period}: {filed.kind}, version {filed.version}")
     for message in issues:
         click.echo(f"  {message}")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return "staff"
+
+
+by_option = click.option("--by", "by", default=_os_user, show_default="the OS user", metavar="NAME",
+                         help="Who decides (written in the audit trail).")
 
 
 def _municipality_option(config: Config, text: str) -> str:
@@ -75,7 +87,8 @@ def quarantine_list(as_json: bool = False) -> None:
 @click.option("--municipality", required=True, help="The municipality to file its forms under.")
 @click.option("--force", is_flag=True, help="File a form even under a municipality it does not name.")
 @click.option("--dry-run", is_flag=True, help="Only say what releasing would do.")
-def quarantine_release(message_id: int, municipality: str, force: bool, dry_run: bool) -> None:
+@by_option
+def quarantine_release(message_id: int, municipality: str, force: bool, dry_run: bool, by: str) -> None:
     """File a quarantined message's forms under a municipality and answer the sender.
 
     Says first, per form, the municipality and month the form names and the
@@ -91,7 +104,7 @@ def quarantine_release(message_id: int, municipality: str, force: bool, dry_run:
     config = ctx.config()
     name = _municipality_option(config, municipality)
     steps = release_quarantined(open_store(config), config, message_id, name, ctx.now(), force=force,
-                                dry_run=dry_run)
+                                dry_run=dry_run, actor=by)
     for step in steps:
         click.echo(("would: " if dry_run else "") + step.line(name))
 
@@ -100,13 +113,14 @@ def quarantine_release(message_id: int, municipality: str, force: bool, dry_run:
 @common_options
 @click.argument("message_id", type=int)
 @click.option("--reason", default="", help="Why (kept in the audit trail).")
-def quarantine_drop(message_id: int, reason: str) -> None:
+@by_option
+def quarantine_drop(message_id: int, reason: str, by: str) -> None:
     """Keep a quarantined message but never file it."""
     from flow.operations import drop_quarantined
     from lagesbild.runtime import open_store
 
     ctx = current()
-    drop_quarantined(open_store(ctx.config()), message_id, ctx.now(), reason, ctx.config())
+    drop_quarantined(open_store(ctx.config()), message_id, ctx.now(), reason, ctx.config(), actor=by)
     click.echo(f"message {message_id} dropped")
 
 
@@ -149,14 +163,15 @@ def review_list(as_json: bool = False) -> None:
 @review_cmd.command("release")
 @common_options
 @click.argument("submission_id", type=int)
-def review_release(submission_id: int) -> None:
+@by_option
+def review_release(submission_id: int, by: str) -> None:
     """Release a held report after review: its answers are shown again."""
     from flow.operations import release_held
     from lagesbild.runtime import open_store
 
     ctx = current()
     config = ctx.config()
-    filed = release_held(open_store(config), config, submission_id, ctx.now())
+    filed = release_held(open_store(config), config, submission_id, ctx.now(), actor=by)
     click.echo(f"{filed.municipality} {filed.period} version {filed.version}: released")
 
 

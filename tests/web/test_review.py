@@ -33,9 +33,9 @@ def _held(engine: Engine, config: Config, uid: str = "h1") -> int:
                            message_id=f"<{uid}@mora.se>")
     outcome, _ = deliver(engine, config, eml, uid)
     assert outcome is Outcome.STORED
-    [report] = [r for r in held_reports(engine, config) if r.municipality == "Mora"] or [None]
-    assert report is not None, "the report was not held for review"
-    return report.id
+    held = [r.id for r in held_reports(engine, config) if r.municipality == "Mora"]
+    assert len(held) == 1, "the report was not held for review"
+    return held[0]
 
 
 def test_the_held_comment_is_shown_with_the_identity_number_marked(config: Config, any_engine: Engine) -> None:
