@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outputs.charts import HEIGHT_PX, WIDTH_PX, level_chart
+from outputs.charts import SHOWN_HEIGHT_PX, SHOWN_WIDTH_PX, level_chart
 from outputs.digest_history import (
     AVERAGE_MONTHS,
     HISTORY_MONTHS,
@@ -279,5 +279,5 @@ def build_charts(history: History, period: Period) -> tuple[list[ChartView], lis
         cid = f"diagram-fraga-{q.number}-{period}@lagesbild"
         alt = _chart_alt(history, q, months)
         images.append(DigestImage(cid, png, alt))
-        views.append(ChartView(q.number, q.short, cid, alt, WIDTH_PX, HEIGHT_PX))
+        views.append(ChartView(q.number, q.short, cid, alt, SHOWN_WIDTH_PX, SHOWN_HEIGHT_PX))
     return views, images

@@ -22,6 +22,7 @@ from email.message import EmailMessage
 from functools import cache
 from typing import Any
 
+import css_inline
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
@@ -92,8 +93,19 @@ def environment() -> Environment:
 
 
 def render(template: str, **context: Any) -> str:
-    """Render one template by name with `context` as data."""
-    return environment().get_template(template).render(**context)
+    """Render one template by name with `context` as data; an HTML mail's <style> block is inlined."""
+    text = environment().get_template(template).render(**context)
+    if not template.endswith(".html.j2"):
+        return text
+    inlined = _inliner().inline(text)
+    return inlined if inlined.endswith("\n") or not text.endswith("\n") else inlined + "\n"
+
+
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    # Outlook (Word's renderer) ignores most of a <style> block: every rule goes into the style attribute
+    # of the elements it matches, where an attribute already there wins. Nothing is fetched from outside.
+    return css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
 def month_text(period: Period) -> str:
