@@ -177,6 +177,12 @@ def axe_violations(driver: WebDriver, source: str) -> list[dict[str, Any]]:
     return list(result)
 
 
+def assert_accessible(driver: WebDriver, axe: str, page: str) -> None:
+    """No axe-core violation of impact serious or critical on the page shown (`page` names it)."""
+    found = serious(axe_violations(driver, axe))
+    assert not found, f"axe-core on {page} ({driver.current_url}):\n{describe(found)}"
+
+
 def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The violations of impact serious or critical."""
     return [v for v in violations if v.get("impact") in SERIOUS]
@@ -229,9 +235,11 @@ def downloaded(folder: Path, timeout: float = 20) -> Iterator[Path]:
     """The files that have finished downloading into `folder` (waits until at least one has)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if not p.name.endswith(".crdownload")]
-        if done and not any(p.name.endswith(".crdownload") for p in folder.iterdir()):
-            yield from done
+        names = [p for p in folder.iterdir()]
+        # Chromium writes NAME.crdownload (and hidden .org.chromium.* files) until the file is whole.
+        unfinished = [p for p in names if p.name.endswith(".crdownload") or p.name.startswith(".")]
+        if names and not unfinished:
+            yield from names
             return
         time.sleep(0.1)
     raise TimeoutError(f"nothing downloaded into {folder} within {timeout} s")

@@ -20,6 +20,7 @@ from tests.builders import mail as mails
 from tests.web.browser.browser import (
     Chromium,
     LiveSite,
+    assert_accessible,
     axe_violations,
     console_errors,
     describe,
@@ -34,11 +35,6 @@ def _file(site: LiveSite, town: str, data: bytes, period: Period) -> None:
     import_file(site.engine, site.config, data, f"{town}.docx", town, period, NOW, parse=parse_bytes)
 
 
-def _accessible(driver: WebDriver, axe: str, page: str) -> None:
-    found = serious(axe_violations(driver, axe))
-    assert not found, f"axe-core on {page} ({driver.current_url}):\n{describe(found)}"
-
-
 def _row(driver: WebDriver, municipality: str) -> list[str]:
     row = driver.find_element(By.XPATH, f"//tbody/tr[th[normalize-space()='{municipality}']]")
     return [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
@@ -51,11 +47,11 @@ def test_sign_in_shows_the_board_and_switching_period_moves_it(chromium: Chromiu
 
     driver.get(site.url + "/")
     assert driver.current_url.endswith("/logga-in")  # not signed in: to the sign-in page
-    _accessible(driver, axe, "the sign-in page")
+    assert_accessible(driver, axe, "the sign-in page")
     sign_in(driver, site, leader, PASSWORD)
 
     assert driver.find_element(By.TAG_NAME, "h1").text == "Läget 2026-11"
-    _accessible(driver, axe, "the board")
+    assert_accessible(driver, axe, "the board")
     with navigates(driver):
         driver.find_element(By.PARTIAL_LINK_TEXT, "2026-10").click()
     assert driver.find_element(By.TAG_NAME, "h1").text == "Läget 2026-10"
@@ -66,7 +62,7 @@ def test_sign_in_shows_the_board_and_switching_period_moves_it(chromium: Chromiu
     cells = _row(driver, "Ludvika")
     assert cells[0] in {"i tid", "sen"} and cells[1:1 + len(levels)] == levels
     assert _row(driver, "Orsa")[0] == "saknas"
-    _accessible(driver, axe, "the board with a report")
+    assert_accessible(driver, axe, "the board with a report")
 
     month = driver.find_element(By.ID, "period")
     month.clear()
@@ -76,17 +72,17 @@ def test_sign_in_shows_the_board_and_switching_period_moves_it(chromium: Chromiu
     assert _row(driver, "Ludvika")[0] == "saknas"
 
 
-def test_a_wrong_password_is_told_and_errors_are_accessible(chromium: Chromium, site: LiveSite, leader: str,
+def test_a_wrong_password_is_told_and_errors_areassert_accessible(chromium: Chromium, site: LiveSite, leader: str,
                                                            axe: str) -> None:
     driver = chromium.driver
     sign_in(driver, site, leader, "fel lösenord, helt fel")
 
     assert driver.find_element(By.CSS_SELECTOR, "[role=alert]").text == "Fel namn eller lösenord."
-    _accessible(driver, axe, "the sign-in page with an error")
+    assert_accessible(driver, axe, "the sign-in page with an error")
     sign_in(driver, site, leader, PASSWORD)
     driver.get(site.url + "/?period=oktober")
     assert "ÅÅÅÅ-MM" in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
-    _accessible(driver, axe, "the error page")
+    assert_accessible(driver, axe, "the error page")
 
 
 def test_another_countys_account_gets_an_accessible_refusal(chromium: Chromium, site: LiveSite, axe: str) -> None:
@@ -95,7 +91,7 @@ def test_another_countys_account_gets_an_accessible_refusal(chromium: Chromium, 
     sign_in(driver, site, "granne", PASSWORD)
 
     assert "får inte se" in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
-    _accessible(driver, axe, "the refusal (403)")
+    assert_accessible(driver, axe, "the refusal (403)")
 
 
 def _tab_to(driver: WebDriver, wanted: str, limit: int = 40) -> None:
@@ -171,7 +167,7 @@ def test_a_script_in_a_comment_stays_inert(chromium: Chromium, site: LiveSite, l
     except NoAlertPresentException:
         pass
     assert console_errors(driver) == []
-    _accessible(driver, axe, "the board with comments")
+    assert_accessible(driver, axe, "the board with comments")
 
     # Were escaping ever to fail, the CSP is the second wall: an inline script put into the
     # page does not run, and the browser says why.
@@ -190,7 +186,7 @@ def test_axe_runs_under_the_pages_csp_and_finds_a_missing_label(chromium: Chromi
                                                                  axe: str) -> None:
     driver = chromium.driver
     driver.get(site.url + "/logga-in")
-    _accessible(driver, axe, "the sign-in page")
+    assert_accessible(driver, axe, "the sign-in page")
 
     driver.execute_script("document.querySelector(\"label[for='password']\").remove()")
 
