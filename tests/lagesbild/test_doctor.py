@@ -402,9 +402,9 @@ graph_client_secret_env = "TEST_GRAPH_SECRET"
 """)
     with fake_graph.start_graph() as graph:
         good = run_doctor(config_path, {"TEST_GRAPH_SECRET": fake_graph.CLIENT_SECRET}, NOW, only=("outbox",),
-                          graph_token_url=graph.token_url)
+                          graph_token_url=graph.token_url, ssl_context=graph.ssl_context)
         bad = run_doctor(config_path, {"TEST_GRAPH_SECRET": "fel-hemlighet-123"}, NOW, only=("outbox",),
-                         graph_token_url=graph.token_url)
+                         graph_token_url=graph.token_url, ssl_context=graph.ssl_context)
         assert graph.state.sent == []
     assert one(good, "outbox").ok and f"mail goes out as {fake_graph.MAILBOX}" in one(good, "outbox").message
     failed = one(bad, "outbox")

@@ -6,6 +6,7 @@ import email
 import email.policy
 import re
 import socket
+import ssl
 import stat
 import time
 from datetime import UTC, datetime, timedelta
@@ -278,7 +279,7 @@ def test_graph_sends_the_mime_message_intact_and_reuses_its_token() -> None:
     data = _message()
     with fake_graph.start_graph() as server:
         transport = open_transport(_config("graph:"), graph=_graph_settings(), graph_base_url=server.base_url,
-                                   graph_token_url=server.token_url)
+                                   graph_token_url=server.token_url, ssl_context=server.ssl_context)
         transport.send(data, SENDER, TO)
         transport.send(_message(subject="Andra"), SENDER, TO)
     first, second = server.state.sent
@@ -291,7 +292,8 @@ def test_graph_sends_the_mime_message_intact_and_reuses_its_token() -> None:
 def test_graph_adds_envelope_recipients_missing_from_the_headers_as_bcc() -> None:
     data = _message()
     with fake_graph.start_graph() as server:
-        GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url).send(
+        GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url,
+                               ssl_context=server.ssl_context).send(
             data, SENDER, [*TO, "chef@lansstyrelsen.se"])
     mime = server.state.sent[0].mime
     assert mime.endswith(data)
@@ -302,7 +304,8 @@ def test_graph_adds_envelope_recipients_missing_from_the_headers_as_bcc() -> Non
 
 def test_graph_429_is_temporary_and_carries_retry_after() -> None:
     with fake_graph.start_graph() as server:
-        transport = GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url)
+        transport = GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url,
+                               ssl_context=server.ssl_context)
         server.state.fail_next(429, Retry_After="7")
         with pytest.raises(TemporarySendError) as caught:
             transport.send(_message(), SENDER, TO)
@@ -318,7 +321,8 @@ def test_graph_429_is_temporary_and_carries_retry_after() -> None:
 
 def test_graph_400_is_permanent() -> None:
     with fake_graph.start_graph() as server:
-        transport = GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url)
+        transport = GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url,
+                               ssl_context=server.ssl_context)
         server.state.fail_next(400, {"error": {"code": "ErrorInvalidRecipients", "message": "Invalid recipients"}})
         with pytest.raises(PermanentSendError, match="400: ErrorInvalidRecipients"):
             transport.send(_message(), SENDER, TO)
@@ -327,7 +331,8 @@ def test_graph_400_is_permanent() -> None:
 
 def test_graph_fetches_a_new_token_when_the_old_one_is_refused() -> None:
     with fake_graph.start_graph() as server:
-        transport = GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url)
+        transport = GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url,
+                               ssl_context=server.ssl_context)
         transport.send(_message(), SENDER, TO)
         server.state.revoke_tokens()
         transport.send(_message(), SENDER, TO)
@@ -338,26 +343,43 @@ def test_graph_fetches_a_new_token_when_the_old_one_is_refused() -> None:
 
 def test_graph_wrong_secret_is_unavailable_not_permanent() -> None:
     with fake_graph.start_graph() as server:
-        transport = GraphTransport(_graph_settings("fel"), base_url=server.base_url, token_url=server.token_url)
+        transport = GraphTransport(_graph_settings("fel"), base_url=server.base_url, token_url=server.token_url,
+                               ssl_context=server.ssl_context)
         with pytest.raises(TemporarySendError, match="token request failed.*invalid_client"):
             transport.send(_message(), SENDER, TO)
-        no_secret = GraphTransport(_graph_settings(""), base_url=server.base_url, token_url=server.token_url)
+        no_secret = GraphTransport(_graph_settings(""), base_url=server.base_url, token_url=server.token_url,
+                               ssl_context=server.ssl_context)
         with pytest.raises(OutboxUnavailable, match="no Graph client secret"):
             no_secret.send(_message(), SENDER, TO)
     assert server.state.sent == []
 
 
 def test_graph_down_is_unavailable() -> None:
-    base = f"http://127.0.0.1:{free_port()}"
+    base = f"https://127.0.0.1:{free_port()}"
     transport = GraphTransport(_graph_settings(), base_url=base, token_url=f"{base}/t/oauth2/v2.0/token", timeout=2)
     with pytest.raises(OutboxUnavailable, match="cannot reach"):
         transport.send(_message(), SENDER, TO)
 
 
+def test_graph_token_requests_go_through_the_transports_trust_store() -> None:
+    """MSAL speaks through the transport's opener: a server the given trust store does not know is refused
+    before any secret is sent, and the same server is fine with its CA."""
+    with fake_graph.start_graph() as server:
+        untrusted = GraphTransport(_graph_settings(), base_url=server.base_url, token_url=server.token_url,
+                                   ssl_context=ssl.create_default_context())
+        with pytest.raises(OutboxUnavailable, match="cannot reach 127.0.0.1.*CERTIFICATE_VERIFY_FAILED"):
+            untrusted.send(_message(), SENDER, TO)
+        assert server.state.token_requests == 0
+        assert untrusted.authority == f"{server.base_url}/{fake_graph.TENANT}"
+    default = GraphTransport(_graph_settings())
+    assert default.authority == f"https://login.microsoftonline.com/{fake_graph.TENANT}"
+
+
 def test_graph_mailbox_from_the_url_and_missing_settings() -> None:
     with fake_graph.start_graph() as server:
         transport = open_transport(_config("graph:annan@lansstyrelsen.se"), graph=_graph_settings(),
-                                   graph_base_url=server.base_url, graph_token_url=server.token_url)
+                                   graph_base_url=server.base_url, graph_token_url=server.token_url,
+                                   ssl_context=server.ssl_context)
         transport.send(_message(), SENDER, TO)
     assert server.state.sent[0].mailbox == "annan@lansstyrelsen.se"
     with pytest.raises(ConfigError, match="graph_tenant_id"):

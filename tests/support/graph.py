@@ -1,8 +1,11 @@
 """A small stand-in for Microsoft Graph and its token endpoint, over real HTTP.
 
-`start_graph()` runs a threading `http.server` on a free loopback port. It
-implements
+`start_graph()` runs a threading `http.server` over TLS on a free loopback
+port, with a certificate of a CA made for it (`server.ssl_context` trusts
+it): MSAL speaks only HTTPS. It implements
 
+* ``GET /{tenant}/v2.0/.well-known/openid-configuration`` (where MSAL finds
+  the token endpoint),
 * ``POST /{tenant}/oauth2/v2.0/token`` (client credentials: checks the
   grant type, client id, secret and scope, returns a bearer token), and
 * ``POST /v1.0/users/{mailbox}/sendMail`` with a MIME body: checks the
@@ -19,12 +22,17 @@ import base64
 import binascii
 import json
 import secrets
+import ssl
+import tempfile
 import threading
 import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from tests.support.dovecot import _write_certificates
 
 TENANT = "11111111-2222-3333-4444-555555555555"
 CLIENT_ID = "66666666-7777-8888-9999-000000000000"
@@ -67,11 +75,12 @@ class GraphState:
 
 @dataclass
 class GraphServer:
-    """A running fake: its base URL, token URL and state."""
+    """A running fake: its base URL, token URL, state, and a client TLS context that trusts it."""
 
     base_url: str
     token_url: str
     state: GraphState
+    ssl_context: ssl.SSLContext
 
 
 def _handler(state: GraphState) -> type[BaseHTTPRequestHandler]:
@@ -97,6 +106,14 @@ def _handler(state: GraphState) -> type[BaseHTTPRequestHandler]:
             with state.lock:
                 state.refused.append((status, code))
             self._answer(status, {"error": {"code": code, "message": code}})
+
+        def do_GET(self) -> None:
+            path = urllib.parse.urlsplit(self.path).path
+            if path != f"/{TENANT}/v2.0/.well-known/openid-configuration":
+                return self._refuse(404, "NotFound")
+            base = f"https://{self.headers.get('Host')}/{TENANT}"
+            self._answer(200, {"authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                               "token_endpoint": f"{base}/oauth2/v2.0/token", "issuer": f"{base}/v2.0"})
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -156,14 +173,21 @@ def _handler(state: GraphState) -> type[BaseHTTPRequestHandler]:
 def start_graph() -> Iterator[GraphServer]:
     """Run the fake Graph on 127.0.0.1 until the block ends."""
     state = GraphState()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield GraphServer(base, f"{base}/{TENANT}/oauth2/v2.0/token", state)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(2)
+    with tempfile.TemporaryDirectory(prefix="fake-graph-") as folder:
+        root = Path(folder)
+        _write_certificates(root)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+        tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        tls.load_cert_chain(root / "cert.pem", root / "key.pem")
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        base = f"https://127.0.0.1:{server.server_address[1]}"
+        try:
+            yield GraphServer(base, f"{base}/{TENANT}/oauth2/v2.0/token", state,
+                              ssl.create_default_context(cafile=str(root / "ca.pem")))
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(2)
