@@ -115,8 +115,10 @@ def municipality_history(engine: Engine, config: Config, municipality: str, *, s
     with read_transaction(engine) as s:
         views = repo.report_versions(s, county, municipality)
         raw_ids = {v.raw_message_id for v in views}
-        messages = {i: repo.get_message(s, i) for i in raw_ids}
+        messages = repo.message_sources(s, raw_ids)
         mails = repo.mail_about(s, raw_ids)
+    scale = config.county.form.scale
+    labels = {v: level_label(scale, v) for v in range(scale.min, scale.max + 1)}  # worded once, not per answer
     by_period: dict[Period, list[repo.SubmissionView]] = {}
     for view in views:
         by_period.setdefault(view.period, []).append(view)
@@ -126,7 +128,7 @@ def municipality_history(engine: Engine, config: Config, municipality: str, *, s
         entries: list[VersionEntry] = []
         previous: repo.SubmissionView | None = None
         for view in versions:
-            entries.append(_entry(config, view, previous, messages.get(view.raw_message_id), show_withheld))
+            entries.append(_entry(config, view, previous, messages.get(view.raw_message_id), show_withheld, labels))
             previous = view
         reports.append(ReportEntry(period, tuple(entries), tuple(
             MailEntry(str(m.kind), m.to_addrs, m.subject, str(m.status), m.created_at, m.sent_at)
@@ -135,7 +137,8 @@ def municipality_history(engine: Engine, config: Config, municipality: str, *, s
 
 
 def _entry(config: Config, view: repo.SubmissionView, previous: repo.SubmissionView | None,
-           message: repo.RawMessageView | None, show_withheld: bool) -> VersionEntry:
+           message: repo.MessageSource | None, show_withheld: bool,
+           labels: dict[int, str]) -> VersionEntry:
     form = config.county.form
     lines = []
     changes: list[Change] = []
@@ -145,14 +148,14 @@ def _entry(config: Config, view: repo.SubmissionView, previous: repo.SubmissionV
         before = previous.answers.get(q.number, Answer(None, "")) if previous else None
         changed = before is not None and before != answer
         if before is not None and before.impact != answer.impact:
-            changes.append(Change(q.number, "påverkan", _level(config, before.impact), _level(config, answer.impact)))
+            changes.append(Change(q.number, "påverkan", _level(labels, before.impact), _level(labels, answer.impact)))
         if before is not None and before.comment != answer.comment:
             hide = hidden or (previous is not None and q.number in previous.withheld and not show_withheld)
             changes.append(Change(q.number, "kommentar", "(granskas)" if hide else before.comment or "(tom)",
                                   "(granskas)" if hide else answer.comment or "(tom)"))
         lines.append(AnswerLine(
             q.number, q.short, q.impact, answer.impact,
-            level_label(form.scale, answer.impact) if answer.impact is not None else "",
+            _level(labels, answer.impact, ""),
             "" if hidden else answer.comment, q.number in view.withheld,
             tuple(i for i in view.issues if i.field in (f"q{q.number}.impact", f"q{q.number}.comment")), changed))
     field_issues = {f"q{n}.{part}" for n in form.numbers for part in ("impact", "comment")}
@@ -164,8 +167,8 @@ def _entry(config: Config, view: repo.SubmissionView, previous: repo.SubmissionV
         tuple(i for i in view.issues if i.field not in field_issues), tuple(changes))
 
 
-def _level(config: Config, impact: int | None) -> str:
-    return "ingen" if impact is None else level_label(config.county.form.scale, impact)
+def _level(labels: dict[int, str], impact: int | None, none: str = "ingen") -> str:
+    return none if impact is None else labels.get(impact, str(impact))
 
 
 @dataclass(frozen=True, slots=True)

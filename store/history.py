@@ -12,25 +12,58 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
-from parsers.result import Period
+from parsers.result import Answer, Issue, Period
 from store._sql import chunks
-from store.models import AuditEvent, OutboxRow, RawMessage, Submission
+from store.models import AnswerRow, AuditEvent, OutboxRow, RawMessage, Submission, SubmissionIssue
 from store.outbox import _outbox_view
 from store.submissions import _key, _submission_views
-from store.views import AuditView, OutboxView, SubmissionView
+from store.views import AuditView, MessageSource, OutboxView, SubmissionView
+
+_SUBMISSION = Submission.__table__  # type: ignore[attr-defined]
+_RAW = RawMessage.__table__  # type: ignore[attr-defined]
+_ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
+_ISSUE = SubmissionIssue.__table__  # type: ignore[attr-defined]
 
 
 def report_versions(s: Session, county: str, municipality: str) -> list[SubmissionView]:
-    """Every stored version of every report of one municipality: newest period first, then by version."""
-    rows = list(s.exec(select(Submission).where(col(Submission.county) == county,
-                                                col(Submission.municipality) == municipality)))
-    first: dict[tuple[str, str, str], Submission] = {}
+    """Every stored version of every report of one municipality: newest period first, then by version.
+
+    Read with three Core queries (versions with their message's sender, answers, issues): a history of
+    ten years is over a thousand answers, and ORM objects for each cost more than the reading itself.
+    """
+    sub, raw = _SUBMISSION.c, _RAW.c
+    where = (sub.county == county) & (sub.municipality == municipality)
+    conn = s.connection()
+    rows = conn.execute(core_select(_SUBMISSION, raw.sender, raw.message_id)
+                        .outerjoin(_RAW, raw.id == sub.raw_message_id).where(where)).all()
+    answers: dict[int, dict[int, Answer]] = {row.id: {} for row in rows}
+    withheld: dict[int, set[int]] = {row.id: set() for row in rows}
+    issues: dict[int, list[Issue]] = {row.id: [] for row in rows}
+    ans, iss = _ANSWER.c, _ISSUE.c
+    for a in conn.execute(core_select(ans.submission_id, ans.question, ans.impact, ans.comment, ans.withheld)
+                          .join(_SUBMISSION, sub.id == ans.submission_id).where(where)):
+        answers[a.submission_id][a.question] = Answer(a.impact, a.comment)
+        if a.withheld:
+            withheld[a.submission_id].add(a.question)
+    for i in conn.execute(core_select(iss.submission_id, iss.field, iss.severity, iss.message)
+                          .join(_SUBMISSION, sub.id == iss.submission_id).where(where).order_by(iss.id)):
+        issues[i.submission_id].append(Issue(i.field, i.severity, i.message))
+    first: dict[str, Any] = {}
     for row in rows:
-        if _key(row) not in first or row.version < first[_key(row)].version:
-            first[_key(row)] = row
-    views = _submission_views(s, rows, first)
+        if row.period not in first or row.version < first[row.period].version:
+            first[row.period] = row
+    views = [SubmissionView(
+        id=row.id, county=row.county, municipality=row.municipality, period=Period.parse(row.period),
+        version=row.version, status=row.status, received_at=row.received_at,
+        first_received_at=first[row.period].received_at, on_time=row.on_time, filename=row.filename,
+        format=row.format, content_hash=row.content_hash, flags=tuple(row.flags),
+        answers=dict(sorted(answers[row.id].items())), issues=tuple(issues[row.id]),
+        raw_message_id=row.raw_message_id, sender=row.sender or "", message_id=row.message_id,
+        withheld=frozenset(withheld[row.id]), corrected_by=row.corrected_by,
+        correction_reason=row.correction_reason) for row in rows]
     views.sort(key=lambda v: v.version)
     views.sort(key=lambda v: v.period, reverse=True)
     return views
@@ -54,6 +87,18 @@ def latest_is_correction(s: Session, county: str, municipality: str, period: Per
         col(Submission.county) == county, col(Submission.municipality) == municipality,
         col(Submission.period) == period_text).order_by(col(Submission.version).desc())).first()
     return by is not None
+
+
+def message_sources(s: Session, raw_ids: Iterable[int]) -> dict[int, MessageSource]:
+    """Mailbox, subject and kept size of these messages by id (no bytes); an id with no message is missing."""
+    out: dict[int, MessageSource] = {}
+    for chunk in chunks(sorted(set(raw_ids))):
+        query = select(RawMessage.id, RawMessage.mailbox, RawMessage.subject, RawMessage.size).where(
+            col(RawMessage.id).in_(chunk))
+        for raw_id, mailbox, subject, size in s.exec(query):
+            assert raw_id is not None
+            out[raw_id] = MessageSource(raw_id, mailbox, subject, size)
+    return out
 
 
 def mail_about(s: Session, raw_ids: Iterable[int]) -> list[OutboxView]:

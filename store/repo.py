@@ -29,6 +29,7 @@ from store.history import (
     get_submission,
     latest_is_correction,
     mail_about,
+    message_sources,
     report_versions,
 )
 from store.locks import release_lock, try_lock
@@ -87,6 +88,7 @@ from store.views import (
     KnownRef,
     MailKind,
     MailStatus,
+    MessageSource,
     OutboxView,
     RawMessageView,
     SubmissionKind,
@@ -96,7 +98,8 @@ from store.views import (
 )
 
 __all__ = [
-    "audit_actors", "audit_lines", "get_submission", "latest_is_correction", "mail_about", "report_versions",
+    "audit_actors", "audit_lines", "get_submission", "latest_is_correction", "mail_about", "message_sources",
+    "MessageSource", "report_versions",
     "CycleView", "count_parked", "last_cycle", "outbox_backlog", "prune_cycles", "record_cycle",
     "AccountView", "add_account", "find_account", "list_accounts", "set_password_hash",
     "AuditView", "FailureRecord", "KnownRef", "MailKind", "MailStatus", "OutboxView", "RawMessageView",

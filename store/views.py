@@ -97,6 +97,16 @@ class RawMessageView:
         return MessageRef(self.mailbox, self.uidvalidity, self.uid)
 
 
+@dataclass(frozen=True, slots=True)
+class MessageSource:
+    """Where a version came from, as a history shows it: the message's mailbox, subject and kept size."""
+
+    id: int
+    mailbox: str
+    subject: str
+    size: int  # 0 once its bytes were purged
+
+
 class FailureRecord(NamedTuple):
     """The result of `record_failure`: tries so far, whether it is now parked, and the row."""
 
