@@ -215,5 +215,6 @@ def purge_old_messages(engine: Engine, config: Config, now: datetime) -> int:
     with transaction(engine) as s:
         purged = repo.purge_raw_before(s, config.county.code, now - timedelta(days=days))
         if purged:
-            repo.audit(s, None, "retention", f"{purged} e-brev äldre än {days} dagar rensade", now)
+            repo.audit(s, None, "retention", f"{purged} e-brev äldre än {days} dagar rensade", now,
+                       county=config.county.code)
     return purged

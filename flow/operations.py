@@ -243,7 +243,8 @@ def reprocess(engine: Engine, config: Config, now: datetime, since: datetime | N
     with transaction(engine) as s:
         repo.audit(s, None, "reprocessed", f"{report.messages} meddelanden lästa om: {report.new_versions} nya "
                    f"versioner, {report.newly_filed} nyregistrerade, {report.parked_handled} parkerade behandlade, "
-                   f"{report.unchanged} oförändrade, {len(report.failures)} misslyckade", now)
+                   f"{report.unchanged} oförändrade, {len(report.failures)} misslyckade", now,
+                   county=config.county.code)
     return report
 
 

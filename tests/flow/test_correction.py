@@ -135,6 +135,10 @@ def test_the_workbook_and_a_reread_of_the_stored_mail_keep_the_corrected_value(
     report = reprocess(any_engine, config, NOW, parse=in_process)
 
     assert report.new_versions == 0 and not report.failures
+    with transaction(any_engine) as s:
+        lines, _ = repo.audit_lines(s, config.county.code, limit=500)
+    # The run's summary names the county, so the county's audit log shows it.
+    assert any(a.event == "reprocessed" and a.raw_message_id is None for a in lines)
     [entry] = export_period(any_engine, config, OCT)
     assert entry["version"] == 2
     assert entry["answers"]["3"] == {"impact": 5, "comment": "Klotter med nazistiska symboler."}
