@@ -3,7 +3,10 @@
 #
 #   ensure_postgres [PORT] [DIR]   a server on 127.0.0.1:PORT (default 5432) with trust authentication for
 #                                  local connections and a database `test`. When something already listens
-#                                  there it is left alone (a developer's or the machine's own server).
+#                                  there it is used as it is when the tests can sign in (trust, database
+#                                  `test`); a server that refuses them (a fresh Debian cluster: scram on TCP)
+#                                  gets, over its Unix socket as the user postgres, the database `test` and
+#                                  one pg_hba.conf line trusting postgres@test from 127.0.0.1, then a reload.
 #                                  Otherwise a cluster of our own is made in DIR (default .cache/postgres)
 #                                  with initdb and started with pg_ctl; it keeps running after the tests,
 #                                  so the next run finds it listening.
@@ -30,10 +33,40 @@ pg_as_owner() {  # run a PostgreSQL program as the cluster's owner: postgres whe
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+pg_usable() {  # pg_usable PORT: the tests' connection works (postgres, database test, no password)
+    PGCONNECT_TIMEOUT=5 psql -h 127.0.0.1 -p "$1" -U postgres -d test -w -tAc "SELECT 1" >/dev/null 2>&1
+}
+
+pg_open_for_tests() {  # pg_open_for_tests PORT SOCKETDIR...: make a running server usable by the tests
+    local port=$1 socket hba
+    shift
+    for socket in "$@"; do
+        [ -S "$socket/.s.PGSQL.$port" ] || continue
+        hba=$(pg_as_owner psql -h "$socket" -p "$port" -U postgres -d postgres -tAc "SHOW hba_file" 2>/dev/null) ||
+            continue
+        echo "run: PostgreSQL on 127.0.0.1:$port refuses the tests; adding database test and a trust line to $hba" >&2
+        pg_as_owner psql -h "$socket" -p "$port" -U postgres -d postgres -tAc \
+            "SELECT 1 FROM pg_database WHERE datname = 'test'" | grep -q 1 ||
+            pg_as_owner psql -h "$socket" -p "$port" -U postgres -d postgres -qc "CREATE DATABASE test" || return 1
+        if ! grep -q "^host test postgres 127.0.0.1/32 trust" "$hba"; then
+            # First: pg_hba.conf is read top down and the first matching line decides.
+            { echo "host test postgres 127.0.0.1/32 trust  # added by lagesbild ./run tests"; cat "$hba"; } >"$hba.new"
+            cat "$hba.new" >"$hba" && rm -f "$hba.new"
+        fi
+        pg_as_owner psql -h "$socket" -p "$port" -U postgres -d postgres -qtAc "SELECT pg_reload_conf()" >/dev/null
+        sleep 1
+        pg_usable "$port" && return 0
+    done
+    echo "run: PostgreSQL on 127.0.0.1:$port refuses postgres@test without a password; allow it (trust on" \
+        "127.0.0.1) or set TEST_POSTGRES_URL" >&2
+    return 1
+}
+
 ensure_postgres() {
     local port=${1:-5432} dir=${2:-.cache/postgres} bin
     if pg_listening "$port"; then
-        return 0
+        pg_usable "$port" || pg_open_for_tests "$port" /var/run/postgresql "$(cd "$dir" 2>/dev/null && pwd)"
+        return
     fi
     bin=$(pg_bindir) || return 1
     mkdir -p "$dir"

@@ -71,6 +71,34 @@ def test_ensure_postgres_makes_starts_and_reuses_a_trust_cluster_with_a_test_dat
         assert conn.execute("SELECT 1").fetchone() == (1,)
 
 
+def test_a_running_server_that_refuses_the_tests_is_opened_for_them(folder: Path) -> None:
+    """As a fresh Debian cluster: scram on TCP, peer-like trust only on its Unix socket, no database test."""
+    port, data = _free_port(), folder / "pg"
+    bindir = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+    owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    data.mkdir(mode=0o700)
+    if os.geteuid() == 0:
+        shutil.chown(data, "postgres", "postgres")
+    subprocess.run([*owner, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust",
+                    "--auth-host=scram-sha-256"], check=True, capture_output=True, timeout=120)
+    subprocess.run([*owner, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "-o",
+                    f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories='{data}'", "start"],
+                   check=True, capture_output=True, timeout=120)
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="test", connect_timeout=5).close()
+
+    done = _script("ensure_postgres", str(port), str(data))
+    assert done.returncode == 0, done.stderr
+    assert "refuses the tests; adding database test and a trust line" in done.stderr
+    with psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="test", connect_timeout=5) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("test",)
+    # Other databases still ask for the password: only postgres@test from 127.0.0.1 is trusted.
+    with pytest.raises(psycopg.OperationalError):
+        psycopg.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres", connect_timeout=5).close()
+    again = _script("ensure_postgres", str(port), str(data))
+    assert again.returncode == 0 and again.stderr == ""
+
+
 def test_ensure_postgres_leaves_a_folder_that_is_not_its_own_alone(folder: Path) -> None:
     (folder / "pg").mkdir()
     (folder / "pg" / "notes.txt").write_text("mine")
