@@ -150,6 +150,15 @@ def _swedish(step: ReleaseStep, municipality: str) -> PreviewStep:
     return PreviewStep(step.filename, step.form_municipality, period, step.action, version, step.supersedes, text)
 
 
+def _refusal(text: str) -> str:
+    """The command line's refusal (English) in the clerk's words."""
+    if "no longer kept" in text:
+        return "Meddelandets e-post är gallrad, så det finns inget att registrera. Ta bort det ur karantänen."
+    if "no readable form" in text:
+        return "Meddelandet innehåller inget formulär som går att läsa, så det finns inget att registrera."
+    return f"Meddelandet kan inte släppas: {text}"
+
+
 def preview_release(engine: Engine, config: Config, raw_id: int, municipality: str, now: datetime,
                     parse: Parse = parse_isolated) -> ReleasePreview:
     """What releasing message `raw_id` to `municipality` would do, computed without writing.
@@ -158,7 +167,10 @@ def preview_release(engine: Engine, config: Config, raw_id: int, municipality: s
     _view(engine, config, raw_id)
     if config.municipality(municipality) is None:
         raise OperationRefused(f"{municipality} är inte en kommun i {config.county.name}")
-    steps = release_quarantined(engine, config, raw_id, municipality, now, parse, force=True, dry_run=True)
+    try:
+        steps = release_quarantined(engine, config, raw_id, municipality, now, parse, force=True, dry_run=True)
+    except OperationRefused as exc:
+        raise OperationRefused(_refusal(str(exc))) from exc
     others = tuple(dict.fromkeys(s.form_municipality for s in steps if s.action == "file"
                                  and s.form_municipality and s.form_municipality != municipality))
     return ReleasePreview(municipality, tuple(_swedish(s, municipality) for s in steps), others)

@@ -109,6 +109,20 @@ def test_a_form_naming_another_municipality_warns_and_needs_a_confirmation(confi
     assert audit_lines(any_engine, "released")[0].municipality == "Orsa"
 
 
+def test_a_message_without_a_form_cannot_be_released_and_says_so(config: Config, any_engine: Engine) -> None:
+    outcome, raw_id = deliver(any_engine, config, mails.build_mail("spam@example.net", "Köp nu", "Erbjudande!"),
+                              "spam", NOW - timedelta(hours=1))
+    assert outcome is Outcome.QUARANTINED
+    client = staff_client(config, any_engine)
+
+    page = client.get(f"/karantan/{raw_id}", params={"kommun": "Orsa"})
+    post = client.post(f"/karantan/{raw_id}/slapp", data={"csrf": csrf(client), "kommun": "Orsa"})
+
+    assert 'id="problem"' in page.text and "inget formulär som går att läsa" in page.text
+    assert 'id="release-form"' not in page.text
+    assert post.status_code == 409 and message(any_engine, raw_id).outcome is Outcome.QUARANTINED
+
+
 def test_drop_needs_a_reason_and_is_audited(config: Config, any_engine: Engine) -> None:
     raw_id = _quarantined(any_engine, config)
     client = staff_client(config, any_engine)
