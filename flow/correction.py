@@ -61,6 +61,7 @@ class CorrectionRequest:
     actor: str
     impact: int | None | Keep = KEEP  # None clears a value that was read where none was given
     comment: str | Keep = KEEP
+    based_on: int | None = None  # the version the clerk saw; refused when another has come since
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,11 @@ def correct(engine: Engine, config: Config, request: CorrectionRequest, now: dat
     if not isinstance(request.comment, Keep) and len(request.comment) > COMMENT_MAX:
         raise CorrectionRefused(f"Kommentaren får vara högst {COMMENT_MAX} tecken.")
     with transaction(engine) as s:
+        repo.lock_report(s, config.county.code, municipality.name, request.period)
         latest = _latest(s, config, municipality.name, request.period)
+        if request.based_on is not None and request.based_on != latest.version:
+            raise CorrectionRefused(f"Rapporten har fått version {latest.version} sedan du öppnade den (du såg "
+                                    f"version {request.based_on}). Titta på den nya versionen och rätta igen.")
         before = latest.answers.get(question.number, Answer(None, ""))
         after = _corrected_answer(before, request)
         changes = _changes(config, question.number, before, after, latest.withheld)

@@ -16,7 +16,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from parsers.result import Answer, Issue, Period
-from store._sql import chunks
+from store._sql import chunks, pg_xact_lock
 from store.models import AnswerRow, AuditEvent, OutboxRow, RawMessage, Submission, SubmissionIssue
 from store.outbox import _outbox_view
 from store.submissions import _key, _submission_views
@@ -78,6 +78,13 @@ def get_submission(s: Session, submission_id: int) -> SubmissionView | None:
         col(Submission.county) == row.county, col(Submission.municipality) == row.municipality,
         col(Submission.period) == row.period, col(Submission.version) == 1)).first()
     return _submission_views(s, [row], {_key(row): first or row})[0]
+
+
+def lock_report(s: Session, county: str, municipality: str, period: Period | str) -> None:
+    """Hold one report's versions for the rest of the transaction (PostgreSQL; SQLite's writers are serial
+    already): read the latest version after this, and no other writer files one in between."""
+    period_text = str(period if isinstance(period, Period) else Period.parse(period))
+    pg_xact_lock(s, f"submission:{county}:{municipality}:{period_text}")  # the lock record_submission takes
 
 
 def latest_is_correction(s: Session, county: str, municipality: str, period: Period | str) -> bool:

@@ -28,6 +28,7 @@ from store.history import (
     audit_lines,
     get_submission,
     latest_is_correction,
+    lock_report,
     mail_about,
     message_sources,
     report_versions,
@@ -98,7 +99,8 @@ from store.views import (
 )
 
 __all__ = [
-    "audit_actors", "audit_lines", "get_submission", "latest_is_correction", "mail_about", "message_sources",
+    "audit_actors", "audit_lines", "get_submission", "latest_is_correction", "lock_report", "mail_about",
+    "message_sources",
     "MessageSource", "report_versions",
     "CycleView", "count_parked", "last_cycle", "outbox_backlog", "prune_cycles", "record_cycle",
     "AccountView", "add_account", "find_account", "list_accounts", "set_password_hash",

@@ -144,9 +144,11 @@ def _request(config: Config, account: Account, municipality: str, fields: dict[s
         except ValueError:
             scale = config.county.form.scale
             raise ValueError(f"Påverkan ska vara en siffra {scale.min}–{scale.max}.") from None
+    based_on = fields.get("version", "")
     return CorrectionRequest(
         municipality=municipality, period=period, question=question, reason=fields.get("reason", ""),
-        actor=account.name, impact=impact, comment=fields.get("comment", KEEP))
+        actor=account.name, impact=impact, comment=fields.get("comment", KEEP),
+        based_on=int(based_on) if based_on.isdigit() else None)
 
 
 def _correction_page(page: Page, request: Request, municipality: str, fields: dict[str, str], error: str | None,

@@ -117,6 +117,23 @@ def test_the_correction_form_refuses_without_a_reason_a_change_or_a_csrf_token(c
     assert export_period(engine, config, OCT)[0]["version"] == 1
 
 
+def test_a_form_opened_before_another_clerks_correction_is_refused(config: Config, engine: Engine) -> None:
+    mail_in(engine, config)
+    anna = client_for(config, engine, STAFF, Role.STAFF)
+    bertil = client_for(config, engine, "Bertil", Role.STAFF)
+    path = "/kommun/Ludvika/rattelse?period=2026-10&fraga=5"
+    stale = {"csrf": token(anna, path), "period": "2026-10", "fraga": "5", "version": "1", "impact": "3",
+             "comment": "Kommentar till fråga 5.", "reason": "Läst fel"}
+
+    assert post_correction(bertil, impact="4", reason="Läst fel").status_code == 303  # type: ignore[attr-defined]
+    late = anna.post("/kommun/Ludvika/rattelse", data=stale, follow_redirects=False)
+
+    assert late.status_code == 400 and "har fått version 2 sedan du öppnade den" in late.text
+    assert 'name="version" value="2"' in late.text  # the form again, on the version that stands now
+    [entry] = export_period(engine, config, OCT)
+    assert (entry["version"], entry["answers"]["5"]["impact"]) == (2, 4)
+
+
 def test_staff_download_the_mail_and_the_file_leadership_gets_403(config: Config, any_engine: Engine) -> None:
     raw_id, eml, form = mail_in(any_engine, config)
     with read_transaction(any_engine) as s:
