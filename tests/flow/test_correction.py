@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from flow.correction import KEEP, CorrectionRefused, CorrectionRequest, correct
-from flow.jobs import workbook_file
+from flow.jobs import make_digest, workbook_file
 from flow.operations import reprocess
 from flow.pipeline import poll_once
 from flow.reports import export_period
@@ -120,7 +120,7 @@ def test_a_correction_is_a_new_version_with_who_and_why_an_audit_line_and_a_mail
     assert signal["To"] == "andt@lansstyrelsen-dalarna.example"
 
 
-def test_the_workbook_and_a_reread_of_the_stored_mail_keep_the_corrected_value(
+def test_the_workbook_the_digest_and_a_reread_of_the_stored_mail_keep_the_corrected_value(
         tmp_path: Path, any_engine: Engine, config: Config) -> None:
     mail_in(tmp_path, any_engine, config)
     correct(any_engine, config, ask(question=3, impact=5, comment="Klotter med nazistiska symboler."), NOW)
@@ -131,6 +131,10 @@ def test_the_workbook_and_a_reread_of_the_stored_mail_keep_the_corrected_value(
     header = next(r for r in sheet.iter_rows(values_only=True) if "Oktober" in r)
     row = next(r for r in sheet.iter_rows(values_only=True) if r[0] == "Ludvika")
     assert row[header.index("Oktober")] == "Kritiskt"
+    digest = make_digest(any_engine, config, OCT, NOW).text
+    [ludvika] = [line for line in digest.splitlines() if line.startswith("Ludvika ")]
+    assert ludvika.split()[1:] == ["Avvikande", "Avvikande", "Kritiskt", "Avvikande", "Avvikande", "Avvikande"]
+    assert "Klotter med nazistiska symboler." in digest
 
     report = reprocess(any_engine, config, NOW, parse=in_process)
 
