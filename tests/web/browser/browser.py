@@ -71,6 +71,13 @@ def axe_source() -> str:
     return AXE.read_text(encoding="utf-8")
 
 
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 class Clock:
     """The app's clock: fixed at `now` until a test moves it."""
 
@@ -92,12 +99,10 @@ class LiveSite:
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        """Serve the app; returns once uvicorn listens."""
+    def start(self, port: int = 0) -> None:
+        """Serve the app (on `port`, else a free one); returns once uvicorn listens."""
         app = create_app(self.config, self.engine, self.clock, secret_key="browser-tests", secure_cookies=False)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = port or free_port()
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                                      lifespan="off"))
         self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
