@@ -7,11 +7,14 @@ behaviour is testable without it.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import Engine
 
 from flow.sandbox import ParserCrashed, parse_isolated
 from flow.settings import Config
@@ -94,6 +97,10 @@ def write_blank_forms(config: Config, out_dir: Path, municipality: str | None,
     return written
 
 
+#: How long a cycle that handled mail waits for another worker to finish sending before sending itself.
+OUTBOX_PATIENCE_SECONDS = 10.0
+
+
 @dataclass(slots=True)
 class PollResult:
     """One `poll --once`: what the ingest cycle and the outbox did."""
@@ -125,16 +132,18 @@ class PollResult:
                 f"{self.send_failed} failed")
 
 
-def poll_and_send(config: Config, now: datetime, progress: Callable[[int, int], None] | None = None) -> PollResult:
+def poll_and_send(config: Config, now: datetime, progress: Callable[[int, int], None] | None = None,
+                  engine: Engine | None = None) -> PollResult:
     """`lagesbild poll --once`: one ingest cycle under the mailbox's job lock, then the outbox.
 
-    `progress(done, total)` is called after each message (the worker's watchdog counts it as progress)."""
+    `progress(done, total)` is called after each message (the worker's watchdog counts it as progress);
+    `engine`: the worker's store, opened once for its life (default: opened here)."""
     from flow.pipeline import poll_once
     from flow.sending import send_due
     from flow.staff_notices import flush_staff_notices
     from lagesbild.runtime import HANDOVERS, job_lock, open_mailbox, open_outbox, open_store
 
-    engine = open_store(config)
+    engine = engine or open_store(config)
     result = PollResult()
     source = open_mailbox(config)
     try:
@@ -163,9 +172,16 @@ def poll_and_send(config: Config, now: datetime, progress: Callable[[int, int], 
     result.moved_only, result.waiting = report.moved_only, report.waiting
     result.failed, result.failures = report.failed, report.failures
     result.parse_seconds = [h.parse_seconds for h in report.handled if h.parse_seconds is not None]
-    with job_lock(engine, "outbox", now) as held:
-        if held:
-            sent = send_due(engine, open_outbox(config), config, now, HANDOVERS)
-            result.sent, result.deferred, result.send_failed = sent.sent, sent.deferred, sent.failed
-            result.sent_by_kind = sent.by_kind
-    return result
+    # This cycle's receipts go now. When another worker holds the outbox (another county on the same
+    # store, or this worker's own outbox job), wait for it briefly: skipping would leave them to the next
+    # outbox run, up to half a minute later (measured by bench/burst.py on a deadline day).
+    patience = time.monotonic() + (OUTBOX_PATIENCE_SECONDS if report.handled else 0)
+    while True:
+        with job_lock(engine, "outbox", now) as held:
+            if held:
+                sent = send_due(engine, open_outbox(config), config, now, HANDOVERS)
+                result.sent, result.deferred, result.send_failed = sent.sent, sent.deferred, sent.failed
+                result.sent_by_kind = sent.by_kind
+        if held or time.monotonic() >= patience:
+            return result
+        time.sleep(0.1)

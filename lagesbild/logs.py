@@ -11,7 +11,10 @@ no dependency and no second path for log lines, and the per-message line is
 `key=value` already (`journalctl -u lagesbild -g 'outcome=quarantined'`).
 
 APScheduler's own logger is set to WARNING: it would otherwise say "Running
-job" and "executed successfully" for every job every cycle.
+job" and "executed successfully" for every job every cycle; and its warning
+that a run was skipped because the job is still running is dropped: the
+running cycle covers it (a wake-up from IDLE meanwhile gets another cycle,
+lagesbild.worker.IngestTurns), so it says nothing an operator must act on.
 """
 
 from __future__ import annotations
@@ -34,6 +37,11 @@ class JournalFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         prefix = f"<{_priority(record.levelno)}>"
         return "\n".join(prefix + line for line in super().format(record).splitlines())
+
+
+class _StillRunning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
 
 
 def _priority(level: int) -> int:
@@ -67,3 +75,6 @@ def setup_worker_logging(environ: Mapping[str, str], stream: TextIO | None = Non
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler_log = logging.getLogger("apscheduler.scheduler")
+    if not any(isinstance(f, _StillRunning) for f in scheduler_log.filters):
+        scheduler_log.addFilter(_StillRunning())

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.engine import Engine
 
 from flow.metrics import WorkerMetrics
 from flow.settings import Config
@@ -62,6 +63,46 @@ class Clock:
         return (self.start + elapsed).astimezone(self.timezone)
 
 
+class IngestTurns:
+    """Whether an ingest cycle runs, and whether mail arrived while it did.
+
+    A wake-up from IDLE while a cycle runs cannot start the job (max_instances=1:
+    APScheduler skips it), and the mail may have come after the cycle listed the
+    mailbox: the running turn then takes one more cycle at once instead of
+    leaving that mail to the next interval.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = False
+        self._again = False
+
+    def wake(self) -> bool:
+        """Mail arrived: True when the job must be started (none runs); else the running turn repeats."""
+        with self._lock:
+            if self._running:
+                self._again = True
+                return False
+            return True
+
+    def begin(self) -> None:
+        with self._lock:
+            self._running, self._again = True, False
+
+    def another(self) -> bool:
+        """At a cycle's end: True when mail arrived during it (one more cycle); else the turn ends."""
+        with self._lock:
+            if self._again:
+                self._again = False
+                return True
+            self._running = False
+            return False
+
+    def end(self) -> None:
+        with self._lock:
+            self._running = self._again = False
+
+
 @dataclass(slots=True)
 class Worker:
     """What the jobs share: the configuration, the clock, the metrics and the liveness the watchdog reads."""
@@ -71,10 +112,24 @@ class Worker:
     metrics: WorkerMetrics = field(default_factory=WorkerMetrics)
     liveness: Liveness | None = None
     host: str = field(default_factory=socket.gethostname)
+    turns: IngestTurns = field(default_factory=IngestTurns)
+    _engine: Engine | None = None
+    _engine_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.liveness is None:
             self.liveness = Liveness(self.config.operations.stall_seconds)
+
+    def store(self) -> Engine:
+        """The store, opened (and migrated) once for the worker's life: one connection pool shared by
+        its jobs, not one per job run (21 county workers on one PostgreSQL would exhaust its
+        connections). Raises StoreUnavailable while it cannot be opened; the next job tries again."""
+        from lagesbild.runtime import open_store
+
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = open_store(self.config)
+            return self._engine
 
     @property
     def live(self) -> Liveness:
@@ -83,17 +138,27 @@ class Worker:
 
 
 def _ingest(worker: Worker) -> None:
+    """One turn of the ingest job: a cycle, and another at once for each wake-up that came during one."""
+    worker.turns.begin()
+    try:
+        _cycle(worker)
+        while worker.turns.another():
+            _cycle(worker)
+    finally:
+        worker.turns.end()
+
+
+def _cycle(worker: Worker) -> None:
     """One cycle: the mailbox, then the outbox; written down as the heartbeat, counted in the metrics."""
     from flow.heartbeat import Cycle, record_cycle, worker_health
     from lagesbild.commands import PollResult, poll_and_send
-    from lagesbild.runtime import open_store
 
     config, metrics = worker.config, worker.metrics
     with worker.live.turn("ingest") as step:
         started = worker.clock.now()
         result, error = PollResult(), None
         try:
-            result = poll_and_send(config, started, progress=lambda done, total: step())
+            result = poll_and_send(config, started, progress=lambda done, total: step(), engine=worker.store())
             if result.outcomes or result.moved_only or result.sent or result.failed:
                 _log.info("ingest: %s", result.summary())  # a quiet cycle says nothing: no chatter per cycle
         except LagesbildError as exc:
@@ -107,7 +172,7 @@ def _ingest(worker: Worker) -> None:
         metrics.cycle_finished(time.time())
         cycle = Cycle(started, finished, sum(result.outcomes.values()), result.failed, result.sent, error)
         try:
-            engine = open_store(config)
+            engine = worker.store()
             record_cycle(engine, config, worker.host, cycle)
             metrics.health(worker_health(engine, config, finished))
         except LagesbildError as exc:
@@ -129,13 +194,13 @@ def _write_textfile(worker: Worker) -> None:
 
 def _outbox(worker: Worker) -> None:
     from flow.sending import send_due
-    from lagesbild.runtime import HANDOVERS, job_lock, open_outbox, open_store
+    from lagesbild.runtime import HANDOVERS, job_lock, open_outbox
 
     config = worker.config
     with worker.live.turn("outbox"):
         now = worker.clock.now()
         try:
-            engine = open_store(config)
+            engine = worker.store()
             with job_lock(engine, "outbox", now) as held:
                 if held:
                     report = send_due(engine, open_outbox(config), config, now, HANDOVERS)
@@ -150,13 +215,13 @@ def _outbox(worker: Worker) -> None:
 
 def _outputs(worker: Worker) -> None:
     from flow.jobs import run_output_jobs
-    from lagesbild.runtime import job_lock, open_store
+    from lagesbild.runtime import job_lock
 
     config = worker.config
     with worker.live.turn("outputs"):
         now = worker.clock.now()
         try:
-            engine = open_store(config)
+            engine = worker.store()
             with job_lock(engine, f"outputs:{config.county.code}", now) as held:
                 if held:
                     done = run_output_jobs(engine, config, now)
@@ -169,13 +234,13 @@ def _outputs(worker: Worker) -> None:
 
 def _retention(worker: Worker) -> None:
     from flow.jobs import purge_old_messages
-    from lagesbild.runtime import job_lock, open_store
+    from lagesbild.runtime import job_lock
 
     config = worker.config
     with worker.live.turn("retention"):
         now = worker.clock.now()
         try:
-            engine = open_store(config)
+            engine = worker.store()
             with job_lock(engine, f"retention:{config.county.code}", now) as held:
                 if held and (purged := purge_old_messages(engine, config, now)):
                     _log.info("retention: %s raw messages purged", purged)
@@ -184,16 +249,17 @@ def _retention(worker: Worker) -> None:
             worker.metrics.error("retention")
 
 
-def _watch_mailbox(config: Config, scheduler: BlockingScheduler, stop: threading.Event) -> None:
+def _watch_mailbox(worker: Worker, scheduler: BlockingScheduler, stop: threading.Event) -> None:
     """Wake the ingest job when mail arrives (IMAP IDLE); quiet between arrivals."""
     from lagesbild.runtime import open_mailbox
 
+    config = worker.config
     while not stop.is_set():
         try:
             source = open_mailbox(config)
             try:
                 while not stop.is_set():
-                    if source.wait_for_new(min(config.mailbox.poll_interval_seconds, 300)):
+                    if source.wait_for_new(min(config.mailbox.poll_interval_seconds, 300)) and worker.turns.wake():
                         scheduler.modify_job("ingest", next_run_time=datetime.now(scheduler.timezone))
             finally:
                 source.close()
@@ -265,7 +331,7 @@ def run_worker(config: Config, start: datetime | None = None, environ: Mapping[s
     signal.signal(signal.SIGINT, shutdown)
     settle_heap()
     if config.mailbox.idle and config.mailbox.source.startswith("imap"):
-        threading.Thread(target=_watch_mailbox, args=(config, scheduler, stop), name="mailbox-watcher",
+        threading.Thread(target=_watch_mailbox, args=(worker, scheduler, stop), name="mailbox-watcher",
                          daemon=True).start()
     scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     _log.info("worker started for %s", config.county.name)

@@ -33,6 +33,8 @@ def _log_to(path: Path, environ: dict[str, str]) -> str:
         log.info("message id=7 uid=3 municipality=Mora outcome=stored seconds=0.42")
         log.warning("mailbox away\nsecond line")
         logging.getLogger("apscheduler.executors.default").info('Running job "ingest"')
+        logging.getLogger("apscheduler.scheduler").warning(
+            'Execution of job "_ingest" skipped: maximum number of running instances reached (1)')
         for handler in logging.getLogger().handlers:
             handler.flush()
     return path.read_text(encoding="utf-8")
@@ -52,4 +54,4 @@ def test_on_a_terminal_or_an_inherited_journal_stream_lines_have_times_and_level
     text = _log_to(tmp_path / "plain", {"JOURNAL_STREAM": "8:123456"})  # another stream's: a child of a unit
     first = text.splitlines()[0]
     assert not first.startswith("<") and " INFO flow.pipeline: message id=7 " in first
-    assert "Running job" not in text
+    assert "Running job" not in text and "skipped" not in text

@@ -146,27 +146,56 @@ def _received(sock: socket.socket, seconds: float) -> list[str]:
     return got
 
 
+def _until_received(sock: socket.socket, prefix: str, seconds: float = 60) -> list[str]:
+    """What arrives until a datagram starting with `prefix` (included); fails after `seconds`."""
+    got: list[str] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            got.append(sock.recv(4096).decode("utf-8"))
+        except TimeoutError:
+            continue
+        if got[-1].startswith(prefix):
+            return got
+    raise AssertionError(f"no {prefix} within {seconds} s: {got}")
+
+
 def test_the_watchdog_is_pinged_while_the_loop_moves_on_and_not_while_it_is_blocked(
         tmp_path: Path, notify_socket: socket.socket) -> None:
     _config(tmp_path, "[watchdog]\nstall_seconds = 2\n")
     proc = _start(tmp_path, {"NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "1000000"})
     try:
-        first = _received(notify_socket, 6)
-        assert first and first[0].startswith("READY=1"), first
-        assert first.count("WATCHDOG=1") >= 5  # every half second
+        assert _until_received(notify_socket, "READY=1")[0].startswith("READY=1")  # nothing before it
+        assert _received(notify_socket, 3).count("WATCHDOG=1") >= 4  # every half second
         # Block the loop: hold SQLite's write lock, which the next ingest cycle waits for (up to 30 s).
         db = sqlite3.connect(tmp_path / "lb.db", timeout=30, isolation_level=None)
         db.execute("BEGIN EXCLUSIVE")
         try:
-            _received(notify_socket, 3.5)  # a cycle starts within a second, and stalls after 2 s
-            blocked = _received(notify_socket, 3)
+            # A cycle starts within a second and has made no progress 2 s later: the worker says so...
+            stalled = _until_received(notify_socket, "STATUS=stalled", 25)
+            assert "ingest has made no progress" in stalled[-1]
+            blocked = _received(notify_socket, 2.5)  # ...and pings no more
         finally:
             db.execute("ROLLBACK")
             db.close()
         assert "WATCHDOG=1" not in blocked, blocked
-        resumed = _received(notify_socket, 4)
-        assert resumed.count("WATCHDOG=1") >= 3, resumed
+        _until_received(notify_socket, "WATCHDOG=1", 30)  # the cycle went on: pings again
     finally:
         output = _stop(proc)
     assert "STOPPING=1" in _received(notify_socket, 1)
     assert "watchdog: ingest has made no progress" in output
+
+
+def test_mail_arriving_during_a_cycle_gets_another_cycle_at_once() -> None:
+    from lagesbild.worker import IngestTurns
+
+    turns = IngestTurns()
+    assert turns.wake()  # nothing runs: start the job
+    turns.begin()
+    assert not turns.wake()  # a cycle runs: it repeats instead (the scheduler would skip a second start)
+    assert turns.another()  # ...once
+    assert not turns.another()  # no mail during that one: the turn ends
+    assert turns.wake()
+    turns.begin()
+    turns.end()  # a cycle that raised still ends the turn
+    assert turns.wake()
