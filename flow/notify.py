@@ -18,7 +18,7 @@ from flow.decide import Decision, PlannedSubmission
 from flow.queueing import REPLY_KINDS, queue_mail_once, reply_context
 from flow.settings import Config
 from flow.signals import SignalMatch, match_signals
-from flow.staff_notices import deferred, notice_key, quarantine_lines
+from flow.staff_notices import ERRORS_PAGE, deferred, notice_key, page_link, quarantine_lines
 from flow.threads import new_text
 from ingest.message import MailMessage
 from ingest.route import choose_period
@@ -198,6 +198,8 @@ def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attem
                  "Inget har tagits bort. Åtgärda orsaken och kör `lagesbild reprocess`."]
         if raw.problem:
             lines.append("Meddelandet kunde inte hämtas ur brevlådan; det ligger kvar där.")
+        if page_link(config, ERRORS_PAGE):
+            lines.append(f"Se felet och försök igen på webbsidan: {page_link(config, ERRORS_PAGE)}")
     notice = build_staff_notice(reply_context(config), to=list(config.county.staff),
                                 subject="Lägesbild: meddelande kunde inte behandlas", lines=lines,
                                 attachments=[("meddelande.eml", raw.raw)] if raw.raw else [], now=now)

@@ -112,7 +112,7 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
             choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
                                    received_at, tz)
             step = _plan_step(s, config, raw_id, received_at, p.filename, p.result.municipality, municipality,
-                              choice.period, force)
+                              choice.period, force, content_hash(p.result))
             plan = PlannedSubmission(municipality, choice, p, content_hash(p.result)) if step.action == "file" else None
             planned.append((step, plan))
     steps = [step for step, _ in planned]
@@ -143,7 +143,7 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
 
 
 def _plan_step(s: Session, config: Config, raw_id: int, received_at: datetime, filename: str, named: str | None,
-               municipality: str, period: Period, force: bool) -> ReleaseStep:
+               municipality: str, period: Period, force: bool, digest: str = "") -> ReleaseStep:
     county = config.county.code
     if named and named != municipality:
         own = repo.latest_arrival(s, county, named, period)
@@ -151,11 +151,13 @@ def _plan_step(s: Session, config: Config, raw_id: int, received_at: datetime, f
             return ReleaseStep(filename, named, period, "skip")  # the allowed part of a joint mail: filed already
         if not force:
             return ReleaseStep(filename, named, period, "refuse", note=f"the form is for {named}, not {municipality}")
-    stands = newer_report(repo.latest_arrival(s, county, municipality, period), raw_id, received_at)
+    latest = repo.latest_arrival(s, county, municipality, period)
+    stands = newer_report(latest, raw_id, received_at)
     if stands:
         return ReleaseStep(filename, named, period, "newer", note=stands)
     versions = [v.version for v in repo.latest_submissions(s, county, period) if v.municipality == municipality]
-    return ReleaseStep(filename, named, period, "file", supersedes=versions[0] if versions else None)
+    return ReleaseStep(filename, named, period, "file", supersedes=versions[0] if versions else None,
+                       identical=bool(digest) and latest is not None and latest[2] == digest)
 
 
 def _quarantined(s: Session, raw_id: int) -> repo.RawMessageView:

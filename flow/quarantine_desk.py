@@ -139,8 +139,11 @@ def quarantined_mail(engine: Engine, config: Config, raw_id: int,
 
 def _swedish(step: ReleaseStep, municipality: str) -> PreviewStep:
     period = str(step.period)
-    version = (step.supersedes or 0) + 1 if step.action == "file" else None
-    if step.action == "file":
+    version = (step.supersedes or 0) + 1 if step.action == "file" and not step.identical else None
+    if step.action == "file" and step.identical:
+        text = (f"har samma innehåll som version {step.supersedes} för {municipality} {period}, som redan finns: "
+                "ingen ny version (avsändaren får veta att den redan är mottagen)")
+    elif step.action == "file":
         text = (f"registreras för {municipality} {period} som version {version}"
                 + (f" och ersätter version {step.supersedes}" if step.supersedes else ""))
     elif step.action == "skip":

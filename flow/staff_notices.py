@@ -41,13 +41,19 @@ def notice_key(config: Config, what: str) -> str:
 QUARANTINE_PAGE = "/karantan"
 
 
+ERRORS_PAGE = "/fel"
+
+
+def page_link(config: Config, path: str) -> str:
+    """The web page at `path`, or "" when `[web] base_url` is not configured."""
+    base = config.web.base_url.rstrip("/")
+    return f"{base}{path}" if base else ""
+
+
 def quarantine_link(config: Config, raw_id: int | None = None) -> str:
     """The web page of quarantined message `raw_id` (of the whole quarantine when None), or "" when
     `[web] base_url` is not configured."""
-    base = config.web.base_url.rstrip("/")
-    if not base:
-        return ""
-    return f"{base}{QUARANTINE_PAGE}" + (f"/{raw_id}" if raw_id is not None else "")
+    return page_link(config, QUARANTINE_PAGE + (f"/{raw_id}" if raw_id is not None else ""))
 
 
 def quarantine_lines(config: Config, raw_id: int) -> list[str]:

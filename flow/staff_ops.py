@@ -64,12 +64,14 @@ class ReleaseStep:
     action: str  # "file", "skip" (already filed from this message), "newer" (a later report stands), "refuse"
     supersedes: int | None = None  # the version it would replace
     note: str = ""
+    identical: bool = False  # the same content as the latest version: filing it makes no new version
 
     def line(self, municipality: str) -> str:
         """One line for the operator, in English like the rest of the command line's output."""
         says = f"the form says {self.form_municipality}" if self.form_municipality else "the form names no municipality"
         what = {"file": f"file under {municipality} {self.period}"
-                        + (f", superseding version {self.supersedes}" if self.supersedes else ", version 1"),
+                        + (f", the same content as version {self.supersedes} (no new version)" if self.identical
+                           else f", superseding version {self.supersedes}" if self.supersedes else ", version 1"),
                 "skip": f"nothing to do for {self.form_municipality} {self.period}",
                 "newer": f"not filed: {self.note}",
                 "refuse": f"refused: {self.note}"}[self.action]

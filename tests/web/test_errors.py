@@ -4,13 +4,18 @@ each audited with the clerk; CSRF, leadership and another county's guessed ids r
 
 from __future__ import annotations
 
+import dataclasses
+import email
+import email.policy
 from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 
 from flow.accounts import Role
+from flow.notify import queue_parked_notice
 from flow.settings import Config
 from ground.refs import MessageRef
+from ingest.source import RawMail
 from store import repo
 from store.db import transaction
 from store.outcome import Outcome
@@ -89,3 +94,15 @@ def test_csrf_leadership_and_another_countys_ids_are_refused(config: Config, any
     assert client.post(f"/fel/{theirs}/forsok-igen", data={"csrf": token}).status_code == 404
     assert f'id="failed-{theirs}"' not in client.get("/fel").text
     assert message(any_engine, ours).outcome is Outcome.FAILED and message(any_engine, theirs).outcome is Outcome.FAILED
+
+
+def test_the_parked_notice_links_to_the_errors_page(config: Config, any_engine: Engine) -> None:
+    web = dataclasses.replace(config.web, base_url="https://lagesbild.lansstyrelsen.example")
+    eml = mails.build_mail(SENDER, "Lägesbild oktober", "Hej!")
+    with transaction(any_engine) as s:
+        queue_parked_notice(s, dataclasses.replace(config, web=web), RawMail(MessageRef("maildir:/test", 0, "p"), eml,
+                            NOW), ERROR, 5, NOW)
+    [notice] = [m for m in outbox(any_engine) if m.kind == "staff_notice"]
+    body = email.message_from_bytes(notice.raw, policy=email.policy.default).get_body(("plain",))
+    assert body is not None
+    assert "försök igen på webbsidan: https://lagesbild.lansstyrelsen.example/fel" in str(body.get_content())

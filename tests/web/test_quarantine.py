@@ -68,6 +68,18 @@ def test_a_preview_names_the_version_it_would_supersede_and_writes_nothing(confi
     assert audit_lines(any_engine, "released") == []
 
 
+def test_a_preview_says_when_the_form_is_what_is_already_filed(config: Config, any_engine: Engine) -> None:
+    import_file(any_engine, config, mails.form_docx("Rättvik", 2026, 10), "samma.docx", "Rättvik",
+                Period(2026, 10), NOW - timedelta(days=3), parse=parse_bytes)
+    raw_id = _quarantined(any_engine, config)
+    client = staff_client(config, any_engine)
+
+    page = client.get(f"/karantan/{raw_id}", params={"kommun": "Rättvik"})
+
+    effect = page.text.split('id="effect">', 1)[1].split("</ul>", 1)[0]
+    assert "har samma innehåll som version 1 för Rättvik 2026-10" in effect and "version 2" not in effect
+
+
 def test_release_files_the_form_answers_the_sender_and_audits_the_clerk(config: Config, any_engine: Engine) -> None:
     raw_id = _quarantined(any_engine, config)
     client = staff_client(config, any_engine)
