@@ -105,14 +105,16 @@ def doctor_cmd(only: tuple[str, ...]) -> None:
 @common_options
 @click.option("--workspace", type=click.Path(path_type=Path), default=Path("lagesbild-demo"), show_default=True,
               help="Folder for the demonstration's files.")
-def demo_cmd(workspace: Path) -> None:
+@click.option("--weekly", is_flag=True, help="A week of the EST weekly checklist (due Tuesday 16:00) instead of a "
+              "month.")
+def demo_cmd(workspace: Path, weekly: bool) -> None:
     """Demonstration on the embedded defaults, no servers needed.
 
-    Example: lagesbild demo
+    Example: lagesbild demo (or lagesbild demo --weekly)
     """
     from lagesbild.demo import run_demo
 
-    run_demo(current().config(), workspace, current().now())
+    run_demo(current().config(), workspace, current().now(), weekly=weekly)
 
 
 @cli.command("poll")

@@ -18,7 +18,7 @@ import secrets
 import shutil
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from email import policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,7 +41,7 @@ from lagesbild.runtime import HANDOVERS, open_outbox, open_store
 from lagesbild.samples import sample_answers, sample_mail, template_docx
 from outputs.digest import digest_file_html
 from parsers.normalize import squash
-from parsers.result import Answer, Period
+from parsers.result import Answer, Cadence, Period
 
 DOCX = "docx"
 
@@ -55,9 +55,9 @@ class Delivery:
     what: str
 
 
-def demo_period(now: datetime) -> Period:
-    """The month the demonstration reports on: the one before `now`."""
-    return Period(now.year, now.month).previous()
+def demo_period(now: datetime, cadence: Cadence = Cadence.MONTH) -> Period:
+    """The month the demonstration reports on: the one before `now` (a weekly form: the week before)."""
+    return Period.containing(now.date(), cadence).previous()
 
 
 def _ascii(name: str) -> str:
@@ -74,7 +74,7 @@ def plan_month(config: Config, period: Period, tz: ZoneInfo) -> list[Delivery]:
     """The month's mail: who sends what, and when."""
     rng = random.Random(str(period))
     form = config.county.form
-    last = deadline(period)
+    last = deadline(period, form.deadline)
     names = [m.name for m in config.municipalities]
     out: list[Delivery] = []
 
@@ -138,14 +138,34 @@ def _deliver(maildir: Path, delivery: Delivery, n: int) -> None:
     tmp.rename(maildir / "new" / f"{int(delivery.at.timestamp())}.M{n}P1.demo")
 
 
+#: `demo --weekly`: the EST weekly checklist, due Tuesday 16:00, its reminders and digest by the week.
+WEEKLY_DEMO_COUNTY = 'form = "est-veckochecklista"\n'
+WEEKLY_DEMO_TABLES = """[reminders]
+stages = [
+  {name = "before_deadline", working_days = -1, audience = "pending"},
+  {name = "deadline_day", working_days = 0, audience = "pending"},
+  {name = "after_deadline", working_days = 1, audience = "missing", cc_staff = true},
+]
+[digest]
+working_days_after_deadline = 1
+hour = 7
+"""
+
+
 def workspace_config(config: Config, workspace: Path, period: Period) -> Config:
-    """The configuration with the workspace's Maildir, database and outbox."""
+    """The configuration with the workspace's Maildir, database and outbox (and, for a week,
+    the weekly checklist with its reminder stages and digest day)."""
+    # A county whose own form is weekly keeps it; the monthly defaults get the EST checklist.
+    weekly = period.is_week and config.county.form.cadence is not Cadence.WEEK
     (workspace / "config.toml").write_text(
-        f'[county]\nfirst_period = "{period}"\n[mailbox]\nsource = "maildir:Maildir"\n'
-        '[store]\nurl = "sqlite:///lagesbild.db"\n[outbox]\ntransport = "file:utskick"\n', encoding="utf-8")
+        f'[county]\nfirst_period = "{period}"\n{WEEKLY_DEMO_COUNTY if weekly else ""}[mailbox]\n'
+        'source = "maildir:Maildir"\n[store]\nurl = "sqlite:///lagesbild.db"\n[outbox]\ntransport = "file:utskick"\n'
+        + (WEEKLY_DEMO_TABLES if weekly else ""), encoding="utf-8")
     local = load_config(workspace / "config.toml")
-    return replace(config, path=local.path, county=replace(config.county, first_period=period),
-                   mailbox=local.mailbox, store=local.store, outbox=local.outbox)
+    county = replace(config.county, first_period=period, form=local.county.form if weekly else config.county.form)
+    return replace(config, path=local.path, county=county, mailbox=local.mailbox, store=local.store,
+                   outbox=local.outbox, reminder_stages=local.reminder_stages if weekly else config.reminder_stages,
+                   schedule=local.schedule if weekly else config.schedule)
 
 
 MARKER = ".lagesbild-demo"
@@ -172,20 +192,26 @@ def suggested_command() -> str:
     return "lagesbild" if shutil.which("lagesbild") else "./run lagesbild"
 
 
-def run_demo(config: Config, workspace: Path, now: datetime, console: Console | None = None) -> dict[str, int]:
-    """Run the demonstration; returns counts of what happened."""
+def run_demo(config: Config, workspace: Path, now: datetime, console: Console | None = None,
+             weekly: bool = False) -> dict[str, int]:
+    """Run the demonstration; returns counts of what happened. `weekly`: a week of the EST
+    weekly checklist (due Tuesday 16:00) instead of a month of the county's form."""
     console = console or Console()
     tz = ZoneInfo(config.deadline.timezone)
-    period = demo_period(now)
+    period = demo_period(now, Cadence.WEEK if weekly else config.county.form.cadence)
     prepare_workspace(workspace)
     (workspace / "Maildir").mkdir(parents=True)
     config = workspace_config(config, workspace, period)
     engine = open_store(config)
     source, transport = open_source(config.mailbox), open_outbox(config)
     deliveries = plan_month(config, period, tz)
-    clock = datetime(period.year, period.month, 1, 8, tzinfo=tz)
-    digest_day = add_working_days(deadline(period), config.schedule.digest_working_days_after_deadline)
+    # A week starts the Monday before, so its first reminder and early mail fall inside.
+    clock = datetime.combine(period.first_day - timedelta(days=7 if period.is_week else 0), time(8), tzinfo=tz)
+    digest_day = add_working_days(deadline(period, config.county.form.deadline),
+                                  config.schedule.digest_working_days_after_deadline)
     end = datetime(digest_day.year, digest_day.month, digest_day.day, 17, tzinfo=tz)
+    # Every planned mail arrives (a week's late ones can come after its digest day).
+    end = max(end, datetime.combine(deliveries[-1].at.date(), time(17), tzinfo=tz))
     console.print(f"Lägesbild demo: {config.county.name}, {period}. Klockan stegas från {clock:%Y-%m-%d} "
                   f"till {end:%Y-%m-%d}, två gånger om dagen.")
     pending, delivered = list(deliveries), 0
@@ -216,7 +242,8 @@ def _mail_kind(path: Path) -> str:
     for prefix, kind in (("Kvittens", "kvittenser"), ("Påminnelse", "påminnelser"), ("Sista dagen", "påminnelser"),
                          ("Vi saknar", "påminnelser"), ("Sammanställning", "sammanställningar"),
                          ("Signal", "signaler"), ("Karantän", "karantänbesked"),
-                         ("Lägesbilden kunde inte", "felsvar"), ("Lägesbild sociala risker", "månadsbrev")):
+                         ("Lägesbilden kunde inte", "felsvar"), ("Lägesbild sociala risker", "månadsbrev"),
+                         ("Lägesbild trygghet", "veckobrev")):
         if subject.startswith(prefix):
             return kind
     return "övriga"
@@ -239,7 +266,7 @@ def _print_summary(console: Console, status: dict, deliveries: list[Delivery], w
     console.print(f"I karantän: {status['quarantined']}. Utskick: {len(mails)} e-brev ("
                   + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) + ").")
     console.print(f"\nLänets arbetsbok:      {workspace / workbook}")
-    console.print(f"Ledningens månadsbrev: {digest}")
+    console.print(f"Ledningens {'veckobrev' if 'W' in status['period'] else 'månadsbrev'}: {digest}")
     console.print(f"Utskicken (.eml):      {workspace / 'utskick'}")
     console.print(f"Konfigurationen:       {workspace / 'config.toml'}  (prova: {suggested_command()} status "
                   f"--period {status['period']} --config {workspace / 'config.toml'})")
