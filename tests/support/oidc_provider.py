@@ -58,18 +58,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running() -> Iterator[Provider]:
-    """Start the provider on a free loopback port; stopped on exit."""
+def running(redirect_uri: str = REDIRECT_URI, host: str = "127.0.0.1") -> Iterator[Provider]:
+    """Start the provider on a free loopback port, its issuer named `host`; stopped on exit."""
     install()
     port = _free_port()
-    proc = subprocess.Popen(["node", "provider.mjs", str(port), REDIRECT_URI, SECRET], cwd=HERE,
+    proc = subprocess.Popen(["node", "provider.mjs", str(port), redirect_uri, SECRET, host], cwd=HERE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         if not line.startswith("listening"):
             raise RuntimeError(f"the OpenID provider did not start: {line!r}")
-        yield Provider(f"http://127.0.0.1:{port}")
+        yield Provider(f"http://{host}:{port}", redirect_uri=redirect_uri)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

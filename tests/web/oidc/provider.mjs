@@ -1,7 +1,10 @@
 // A real OpenID Connect provider (node-oidc-provider, OpenID Certified) on loopback, standing in for
 // the county's Microsoft Entra ID in the web page's sign-in tests.
 //
-//   node provider.mjs PORT REDIRECT_URI CLIENT_SECRET
+//   node provider.mjs PORT REDIRECT_URI CLIENT_SECRET [ISSUER_HOST]
+//
+// ISSUER_HOST (default 127.0.0.1) may be "localhost": to a browser that is another site than an app on
+// 127.0.0.1, as the county's tenant is to its web page.
 //
 // Two clients: "lagesbild" (the web page) and "grannen" (another application of the same tenant,
 // whose ID tokens the web page must refuse). Users carry an Entra-style `roles` claim in the ID token.
@@ -13,7 +16,7 @@ import http from 'node:http';
 
 import Provider from 'oidc-provider';
 
-const [port, redirectUri, clientSecret] = process.argv.slice(2);
+const [port, redirectUri, clientSecret, issuerHost = '127.0.0.1'] = process.argv.slice(2);
 if (!port || !redirectUri || !clientSecret) {
   console.error('usage: node provider.mjs PORT REDIRECT_URI CLIENT_SECRET');
   process.exit(2);
@@ -37,7 +40,7 @@ const client = (clientId) => ({
   token_endpoint_auth_method: 'client_secret_basic',
 });
 
-const provider = new Provider(`http://127.0.0.1:${port}`, {
+const provider = new Provider(`http://${issuerHost}:${port}`, {
   clients: [client('lagesbild'), client('grannen')],
   jwks: { keys: [{ ...signingKey, kid: 'test-key-1', use: 'sig', alg: 'RS256' }] },
   cookies: { keys: ['lagesbild-test-cookie-key'] },
