@@ -45,7 +45,11 @@ def _clock(start: datetime | None) -> Callable[[], datetime]:
 
 def session_secret(web: WebConfig, host: str) -> str | None:
     """The configured session secret; on loopback None is allowed (a random one per start, with a warning),
-    elsewhere it is a configuration error (exit 2): sessions must outlive a restart and never be forgeable."""
+    elsewhere it is a configuration error (exit 2): sessions must outlive a restart and never be forgeable.
+    Entra ID sign-in configured without its client secret is a configuration error too."""
+    if web.oidc.enabled and not web.oidc.client_secret:
+        raise ConfigError("[web.oidc] client_secret_env: the Entra ID app's client secret is not set (its variable, "
+                          "or a systemd credential of that name)")
     if web.session_secret:
         return web.session_secret
     if not is_loopback(host):

@@ -118,3 +118,13 @@ def test_users_remove_disables_the_account(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'lb.db'}")
     assert check_user(engine, "anna", PASSWORD) is None
     assert check_user(engine, "grannen", PASSWORD) is not None
+
+
+def test_entra_id_without_its_client_secret_is_refused_at_start(tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = _config(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + '[web.oidc]\nissuer = "https://login.microsoftonline.com/'
+                    'd3b1c5e2-0000-4000-8000-000000000000/v2.0"\nclient_id = "lagesbild"\n', encoding="utf-8")
+
+    assert main(["--config", str(path), "web"]) == 2
+    assert "client_secret_env" in capsys.readouterr().err
