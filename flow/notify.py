@@ -145,7 +145,8 @@ def _sender_replies(config: Config, raw_id: int, to: str, message: MailMessage, 
 def queue_staff_forward(s: Any, config: Config, raw_id: int, message: MailMessage, municipality: str,
                         now: datetime) -> None:
     """A reply in words goes to staff, with the report it is about (the month its subject names)."""
-    choice = choose_period(None, None, message.subject, "", message.date or now, ZoneInfo(config.deadline.timezone))
+    choice = choose_period(None, None, message.subject, "", message.date or now, ZoneInfo(config.deadline.timezone),
+                           config.county.form.cadence)
     report = ""
     if choice.source == "subject":
         for v in repo.latest_submissions(s, config.county.code, choice.period):

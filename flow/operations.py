@@ -110,7 +110,7 @@ def release_quarantined(engine: Engine, config: Config, raw_id: int, municipalit
     with read_transaction(engine) as s:
         for p in parsed:
             choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
-                                   received_at, tz)
+                                   received_at, tz, config.county.form.cadence)
             step = _plan_step(s, config, raw_id, received_at, p.filename, p.result.municipality, municipality,
                               choice.period, force, content_hash(p.result))
             plan = PlannedSubmission(municipality, choice, p, content_hash(p.result)) if step.action == "file" else None
