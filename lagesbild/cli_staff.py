@@ -78,7 +78,7 @@ def quarantine_list(as_json: bool = False) -> None:
         return
     from outputs.console import print_rows
 
-    print_rows("Karantän", items, ["id", "received_at", "sender", "subject", "reason"])
+    print_rows("Quarantine", items, ["id", "received_at", "sender", "subject", "reason"])
 
 
 @quarantine_cmd.command("release")
@@ -157,7 +157,7 @@ def review_list(as_json: bool = False) -> None:
 
     shown = [{**item, "comments": "\n".join(f"{q}: {c}" for q, c in dict(item["comments"]).items())}  # type: ignore[call-overload]
              for item in items]
-    print_rows("Granskas", shown, ["id", "municipality", "period", "version", "questions", "comments"])
+    print_rows("Held for review", shown, ["id", "municipality", "period", "version", "questions", "comments"])
 
 
 @review_cmd.command("release")
@@ -190,7 +190,7 @@ def reprocess_cmd(since: str | None) -> None:
     ctx = current()
     config = ctx.config()
     start = parse_now(since) if since else None
-    bar = ProgressBar("Läser om lagrade meddelanden")
+    bar = ProgressBar("Reading stored messages again")
     settle_heap()
     try:
         report = reprocess(open_store(config), config, ctx.now(), start, progress=bar)

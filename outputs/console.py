@@ -1,4 +1,9 @@
-"""Readable terminal output for people (the JSON output is the scripts' one)."""
+"""Readable terminal output for people (the JSON output is the scripts' one).
+
+The command line speaks English, like its help and its errors: it is the operator's. What it shows
+of the county's data stays as written (municipality names, the form's questions and scale, and a
+reading's issues, which are the coordinator's Swedish sentences that receipts quote).
+"""
 
 from __future__ import annotations
 
@@ -19,12 +24,12 @@ def print_parse_result(name: str, result: ParseResult, form: FormSpec, console: 
         console.print(name, markup=False, highlight=False)
         _print_issues(result, console)
         return
-    title = f"{name}  [{result.format.value}]  kommun: {result.municipality or '–'}  " \
-            f"månad: {result.period or '–'}"
+    title = f"{name}  [{result.format.value}]  municipality: {result.municipality or '–'}  " \
+            f"period: {result.period or '–'}"
     table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column("Fråga", no_wrap=True)
-    table.add_column("Påverkan", no_wrap=True)
-    table.add_column("Kommentar", overflow="fold")
+    table.add_column("Question", no_wrap=True)
+    table.add_column("Impact", no_wrap=True)
+    table.add_column("Comment", overflow="fold")
     for q in form.questions:
         answer = result.answers[q.number]
         level = f"{answer.impact} {form.scale.name_of(answer.impact)}" if answer.impact else "–"
@@ -45,7 +50,7 @@ def print_rows(title: str, rows: list[dict[str, object]], columns: list[str], co
     """A list of records as a table (or a line saying there are none)."""
     console = console or Console()
     if not rows:
-        console.print(f"{title}: inga", markup=False)
+        console.print(f"{title}: none", markup=False)
         return
     table = Table(title=title, title_justify="left")
     for column in columns:
@@ -55,18 +60,18 @@ def print_rows(title: str, rows: list[dict[str, object]], columns: list[str], co
     console.print(table, markup=False)
 
 
-_STATE_SV = {"on_time": "i tid", "late": "sen", "missing": "saknas", "pending": "väntas"}
+_STATE = {"on_time": "on time", "late": "late", "missing": "missing", "pending": "pending"}
 
 
 def print_status(status: dict[str, object], console: Console | None = None) -> None:
     """`lagesbild status` for people: one row per municipality."""
     municipalities = cast(list[dict[str, object]], status["municipalities"])
-    rows = [{"kommun": m["name"], "läge": _STATE_SV.get(str(m["state"]), m["state"]),
-             "inkom": m["received_at"] or "", "version": m["version"] or ""}
+    rows = [{"municipality": m["name"], "state": _STATE.get(str(m["state"]), m["state"]),
+             "received": m["received_at"] or "", "version": m["version"] or ""}
             for m in municipalities]
-    print_rows(f"Lägesbild {status['period']} – sista dag {status['deadline']}", rows,
-               ["kommun", "läge", "inkom", "version"], console)
-    (console or Console()).print(f"I karantän: {status['quarantined']}", markup=False)
+    print_rows(f"Reports for {status['period']} – deadline {status['deadline']}", rows,
+               ["municipality", "state", "received", "version"], console)
+    (console or Console()).print(f"In quarantine: {status['quarantined']}", markup=False)
 
 
 class ProgressBar:
@@ -106,14 +111,14 @@ def print_worker(worker: dict[str, Any], console: Console | None = None) -> None
     out = console or Console()
     last = worker["last_cycle"]
     if last is None:
-        out.print("Arbetaren: har inte gått något varv ännu (är `lagesbild run` igång?)", markup=False)
+        out.print("Worker: no cycle yet (is `lagesbild run` running?)", markup=False)
     else:
-        error = f"; fel: {last['error']}" if last["error"] else ""
-        out.print(f"Arbetaren: senaste varv klart {last['finished_at']} (för {_ago(last['age_seconds'])} sedan) "
-                  f"på {last['host']}: {last['messages']} meddelanden, {last['failed']} misslyckade, "
-                  f"{last['sent']} skickade{error}", markup=False)
-    out.print(f"Utkorgen: {worker['outbox_backlog']} väntar · Fel-mappen: {worker['parked']} parkerade · "
-              f"Karantän: {worker['quarantined']}", markup=False)
+        error = f"; error: {last['error']}" if last["error"] else ""
+        out.print(f"Worker: last cycle finished {last['finished_at']} ({_ago(last['age_seconds'])} ago) "
+                  f"on {last['host']}: {last['messages']} messages, {last['failed']} failed, "
+                  f"{last['sent']} mail sent{error}", markup=False)
+    out.print(f"Outbox: {worker['outbox_backlog']} waiting · error folder: {worker['parked']} parked · "
+              f"quarantine: {worker['quarantined']}", markup=False)
 
 
 def _ago(seconds: int) -> str:
