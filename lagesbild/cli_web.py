@@ -107,7 +107,7 @@ def users_add_cmd(name: str, role: str, county: str | None) -> None:
     if sys.stdin.isatty():
         import getpass
 
-        password = getpass.getpass("Lösenord: ")
+        password = getpass.getpass("Password: ")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
