@@ -107,8 +107,8 @@ class EntraSignIn:
         """The web page's account for verified `claims`; Refused when no role is known."""
         s = self.settings
         raw = claims.get(s.roles_claim, [])
-        values = {raw} if isinstance(raw, str) else {v for v in raw if isinstance(v, str)} \
-            if isinstance(raw, list) else set()
+        listed = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+        values = {v for v in listed if isinstance(v, str)}
         # One role per account; with several, the one that acts comes first.
         for role, names in ((Role.STAFF, s.staff_roles), (Role.ADMIN, s.admin_roles),
                             (Role.LEADERSHIP, s.leadership_roles)):
