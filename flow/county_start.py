@@ -29,5 +29,7 @@ def with_first_period(engine: Engine, config: Config, now: datetime) -> Config:
         return config
     local = now.astimezone(ZoneInfo(config.deadline.timezone))
     with transaction(engine) as s:
-        text = start_county(s, config.county.code, str(Period(local.year, local.month)), now)
+        # A weekly county starts with the week of its first run.
+        text = start_county(s, config.county.code, str(Period.containing(local.date(), config.county.form.cadence)),
+                            now)
     return replace(config, county=replace(config.county, first_period=Period.parse(text)))
