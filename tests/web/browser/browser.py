@@ -27,7 +27,9 @@ import uvicorn
 from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import text
@@ -234,6 +236,38 @@ def sign_in(driver: WebDriver, site: LiveSite, name: str, password: str) -> None
     driver.find_element(By.ID, "password").send_keys(password)
     with navigates(driver):
         driver.find_element(By.CSS_SELECTOR, "form[action='/logga-in'] button[type=submit]").click()
+
+
+def tab_to(driver: WebDriver, wanted: str, limit: int = 60) -> None:
+    """Press Tab until the focused element matches the CSS selector `wanted` (the keyboard's way there)."""
+    for _ in range(limit):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        if driver.execute_script("return document.activeElement.matches(arguments[0])", wanted):
+            return
+    raise AssertionError(f"Tab never reached {wanted}")
+
+
+def press(driver: WebDriver, *keys: str) -> None:
+    """Type `keys` into whatever has the focus."""
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def focus_ring(driver: WebDriver) -> str:
+    """The focused element's outline as computed ("style width"): what shows where the focus is."""
+    return str(driver.execute_script(
+        "const s = getComputedStyle(document.activeElement);"
+        "return s.outlineStyle + ' ' + s.outlineWidth;"))
+
+
+def keyboard_sign_in(driver: WebDriver, site: LiveSite, name: str, password: str) -> None:
+    """Sign in with Tab, typing and Enter only."""
+    driver.delete_all_cookies()
+    driver.get(site.url + "/logga-in")
+    tab_to(driver, "#name")
+    press(driver, name)
+    tab_to(driver, "#password")
+    with navigates(driver):
+        press(driver, password, Keys.ENTER)
 
 
 def downloaded(folder: Path, timeout: float = 20) -> Iterator[Path]:

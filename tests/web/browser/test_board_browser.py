@@ -24,9 +24,11 @@ from tests.web.browser.browser import (
     axe_violations,
     console_errors,
     describe,
+    focus_ring,
     navigates,
     serious,
     sign_in,
+    tab_to,
 )
 from tests.web.conftest import NOW, PASSWORD
 
@@ -72,7 +74,7 @@ def test_sign_in_shows_the_board_and_switching_period_moves_it(chromium: Chromiu
     assert _row(driver, "Ludvika")[0] == "saknas"
 
 
-def test_a_wrong_password_is_told_and_errors_areassert_accessible(chromium: Chromium, site: LiveSite, leader: str,
+def test_a_wrong_password_is_told_and_errors_are_accessible(chromium: Chromium, site: LiveSite, leader: str,
                                                            axe: str) -> None:
     driver = chromium.driver
     sign_in(driver, site, leader, "fel lösenord, helt fel")
@@ -94,48 +96,32 @@ def test_another_countys_account_gets_an_accessible_refusal(chromium: Chromium, 
     assert_accessible(driver, axe, "the refusal (403)")
 
 
-def _tab_to(driver: WebDriver, wanted: str, limit: int = 40) -> None:
-    """Press Tab until the focused element matches the CSS selector `wanted`."""
-    for _ in range(limit):
-        ActionChains(driver).send_keys(Keys.TAB).perform()
-        if driver.execute_script("return document.activeElement.matches(arguments[0])", wanted):
-            return
-    raise AssertionError(f"Tab never reached {wanted}")
-
-
-def _focus_ring(driver: WebDriver) -> str:
-    """The focused element's outline as computed (style, width): what shows where focus is."""
-    return str(driver.execute_script(
-        "const s = getComputedStyle(document.activeElement);"
-        "return s.outlineStyle + ' ' + s.outlineWidth;"))
-
-
 def test_the_keyboard_alone_signs_in_and_moves_between_months(chromium: Chromium, site: LiveSite,
                                                                leader: str) -> None:
     driver = chromium.driver
     driver.get(site.url + "/logga-in")
 
-    _tab_to(driver, "#name")
-    assert _focus_ring(driver) == "solid 3px", "the name field's focus is not the page's :focus-visible ring"
+    tab_to(driver, "#name")
+    assert focus_ring(driver) == "solid 3px", "the name field's focus is not the page's :focus-visible ring"
     ActionChains(driver).send_keys(leader).perform()
-    _tab_to(driver, "#password")
+    tab_to(driver, "#password")
     with navigates(driver):
         ActionChains(driver).send_keys(PASSWORD, Keys.ENTER).perform()
     assert driver.find_element(By.TAG_NAME, "h1").text == "Läget 2026-11"
 
-    _tab_to(driver, "a[href='/?period=2026-10']")
-    assert _focus_ring(driver) == "solid 3px", "a link's focus is not the page's :focus-visible ring"
+    tab_to(driver, "a[href='/?period=2026-10']")
+    assert focus_ring(driver) == "solid 3px", "a link's focus is not the page's :focus-visible ring"
     with navigates(driver):
         ActionChains(driver).send_keys(Keys.ENTER).perform()
     assert driver.find_element(By.TAG_NAME, "h1").text == "Läget 2026-10"
 
-    _tab_to(driver, "#period")
+    tab_to(driver, "#period")
     with navigates(driver):
         ActionChains(driver).key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL) \
             .send_keys("2026-08", Keys.ENTER).perform()
     assert driver.find_element(By.TAG_NAME, "h1").text == "Läget 2026-08"
 
-    _tab_to(driver, "header button[type=submit]")  # sign out, by keyboard too
+    tab_to(driver, "header button[type=submit]")  # sign out, by keyboard too
     with navigates(driver):
         ActionChains(driver).send_keys(Keys.ENTER).perform()
     assert driver.current_url.endswith("/logga-in")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from flow.accounts import Role, add_user
@@ -21,13 +22,32 @@ from store import repo
 from store.db import transaction
 from store.outcome import Outcome
 from tests.builders import mail as mails
-from tests.web.browser.browser import Chromium, LiveSite, assert_accessible, navigates, sign_in
+from tests.web.browser.browser import (
+    Chromium,
+    LiveSite,
+    assert_accessible,
+    keyboard_sign_in,
+    navigates,
+    press,
+    sign_in,
+    tab_to,
+)
 from tests.web.conftest import NOW, PASSWORD
 from tests.web.desk import audit_lines, deliver, message, outbox
 
 OCT = Period(2026, 10)
 STRANGER = "privat@example.org"
 PNR = "19121212-1212"
+
+
+def _quarantined(site: LiveSite) -> int:
+    """A mail with Rättvik's form from an unknown sender, held in quarantine; its id."""
+    eml = mails.build_mail(STRANGER, "Lägesbild Rättvik", "Hej, här är Rättviks rapport.",
+                           [("Rättvik.docx", mails.form_docx("Rättvik", 2026, 10), mails.DOCX_TYPE)],
+                           message_id="<q1@example.org>")
+    outcome, raw_id = deliver(site.engine, site.config, eml, "q1", NOW - timedelta(hours=2))
+    assert outcome is Outcome.QUARANTINED
+    return raw_id
 
 
 def _open(chromium: Chromium, site: LiveSite, staff: str, nav: str) -> None:
@@ -40,11 +60,7 @@ def _open(chromium: Chromium, site: LiveSite, staff: str, nav: str) -> None:
 
 def test_release_from_quarantine_warns_when_the_form_names_another_municipality(
         chromium: Chromium, site: LiveSite, staff: str, axe: str) -> None:
-    eml = mails.build_mail(STRANGER, "Lägesbild Rättvik", "Hej, här är Rättviks rapport.",
-                           [("Rättvik.docx", mails.form_docx("Rättvik", 2026, 10), mails.DOCX_TYPE)],
-                           message_id="<q1@example.org>")
-    outcome, raw_id = deliver(site.engine, site.config, eml, "q1", NOW - timedelta(hours=2))
-    assert outcome is Outcome.QUARANTINED
+    raw_id = _quarantined(site)
     driver = chromium.driver
     _open(chromium, site, staff, "Karantän")
     assert_accessible(driver, axe, "the quarantine list")
@@ -151,3 +167,30 @@ def test_the_accounts_page_of_an_admin(chromium: Chromium, site: LiveSite, axe: 
 
     assert driver.find_element(By.TAG_NAME, "h1").text
     assert_accessible(driver, axe, "the accounts page")
+
+
+def test_the_keyboard_alone_releases_past_the_warning(chromium: Chromium, site: LiveSite, staff: str) -> None:
+    raw_id = _quarantined(site)
+    driver = chromium.driver
+    keyboard_sign_in(driver, site, staff, PASSWORD)
+
+    tab_to(driver, "#nav a[href='/karantan']")
+    with navigates(driver):
+        press(driver, Keys.ENTER)
+    tab_to(driver, f"#message-{raw_id} th a")
+    with navigates(driver):
+        press(driver, Keys.ENTER)
+    tab_to(driver, "#kommun")
+    press(driver, "Orsa")  # typing picks the municipality in the focused list
+    tab_to(driver, "#preview")
+    with navigates(driver):
+        press(driver, Keys.ENTER)
+    assert driver.find_element(By.ID, "warning").is_displayed()
+    tab_to(driver, "#bekrafta")
+    press(driver, Keys.SPACE)
+    tab_to(driver, "#release")
+    with navigates(driver):
+        press(driver, Keys.ENTER)
+
+    assert f"Meddelande {raw_id} släppt till Orsa" in driver.find_element(By.ID, "note").text
+    assert message(site.engine, raw_id).municipality == "Orsa"

@@ -12,13 +12,25 @@ from email import policy
 
 import openpyxl
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
 from lagesbild.samples import template_docx
 from parsers.result import Answer, Period
 from store.outcome import Outcome
 from tests.builders import mail as mails
-from tests.web.browser.browser import Chromium, LiveSite, assert_accessible, downloaded, navigates, sign_in
+from tests.web.browser.browser import (
+    Chromium,
+    LiveSite,
+    assert_accessible,
+    downloaded,
+    focus_ring,
+    keyboard_sign_in,
+    navigates,
+    press,
+    sign_in,
+    tab_to,
+)
 from tests.web.conftest import NOW, PASSWORD
 from tests.web.desk import audit_lines, deliver, outbox
 
@@ -104,3 +116,27 @@ def test_the_workbook_downloads_in_the_browser_and_opens(chromium: Chromium, sit
     sheet = next(ws for ws in book.worksheets if ws.title.startswith("5 "))
     rows = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0]}
     assert "Avvikande" in rows["Ludvika"]
+
+
+def test_the_keyboard_alone_corrects_a_value(chromium: Chromium, site: LiveSite, staff: str) -> None:
+    _ludvika_in(site)
+    driver = chromium.driver
+    keyboard_sign_in(driver, site, staff, PASSWORD)
+    driver.get(site.url + "/?period=2026-10")
+
+    tab_to(driver, "a[href='/kommun/Ludvika']")
+    assert focus_ring(driver) == "solid 3px"
+    with navigates(driver):
+        press(driver, Keys.ENTER)
+    tab_to(driver, "a[aria-label='Rätta fråga 5 i 2026-10']")
+    with navigates(driver):
+        press(driver, Keys.ENTER)
+    tab_to(driver, "#impact")
+    press(driver, "4")  # a focused list picks the option its text begins with
+    tab_to(driver, "#reason")
+    with navigates(driver):
+        press(driver, REASON, Keys.ENTER)
+
+    assert "Version 2 – rättad av länsstyrelsen" in driver.find_element(By.CSS_SELECTOR, ".version.latest").text
+    [line] = audit_lines(site.engine, "corrected")
+    assert (line.actor, line.after) == (staff, "Fråga 5, påverkan: 4")
