@@ -158,6 +158,20 @@ def test_staff_download_the_mail_and_the_file_leadership_gets_403(config: Config
     assert [a.actor for a in downloads] == [STAFF, STAFF]
 
 
+def test_leadership_never_sees_a_comment_held_for_personal_data(config: Config, engine: Engine) -> None:
+    answers = ANSWERS | {2: Answer(3, "Hot mot 19811218-9876 i hemmet.")}
+    mail_in(engine, config, answers=answers)
+    staff = client_for(config, engine, STAFF, Role.STAFF)
+    leader = client_for(config, engine, "ledning", Role.LEADERSHIP)
+
+    seen_by_staff = staff.get("/kommun/Ludvika").text
+    seen_by_leader = leader.get("/kommun/Ludvika").text
+
+    assert "19811218-9876" in seen_by_staff and "granskas" in seen_by_staff
+    assert "19811218" not in seen_by_leader and "<em>granskas</em>" in seen_by_leader
+    assert "Kommentar till fråga 3." in seen_by_leader  # the other comments are shown
+
+
 def test_another_countys_ids_and_accounts_are_refused(config: Config, any_engine: Engine) -> None:
     mail_in(any_engine, config)
     neighbour = dataclasses.replace(config, county=dataclasses.replace(config.county, code="99"))
