@@ -280,3 +280,17 @@ def deliver(maildir: Path, raw: bytes, name: str, received: datetime) -> None:
     stamp = received.timestamp()
     os.utime(tmp, (stamp, stamp))
     os.rename(tmp, maildir / "new" / name)
+
+
+def counties_with_a_cycle(store_url: str) -> set[str]:
+    """The county codes for which a running worker has written its heartbeat (a finished ingest cycle)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            return {str(row[0]) for row in conn.execute(text("SELECT DISTINCT county FROM worker_cycle"))}
+    except Exception:  # noqa: BLE001 - not migrated yet: no worker has started
+        return set()
+    finally:
+        engine.dispose()
