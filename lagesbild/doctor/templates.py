@@ -16,6 +16,7 @@ from lagesbild.samples import sample_answers
 from outputs.blank_docx import build_blank_docx
 from outputs.blank_forms import blank_form_filename
 from outputs.blank_xlsx import build_blank_xlsx
+from outputs.corrections import ChangedValue, build_correction_notice
 from outputs.digest import build_digest, digest_file_html, digest_message
 from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder, build_signal_notice
 from outputs.picture import CountyPicture, Group, MonthReport, MonthState
@@ -105,6 +106,10 @@ def render_samples(config: Config, now: datetime) -> list[str]:
                         question_label=f"Fråga {first}", level_name=level.name, excerpt=answers[first].comment,
                         now=now, reason="Exempel", received_at=now, reply_to=staff, tz=tz)
     kinds.append("signal")
+    build_correction_notice(ctx, to=[to], municipality=muni, period=period, version=2, filename=docx[0],
+                            changes=[ChangedValue(f"Fråga {first}, påverkan", "2 – Avvikande", "4 – Allvarligt")],
+                            reason="Exempel", original_message_id=mid, now=now)
+    kinds.append("correction notice")
     arrival = Arrival(muni, 2, now - timedelta(days=1), late=True, flags=("personal_data", "held"))
     summary = CompilationSummary(due, len(names), 1, 0, (arrival,), tuple(names[1:2]), tuple(names[2:3]),
                                  (muni,), 1)
