@@ -181,5 +181,4 @@ def _download(page: Page, request: Request, found: Download | None) -> Response:
         return page.error(request, 404, "Filen finns inte (eller sparas inte längre).")
     disposition = f"attachment; filename*=UTF-8''{quote(found.filename, safe='')}"
     return Response(found.content, media_type=found.content_type,
-                    headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
-                             "Cache-Control": "no-store"})
+                    headers={"Content-Disposition": disposition, "Cache-Control": "no-store"})
