@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -185,8 +186,18 @@ def axe_violations(driver: WebDriver, source: str) -> list[dict[str, Any]]:
 
 
 def assert_accessible(driver: WebDriver, axe: str, page: str) -> None:
-    """No axe-core violation of impact serious or critical on the page shown (`page` names it)."""
-    found = serious(axe_violations(driver, axe))
+    """No axe-core violation of impact serious or critical on the page shown (`page` names it).
+
+    With $AXE_REPORT naming a file, every page's violations of any impact are appended to it
+    (one JSON line per page), for a report of the minor and moderate ones too.
+    """
+    violations = axe_violations(driver, axe)
+    if os.environ.get("AXE_REPORT"):
+        with open(os.environ["AXE_REPORT"], "a", encoding="utf-8") as report:
+            report.write(json.dumps({"page": page, "url": driver.current_url,
+                                     "violations": [{"id": v["id"], "impact": v["impact"], "nodes": len(v["nodes"])}
+                                                    for v in violations]}, ensure_ascii=False) + "\n")
+    found = serious(violations)
     assert not found, f"axe-core on {page} ({driver.current_url}):\n{describe(found)}"
 
 

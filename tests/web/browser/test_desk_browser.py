@@ -50,6 +50,19 @@ def _quarantined(site: LiveSite) -> int:
     return raw_id
 
 
+def _held(site: LiveSite) -> int:
+    """Mora's October report held for review (a comment names a person by identity number); its id."""
+    form = default_form()
+    answers = dict(sample_answers(form, "Mora", OCT, 0))
+    answers[2] = Answer(3, f"Hot mot personal; anmälan gäller {PNR}, uppföljning pågår.")
+    eml = mails.build_mail("samordnare@mora.se", "Lägesbild oktober Mora", "Hej!",
+                           [("Mora oktober.docx", template_docx(form, "Mora", OCT, answers), mails.DOCX_TYPE)],
+                           message_id="<h1@mora.se>")
+    deliver(site.engine, site.config, eml, "h1")
+    [held] = held_reports(site.engine, site.config)
+    return held.id
+
+
 def _open(chromium: Chromium, site: LiveSite, staff: str, nav: str) -> None:
     """Sign in as `staff` and open a page from the navigation by its link text."""
     driver = chromium.driver
@@ -89,30 +102,56 @@ def test_release_from_quarantine_warns_when_the_form_names_another_municipality(
     assert (message(site.engine, raw_id).outcome, message(site.engine, raw_id).municipality) == (Outcome.STORED, "Orsa")
     [line] = audit_lines(site.engine, "released")
     assert (line.actor, line.municipality) == (staff, "Orsa")
+    driver.get(f"{site.url}/karantan/{raw_id}")  # released: no longer here
+    assert driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
+    assert_accessible(driver, axe, "a quarantined message that is no longer there (404)")
+
+
+def test_a_quarantined_mail_is_dropped_with_a_reason(chromium: Chromium, site: LiveSite, staff: str,
+                                                     axe: str) -> None:
+    raw_id = _quarantined(site)
+    driver = chromium.driver
+    sign_in(driver, site, staff, PASSWORD)
+    driver.get(f"{site.url}/karantan/{raw_id}")
+
+    driver.find_element(By.ID, "orsak").send_keys("skräppost")
+    with navigates(driver):
+        driver.find_element(By.ID, "drop").click()
+
+    assert driver.find_elements(By.ID, "empty")
+    assert_accessible(driver, axe, "the quarantine list after a drop")
+    assert message(site.engine, raw_id).outcome is Outcome.DROPPED
 
 
 def test_a_held_report_is_released_after_review(chromium: Chromium, site: LiveSite, staff: str, axe: str) -> None:
-    form = default_form()
-    answers = dict(sample_answers(form, "Mora", OCT, 0))
-    answers[2] = Answer(3, f"Hot mot personal; anmälan gäller {PNR}, uppföljning pågår.")
-    eml = mails.build_mail("samordnare@mora.se", "Lägesbild oktober Mora", "Hej!",
-                           [("Mora oktober.docx", template_docx(form, "Mora", OCT, answers), mails.DOCX_TYPE)],
-                           message_id="<h1@mora.se>")
-    deliver(site.engine, site.config, eml, "h1")
-    [held] = held_reports(site.engine, site.config)
+    held = _held(site)
     driver = chromium.driver
     _open(chromium, site, staff, "Granskning")
 
-    assert driver.find_element(By.CSS_SELECTOR, f"#held-{held.id} mark[title=personnummer]").text == PNR
+    assert driver.find_element(By.CSS_SELECTOR, f"#held-{held} mark[title=personnummer]").text == PNR
     assert_accessible(driver, axe, "the review page")
     with navigates(driver):
-        driver.find_element(By.CSS_SELECTOR, f"#release-{held.id} button").click()
+        driver.find_element(By.CSS_SELECTOR, f"#release-{held} button").click()
 
     assert "Mora 2026-10 version 1 är släppt" in driver.find_element(By.ID, "note").text
     assert_accessible(driver, axe, "the review page after a release")
     assert held_reports(site.engine, site.config) == []
     [line] = audit_lines(site.engine, "released_after_review")
     assert (line.actor, line.municipality) == (staff, "Mora")
+
+
+def test_asking_for_a_version_without_personal_data(chromium: Chromium, site: LiveSite, staff: str,
+                                                    axe: str) -> None:
+    held = _held(site)
+    driver = chromium.driver
+    _open(chromium, site, staff, "Granskning")
+
+    with navigates(driver):
+        driver.find_element(By.CSS_SELECTOR, f"#ask-{held} button").click()
+
+    assert driver.find_element(By.ID, f"asked-{held}").text == "Kommunen har ombetts skicka en ny version."
+    assert_accessible(driver, axe, "the review page after asking for a new version")
+    assert [m.to_addrs for m in outbox(site.engine) if "mora.se" in ",".join(m.to_addrs)]
 
 
 def test_a_parked_message_is_retried_from_the_errors_page(chromium: Chromium, site: LiveSite, staff: str,

@@ -140,3 +140,25 @@ def test_the_keyboard_alone_corrects_a_value(chromium: Chromium, site: LiveSite,
     assert "Version 2 – rättad av länsstyrelsen" in driver.find_element(By.CSS_SELECTOR, ".version.latest").text
     [line] = audit_lines(site.engine, "corrected")
     assert (line.actor, line.after) == (staff, "Fråga 5, påverkan: 4")
+
+
+def test_leadership_reads_the_picture_without_raw_mail_or_correction(chromium: Chromium, site: LiveSite,
+                                                                     leader: str, axe: str) -> None:
+    _ludvika_in(site)
+    driver = chromium.driver
+    sign_in(driver, site, leader, PASSWORD)
+    nav = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#nav a")]
+    assert nav == ["Läget", "Hämta"]
+    assert_accessible(driver, axe, "the board as leadership")
+
+    driver.get(site.url + "/kommun/Ludvika")
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Ludvika"
+    assert driver.find_elements(By.CSS_SELECTOR, "a.download, a[href*='rattelse']") == []
+    assert_accessible(driver, axe, "a municipality's history as leadership")
+    driver.get(site.url + "/kommun/Orsa")
+    assert_accessible(driver, axe, "the history of a municipality with no reports")
+    driver.get(site.url + "/hamta")
+    assert driver.find_elements(By.ID, "form-form") == []  # no forms for leadership
+    assert_accessible(driver, axe, "the downloads page as leadership")
+    driver.get(site.url + "/logg")
+    assert "får inte se" in driver.find_element(By.CSS_SELECTOR, "[role=alert]").text
