@@ -152,7 +152,7 @@ def poll_and_send(config: Config, now: datetime, progress: Callable[[int, int], 
                 return PollResult(locked_out=True)
             from outputs.console import ProgressBar
 
-            bar = ProgressBar("Läser meddelanden")
+            bar = ProgressBar("Reading messages")
 
             def step(done: int, total: int) -> None:
                 bar(done, total)
