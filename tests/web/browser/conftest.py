@@ -3,6 +3,10 @@ loopback on SQLite and on PostgreSQL (`site`, one server per store and module), 
 
 Every test starts from an empty store, a signed-out browser and the clock at NOW;
 `staff` and `leader` add the accounts most tests sign in with.
+
+They run in the clock-ahead run too (tests/support/clock.py): the page's clock
+is the fixed NOW, and Chromium keeps the session cookie by Max-Age, relative
+to its own clock, so the browser's real clock changes nothing they assert.
 """
 
 from __future__ import annotations
