@@ -94,40 +94,41 @@ def plan_month(config: Config, period: Period, tz: ZoneInfo) -> list[Delivery]:
             continue  # never reports this month: reminded, then missing
         if i in (3, 9):
             day = add_working_days(last, 1 + i % 2)
-            out.append(Delivery(at(day, 10), form_mail(name, at(day, 10), answers), f"{name}: sen"))
+            out.append(Delivery(at(day, 10), form_mail(name, at(day, 10), answers), f"{name}: late"))
             continue
         day = add_working_days(last, -rng.choice([0, 1, 2, 3, 4]))
         when = at(day, rng.choice([9, 11, 14]))
         if i == 5:
             answers[2] = Answer(3, "Ärendet gäller en person med personnummer 19121212-1212.")
             out.append(Delivery(when, form_mail(name, when, answers),
-                                f"{name}: personnummer i en kommentar, hålls för granskning"))
+                                f"{name}: a personal identity number in a comment, held for review"))
             continue
         if i == 7:
             broken = sample_mail(f"samordnare@{_domain(config, name)}", f"Lägesbild {period}", "Hej!",
                                  [(f"Lägesbild {name}.docx", b"PK\x03\x04 (halvt sparad fil)")],
                                  message_id=f"<demo-{_ascii(name)}-{period}-broken@{_domain(config, name)}>",
                                  date=when - timedelta(hours=2))
-            out.append(Delivery(when - timedelta(hours=2), broken, f"{name}: oläsbar fil, felsvar med blanketten"))
-        out.append(Delivery(when, form_mail(name, when, answers), f"{name}: i tid"))
+            out.append(Delivery(when - timedelta(hours=2), broken,
+                                f"{name}: unreadable file, error reply with the blank form"))
+        out.append(Delivery(when, form_mail(name, when, answers), f"{name}: on time"))
         if i == 1:
             corrected = dict(answers)
             corrected[1] = Answer(4, "Rättelse: två anlagda bränder i centrum, inte en.")
             later = when + timedelta(days=1, hours=1)
             out.append(Delivery(later, form_mail(name, later, corrected, 1, f"Rättelse: lägesbild {period}"),
-                                f"{name}: rättelse (version 2)"))
+                                f"{name}: correction (version 2)"))
     mid = at(add_working_days(last, -5), 13)
     out.append(Delivery(mid, sample_mail("info@sakerhetsbolaget-exempel.se", "Lägesbild", "Hej, se bifogat.",
                                          [("rapport.docx", template_docx(form, names[0], period,
                                                                          sample_answers(form, names[0], period)))],
                                          message_id="<demo-unknown@example.se>", date=mid),
-                        "okänd avsändare: karantän"))
+                        "unknown sender: quarantined"))
     ooo = at(add_working_days(last, -3), 8) + timedelta(minutes=20)
     out.append(Delivery(ooo, sample_mail(f"samordnare@{_domain(config, names[2])}", "Automatiskt svar: Påminnelse",
                                          "Jag är på semester och läser inte e-post.", [],
                                          message_id="<demo-ooo@example.se>", date=ooo,
                                          headers={"Auto-Submitted": "auto-replied"}),
-                        "frånvaromeddelande: ignorerat, aldrig besvarat"))
+                        "out-of-office reply: ignored, never answered"))
     return sorted(out, key=lambda d: d.at)
 
 
@@ -212,10 +213,10 @@ def run_demo(config: Config, workspace: Path, now: datetime, console: Console | 
     end = datetime(digest_day.year, digest_day.month, digest_day.day, 17, tzinfo=tz)
     # Every planned mail arrives (a week's late ones can come after its digest day).
     end = max(end, datetime.combine(deliveries[-1].at.date(), time(17), tzinfo=tz))
-    console.print(f"Lägesbild demo: {config.county.name}, {period}. Klockan stegas från {clock:%Y-%m-%d} "
-                  f"till {end:%Y-%m-%d}, två gånger om dagen.")
+    console.print(f"Lägesbild demo: {config.county.name}, {period}. The clock steps from {clock:%Y-%m-%d} "
+                  f"to {end:%Y-%m-%d}, twice a day.")
     pending, delivered = list(deliveries), 0
-    with console.status("Arbetaren går igenom månaden …"):
+    with console.status("The worker goes through the period …"):
         while clock <= end:
             while pending and pending[0].at <= clock:
                 _deliver(workspace / "Maildir", pending.pop(0), delivered)
@@ -239,36 +240,37 @@ def run_demo(config: Config, workspace: Path, now: datetime, console: Console | 
 
 def _mail_kind(path: Path) -> str:
     subject = str(email.message_from_bytes(path.read_bytes(), policy=policy.default)["Subject"])
-    for prefix, kind in (("Kvittens", "kvittenser"), ("Påminnelse", "påminnelser"), ("Sista dagen", "påminnelser"),
-                         ("Vi saknar", "påminnelser"), ("Sammanställning", "sammanställningar"),
-                         ("Signal", "signaler"), ("Karantän", "karantänbesked"),
-                         ("Lägesbilden kunde inte", "felsvar"), ("Lägesbild sociala risker", "månadsbrev"),
-                         ("Lägesbild trygghet", "veckobrev")):
+    # The subjects are the Swedish mail's; the kinds are named in the command line's English.
+    for prefix, kind in (("Kvittens", "receipts"), ("Påminnelse", "reminders"), ("Sista dagen", "reminders"),
+                         ("Vi saknar", "reminders"), ("Sammanställning", "workbooks to staff"),
+                         ("Signal", "signals"), ("Karantän", "quarantine notices"),
+                         ("Lägesbilden kunde inte", "error replies"), ("Lägesbild sociala risker", "monthly digests"),
+                         ("Lägesbild trygghet", "weekly digests")):
         if subject.startswith(prefix):
             return kind
-    return "övriga"
+    return "other"
 
 
-_STATE_SV = {"on_time": "i tid", "late": "sen", "missing": "saknas", "pending": "väntas"}
+_STATE = {"on_time": "on time", "late": "late", "missing": "missing", "pending": "pending"}
 
 
 def _print_summary(console: Console, status: dict, deliveries: list[Delivery], workspace: Path,  # type: ignore[type-arg]
                    workbook: str, digest: Path, mails: list[Path]) -> None:
-    table = Table(title=f"Inrapportering {status['period']} (sista dag {status['deadline']})", title_justify="left")
-    for column in ("Kommun", "Läge", "Inkom", "Version"):
+    table = Table(title=f"Reports for {status['period']} (deadline {status['deadline']})", title_justify="left")
+    for column in ("Municipality", "State", "Received", "Version"):
         table.add_column(column)
     for m in status["municipalities"]:
-        table.add_row(m["name"], _STATE_SV.get(m["state"], m["state"]), (m["received_at"] or "")[:16],
+        table.add_row(m["name"], _STATE.get(m["state"], m["state"]), (m["received_at"] or "")[:16],
                       str(m["version"] or ""))
     console.print(table)
-    console.print("Det som hände: " + "; ".join(d.what for d in deliveries if ": i tid" not in d.what))
+    console.print("What happened: " + "; ".join(d.what for d in deliveries if ": on time" not in d.what))
     kinds = Counter(_mail_kind(path) for path in mails)
-    console.print(f"I karantän: {status['quarantined']}. Utskick: {len(mails)} e-brev ("
+    console.print(f"In quarantine: {status['quarantined']}. Sent: {len(mails)} mails ("
                   + ", ".join(f"{n} {kind}" for kind, n in kinds.most_common()) + ").")
-    console.print(f"\nLänets arbetsbok:      {workspace / workbook}")
-    console.print(f"Ledningens {'veckobrev' if 'W' in status['period'] else 'månadsbrev'}: {digest}")
-    console.print(f"Utskicken (.eml):      {workspace / 'utskick'}")
-    console.print(f"Konfigurationen:       {workspace / 'config.toml'}  (prova: {suggested_command()} status "
+    console.print(f"\nThe county's workbook:  {workspace / workbook}")
+    console.print(f"The leadership's {'weekly' if 'W' in status['period'] else 'monthly'} digest: {digest}")
+    console.print(f"The mail sent (.eml):   {workspace / 'utskick'}")
+    console.print(f"The configuration:      {workspace / 'config.toml'}  (try: {suggested_command()} status "
                   f"--period {status['period']} --config {workspace / 'config.toml'})")
 
 
@@ -282,7 +284,7 @@ def _demo_account(console: Console, engine: Engine, config: Config, workspace: P
     password = secrets.token_urlsafe(15)
     add_user(engine, DEMO_ACCOUNT, Role.STAFF, config.county.code, password, now, actor="lagesbild demo")
     # soft_wrap: a password broken over two lines could not be copied.
-    console.print(f"\nWebbsidan för länets handläggare: {suggested_command()} web --config "
+    console.print(f"\nThe staff web page: {suggested_command()} web --config "
                   f"{workspace / 'config.toml'}", soft_wrap=True)
-    console.print(f"  öppna http://127.0.0.1:8080/?period={period} och logga in som {DEMO_ACCOUNT} "
-                  f"med lösenordet {password}  (visas bara nu)", soft_wrap=True)
+    console.print(f"  open http://127.0.0.1:8080/?period={period} and sign in as {DEMO_ACCOUNT} "
+                  f"with the password {password}  (shown only now)", soft_wrap=True)

@@ -16,7 +16,7 @@ def test_the_demo_runs_a_month_and_leaves_what_a_clerk_opens(tmp_path: Path,
     workspace = tmp_path / "demo"
     assert main(["demo", "--workspace", str(workspace), "--now", "2026-11-21T10:00"]) == 0
     out = capsys.readouterr().out
-    assert "Älvdalen" in out and "saknas" in out
+    assert "Älvdalen" in out and "missing" in out
     workbook = workspace / "Lägesbild Dalarnas län 2026.xlsx"
     digest = workspace / "digest-2026-10.html"
     assert workbook.is_file() and digest.is_file()
@@ -36,7 +36,7 @@ def test_the_demo_runs_a_month_and_leaves_what_a_clerk_opens(tmp_path: Path,
     assert '"missing": ["Älvdalen"]' in capsys.readouterr().out
     # It ends with the web page on its data, and a staff account whose password is shown once.
     assert f"web --config {workspace / 'config.toml'}" in out
-    password = out.split("logga in som demo med lösenordet ", 1)[1].split()[0]
+    password = out.split("sign in as demo with the password ", 1)[1].split()[0]
     _the_demo_account_opens_the_board(workspace, password)
 
 

@@ -18,7 +18,7 @@ def test_the_weekly_demo_runs_a_week(tmp_path: Path, capsys: pytest.CaptureFixtu
     workspace = tmp_path / "demo"
     assert main(["demo", "--weekly", "--workspace", str(workspace), "--now", "2026-11-03T10:00"]) == 0
     out = capsys.readouterr().out
-    assert "2026-W44" in out and "veckobrev" in out
+    assert "2026-W44" in out and "weekly digest" in out
     digest = workspace / "digest-2026-W44.html"
     html = digest.read_text(encoding="utf-8")
     assert "vecka 44 2026" in html and "Månaden hittills" in html and "19121212" not in html
