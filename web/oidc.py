@@ -21,13 +21,11 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from authlib.integrations.base_client import OAuthError
-from authlib.integrations.starlette_client import OAuth
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from joserfc.errors import JoseError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -36,11 +34,6 @@ from flow.accounts import Account, Role
 from flow.settings import OidcConfig
 from web.page import Page
 from web.security import renew_session
-
-try:  # Authlib speaks HTTP through httpx2 where it is installed, else through httpx
-    from httpx2 import HTTPError
-except ImportError:
-    from httpx import HTTPError
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +47,26 @@ NOT_CONFIRMED = "Inloggningen med Microsoft kunde inte bekräftas. Försök igen
 EXPIRED = "Inloggningen tog för lång tid eller startades inte här. Försök igen."
 
 
+def _authlib() -> tuple[Any, tuple[type[Exception], ...]]:
+    """Authlib's Starlette OAuth registry, and the errors a sign-in can end in. Imported only when Entra ID
+    is configured (it costs most of a second at start)."""
+    import authlib.deprecate
+
+    with warnings.catch_warnings():
+        # Authlib would rather speak HTTP through httpx2, which this project does not use yet; it speaks
+        # httpx as well, and says so at every start. (Its own "always" filter is in place first, ours wins.)
+        warnings.filterwarnings("ignore", category=authlib.deprecate.AuthlibDeprecationWarning)
+        from authlib.integrations.base_client import OAuthError
+        from authlib.integrations.starlette_client import OAuth
+    from joserfc.errors import JoseError
+
+    try:
+        from httpx2 import HTTPError
+    except ImportError:
+        from httpx import HTTPError
+    return OAuth, (OAuthError, JoseError, HTTPError, KeyError, ValueError, RuntimeError)
+
+
 class Refused(Exception):
     """A sign-in that must not go through; the message (Swedish) is shown to the user."""
 
@@ -64,16 +77,18 @@ class EntraSignIn:
 
     settings: OidcConfig
     client: Any  # authlib's StarletteOAuth2App (untyped)
+    failures: tuple[type[Exception], ...]  # what a failed exchange or check raises
 
     @classmethod
     def from_settings(cls, settings: OidcConfig) -> EntraSignIn:
         """The Authlib client for `settings`; it reads the provider's metadata on first use."""
         metadata = settings.metadata_url or f"{settings.issuer}/.well-known/openid-configuration"
-        client = OAuth().register(
+        oauth, failures = _authlib()
+        client = oauth().register(
             "entra", client_id=settings.client_id, client_secret=settings.client_secret,
             server_metadata_url=metadata,
             client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "timeout": 10.0})
-        return cls(settings, client)
+        return cls(settings, client, failures)
 
     async def start(self, redirect_uri: str) -> tuple[str, dict[str, str]]:
         """The provider's authorization URL, and what the callback must be given back (state, nonce,
@@ -89,7 +104,7 @@ class EntraSignIn:
             token = await self.client.fetch_access_token(
                 code=code, redirect_uri=flow["redirect_uri"], code_verifier=flow["verifier"])
             return await self.verify(token, flow["nonce"])
-        except (OAuthError, JoseError, HTTPError, KeyError, ValueError) as exc:
+        except self.failures as exc:
             log.warning("Entra ID sign-in refused: %s", exc)
             raise Refused(NOT_CONFIRMED) from exc
 
@@ -137,7 +152,7 @@ def routes(page: Page) -> list[BaseRoute]:
         redirect_uri = settings.redirect_url or str(request.url_for("oidc_callback"))
         try:
             url, flow = await signin.start(redirect_uri)
-        except (OAuthError, HTTPError, KeyError, ValueError, RuntimeError) as exc:
+        except signin.failures as exc:
             log.warning("Entra ID metadata unavailable: %s", exc)
             return page.error(request, 502, "Microsoft-inloggningen svarar inte just nu. Försök igen om en stund.")
         response = RedirectResponse(url, status_code=303)
