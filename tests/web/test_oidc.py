@@ -189,3 +189,20 @@ def test_entra_only_refuses_local_passwords(provider: Provider, engine: Engine) 
     token = json.loads(base64.b64decode(cookie + "=" * (-len(cookie) % 4)))["csrf"]
     answer = client.post("/logga-in", data={"csrf": token, "name": "anna", "password": PASSWORD})
     assert answer.status_code == 403 and "Logga in med Microsoft." in answer.text
+
+
+def test_a_token_from_another_issuer_is_refused(provider: Provider, engine: Engine,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    # The app expects the tenant at "localhost"; the provider it is pointed to signs as 127.0.0.1.
+    port = provider.issuer.rsplit(":", 1)[1]
+    oidc = {"issuer": f"http://localhost:{port}", "client_id": "lagesbild", "redirect_url": provider.redirect_uri,
+            "metadata_url": f"{provider.issuer}/.well-known/openid-configuration"}
+    config = config_from_dict({"web": {"oidc": oidc}}, Path.cwd(),
+                              environ={"LAGESBILD_OIDC_CLIENT_SECRET": provider.client_secret})
+    client = make_client(config, engine)
+
+    answer = callback(client, sign_in_at_provider(start(client), "anna"))
+
+    assert answer.status_code == 403 and "kunde inte bekräftas" in answer.text
+    assert "'iss'" in caplog.text  # refused for its issuer, not for something else on the way
+    assert client.get("/", follow_redirects=False).headers["location"] == "/logga-in"
