@@ -26,7 +26,9 @@ def attachment(name: str, data: bytes | str, media_type: str) -> Response:
     """`data` as a file to save as `name` (RFC 6266: an ASCII fallback and the UTF-8 name)."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().replace('"', "") or "fil"
     disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return Response(data, media_type=media_type, headers={"content-disposition": disposition})
+    # Not kept in a shared desk browser's cache: the workbook and digest hold the county's picture.
+    return Response(data, media_type=media_type, headers={"content-disposition": disposition,
+                                                          "cache-control": "no-store"})
 
 
 def routes(page: Page) -> list[BaseRoute]:

@@ -44,9 +44,11 @@ def routes(page: Page) -> list[BaseRoute]:
             except OperationRefused as exc:
                 problem = str(exc)
         named = [f.municipality for f in mail.forms if f.municipality]
-        return page.render(request, "quarantine_item.html.j2", mail=mail, preview=preview, problem=problem,
-                           chosen=chosen or (named[0] if named else ""), tz=page.tz,
-                           municipalities=[m.name for m in page.config.municipalities])
+        response = page.render(request, "quarantine_item.html.j2", mail=mail, preview=preview, problem=problem,
+                               chosen=chosen or (named[0] if named else ""), tz=page.tz,
+                               municipalities=[m.name for m in page.config.municipalities])
+        response.headers["cache-control"] = "no-store"  # an untrusted mail's content stays out of the cache
+        return response
 
     async def release(request: Request) -> Response:
         account = page.guard(request)

@@ -24,7 +24,9 @@ def routes(page: Page) -> list[BaseRoute]:
         if isinstance(account, Response):
             return account
         reports = await run_in_threadpool(held_reports, page.engine, page.config)
-        return page.render(request, "review.html.j2", reports=reports, note=take_note(request), tz=page.tz)
+        response = page.render(request, "review.html.j2", reports=reports, note=take_note(request), tz=page.tz)
+        response.headers["cache-control"] = "no-store"  # held personal data stays out of the browser's cache
+        return response
 
     async def release(request: Request) -> Response:
         account = page.guard(request)

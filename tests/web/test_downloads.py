@@ -33,6 +33,7 @@ def test_the_workbook_is_a_valid_xlsx_with_the_filed_levels(config: Config, any_
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.spreadsheetml")
+    assert response.headers["cache-control"] == "no-store"
     assert unquote(response.headers["content-disposition"]).endswith(f"Lägesbild {config.county.name} 2026.xlsx")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     answers = mails.form_answers("Ludvika", 2026, 10, seed=1)

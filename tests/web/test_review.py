@@ -45,6 +45,7 @@ def test_the_held_comment_is_shown_with_the_identity_number_marked(config: Confi
     page = client.get("/granskning")
 
     assert page.status_code == 200 and f'id="held-{held}"' in page.text
+    assert page.headers["cache-control"] == "no-store"
     assert f'<mark title="personnummer">{PNR}</mark>' in page.text
     assert "&lt;b&gt;personal&lt;/b&gt;" in page.text and "<b>personal</b>" not in page.text
 
