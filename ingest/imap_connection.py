@@ -198,7 +198,9 @@ class ImapConnection:
             raise
         self._caps = frozenset(caps - self._ignore)
         self._on_connect()
-        _log.info("connected to IMAP server %s", self.where())
+        # DEBUG: every ingest cycle connects (and the IDLE watcher after each wait), so at INFO this line
+        # would be the log's chatter; a failure to connect is a warning of its own.
+        _log.debug("connected to IMAP server %s", self.where())
         return client
 
     def _secure(self, client: IMAPClient, context: ssl.SSLContext) -> None:
