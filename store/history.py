@@ -28,14 +28,17 @@ _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
 _ISSUE = SubmissionIssue.__table__  # type: ignore[attr-defined]
 
 
-def report_versions(s: Session, county: str, municipality: str) -> list[SubmissionView]:
-    """Every stored version of every report of one municipality: newest period first, then by version.
+def report_versions(s: Session, county: str, municipality: str, year: int | None = None) -> list[SubmissionView]:
+    """Every stored version of every report of one municipality (of one year's periods when `year` is
+    given): newest period first, then by version.
 
     Read with three Core queries (versions with their message's sender, answers, issues): a history of
     ten years is over a thousand answers, and ORM objects for each cost more than the reading itself.
     """
     sub, raw = _SUBMISSION.c, _RAW.c
     where = (sub.county == county) & (sub.municipality == municipality)
+    if year is not None:
+        where = where & sub.period.startswith(f"{year:04d}-")  # "2026-10" and "2026-W43" alike
     conn = s.connection()
     rows = conn.execute(core_select(_SUBMISSION, raw.sender, raw.message_id)
                         .outerjoin(_RAW, raw.id == sub.raw_message_id).where(where)).all()
@@ -67,6 +70,14 @@ def report_versions(s: Session, county: str, municipality: str) -> list[Submissi
     views.sort(key=lambda v: v.version)
     views.sort(key=lambda v: v.period, reverse=True)
     return views
+
+
+def report_years(s: Session, county: str, municipality: str) -> list[int]:
+    """The years one municipality has reports for, newest first."""
+    sub = _SUBMISSION.c
+    periods = s.connection().execute(core_select(sub.period).distinct().where(
+        sub.county == county, sub.municipality == municipality))
+    return sorted({int(p[:4]) for (p,) in periods}, reverse=True)
 
 
 def get_submission(s: Session, submission_id: int) -> SubmissionView | None:

@@ -32,6 +32,7 @@ from store.history import (
     mail_about,
     message_sources,
     report_versions,
+    report_years,
 )
 from store.locks import release_lock, try_lock
 from store.messages import (
@@ -101,7 +102,7 @@ from store.views import (
 __all__ = [
     "audit_actors", "audit_lines", "get_submission", "latest_is_correction", "lock_report", "mail_about",
     "message_sources",
-    "MessageSource", "report_versions",
+    "MessageSource", "report_versions", "report_years",
     "CycleView", "count_parked", "last_cycle", "outbox_backlog", "prune_cycles", "record_cycle",
     "AccountView", "add_account", "find_account", "list_accounts", "set_password_hash",
     "AuditView", "FailureRecord", "KnownRef", "MailKind", "MailStatus", "OutboxView", "RawMessageView",

@@ -1,6 +1,7 @@
 """A municipality's history, correcting a misread value, and the originals for download.
 
-    GET  /kommun/{name}                          every report, every version, what changed, the mail sent
+    GET  /kommun/{name}?ar=YYYY                  a year's reports (default the newest), every version, what
+                                                 changed, the mail sent; links to the other years
     GET  /kommun/{name}/rattelse?period=P&fraga=N  the correction form (staff)
     POST /kommun/{name}/rattelse                 make the correction (staff; CSRF-checked)
     GET  /kommun/{name}/meddelande/{id}.eml      the raw mail (staff)
@@ -62,12 +63,16 @@ def routes(page: Page) -> list[BaseRoute]:
         if name is None:
             return page.error(request, 404, "Det finns ingen sådan kommun i länet.")
         staff = account.role is Role.STAFF
+        year_text = request.query_params.get("ar", "")
+        if year_text and not (year_text.isdigit() and len(year_text) == 4):
+            return page.error(request, 400, "Ange året som ÅÅÅÅ.")
         notice = None
         if request.query_params.get("rattad"):
             notice = (f"Rättelsen av {request.query_params.get('rattad')} är sparad som version "
                       f"{request.query_params.get('version', '')}.")
         return page.render(request, "history.html.j2",
-                           history=municipality_history(page.engine, page.config, name, show_withheld=staff),
+                           history=municipality_history(page.engine, page.config, name, show_withheld=staff,
+                                                        year=int(year_text) if year_text else None),
                            municipality=name, base=history_url(name), staff=staff, local=local, notice=notice,
                            mail_kinds=MAIL_KINDS, mail_status=MAIL_STATUS, version_status=VERSION_STATUS,
                            flags=FLAGS)
@@ -96,7 +101,7 @@ def routes(page: Page) -> list[BaseRoute]:
             made = correct(page.engine, page.config, _request(page.config, account, name, fields), page.clock())
         except (CorrectionRefused, ValueError) as exc:
             return _correction_page(page, request, name, fields, str(exc), 400)
-        query = urlencode({"rattad": str(made.period), "version": made.version})
+        query = urlencode({"ar": made.period.year, "rattad": str(made.period), "version": made.version})
         return RedirectResponse(f"{history_url(name)}?{query}#p-{made.period}", status_code=303)
 
     async def raw_mail(request: Request) -> Response:
@@ -160,7 +165,7 @@ def _correction_page(page: Page, request: Request, municipality: str, fields: di
         question = page.config.county.form.question(number)
     except (ValueError, KeyError):
         return page.error(request, 400, "Ange perioden och frågan som ska rättas.")
-    history = municipality_history(page.engine, page.config, municipality, show_withheld=True)
+    history = municipality_history(page.engine, page.config, municipality, show_withheld=True, year=period.year)
     report = next((r for r in history.reports if r.period == period), None)
     if report is None:
         return page.error(request, 404, f"Det finns ingen rapport från {municipality} för {period}.")

@@ -73,7 +73,7 @@ def test_a_correction_through_the_form_is_a_new_version_the_history_shows_with_i
     done = post_correction(staff, impact="4", reason="Läst fel ur tabellen")
 
     assert done.status_code == 303  # type: ignore[attr-defined]
-    assert done.headers["location"].startswith("/kommun/Ludvika?rattad=2026-10&version=2")  # type: ignore[attr-defined]
+    assert done.headers["location"].startswith("/kommun/Ludvika?ar=2026&rattad=2026-10&version=2")  # type: ignore[attr-defined]
     [entry] = export_period(any_engine, config, OCT)
     assert (entry["version"], entry["answers"]["5"]["impact"]) == (2, 4)
     with read_transaction(any_engine) as s:
@@ -199,6 +199,25 @@ def test_the_board_links_each_municipality_to_its_history(config: Config, engine
     assert '<a href="/kommun/Malung-S%C3%A4len">Malung-Sälen</a>' in board.text
     history = staff.get("/kommun/Malung-S%C3%A4len")
     assert history.status_code == 200 and "Inga rapporter från Malung-Sälen" in history.text
+
+
+def test_the_history_shows_one_year_at_a_time_with_links_to_the_others(config: Config, engine: Engine) -> None:
+    mail_in(engine, config)
+    earlier = Period(2025, 3)
+    form = template_docx(config.county.form, "Ludvika", earlier, ANSWERS)
+    eml = mails.build_mail("samordnare@ludvika.se", "Lägesbild mars", "Hej!",
+                           [("mars.docx", form, mails.DOCX_TYPE)], message_id="<mars@kommun.se>")
+    when = datetime(2025, 3, 27, 9, 0, tzinfo=NOW.tzinfo)
+    handle_message(RawMail(MessageRef("maildir:/test", 0, "3"), eml, when), engine, config, when, parse=parse_bytes)
+    staff = client_for(config, engine, STAFF, Role.STAFF)
+
+    newest = staff.get("/kommun/Ludvika").text
+    older = staff.get("/kommun/Ludvika?ar=2025").text
+
+    assert 'id="p-2026-10"' in newest and 'id="p-2025-03"' not in newest
+    assert '<a href="/kommun/Ludvika?ar=2025">2025</a>' in newest
+    assert 'id="p-2025-03"' in older and 'id="p-2026-10"' not in older
+    assert staff.get("/kommun/Ludvika?ar=tjugo").status_code == 400
 
 
 @pytest.mark.parametrize("path", ["/kommun/Ludvika", "/kommun/Ludvika/rattelse?period=2026-10&fraga=5"])
