@@ -33,11 +33,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Engine
 
 from flow.settings import Config
-from tests.store.conftest import TABLES
 from web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -124,13 +123,18 @@ class LiveSite:
             self._thread.join(timeout=10)
 
     def empty(self) -> None:
-        """Every table emptied, so each test starts from a bare store (the server keeps running)."""
+        """Every table of the store emptied (the migrations' bookkeeping aside), so each test starts
+        from a bare store while the server keeps running. The tables are read from the database, so
+        a table a later migration adds is emptied too."""
+        tables = MetaData()
+        tables.reflect(self.engine)
+        names = [t.name for t in reversed(tables.sorted_tables) if t.name != "alembic_version"]
         with self.engine.begin() as conn:
             if self.engine.dialect.name == "postgresql":
-                conn.execute(text(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE"))
+                conn.execute(text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
             else:
-                for table in reversed(TABLES.split(", ")):
-                    conn.execute(text(f"DELETE FROM {table}"))
+                for name in names:
+                    conn.execute(text(f"DELETE FROM {name}"))
 
 
 @dataclass
