@@ -63,6 +63,18 @@ def _held(site: LiveSite) -> int:
     return held.id
 
 
+def _parked(site: LiveSite, sender: str) -> int:
+    """Ludvika's October mail that the worker gave up on after one try (parked, its bytes kept); its id."""
+    eml = mails.build_mail(sender, "Lägesbild oktober", "Hej!",
+                           [("Ludvika.docx", mails.form_docx("Ludvika", 2026, 10), mails.DOCX_TYPE)],
+                           message_id="<f1@ludvika.se>")
+    with transaction(site.engine) as s:
+        return repo.record_failure(s, MessageRef("maildir:/test", 0, "f1"), eml, NOW - timedelta(hours=1),
+                                   "OperationalError: disk I/O error", NOW - timedelta(minutes=30), 1,
+                                   county=site.config.county.code, sender=sender,
+                                   subject="Lägesbild oktober").raw_id
+
+
 def _open(chromium: Chromium, site: LiveSite, staff: str, nav: str) -> None:
     """Sign in as `staff` and open a page from the navigation by its link text."""
     driver = chromium.driver
@@ -157,14 +169,7 @@ def test_asking_for_a_version_without_personal_data(chromium: Chromium, site: Li
 def test_a_parked_message_is_retried_from_the_errors_page(chromium: Chromium, site: LiveSite, staff: str,
                                                           axe: str) -> None:
     sender = "samordnare@ludvika.se"
-    eml = mails.build_mail(sender, "Lägesbild oktober", "Hej!",
-                           [("Ludvika.docx", mails.form_docx("Ludvika", 2026, 10), mails.DOCX_TYPE)],
-                           message_id="<f1@ludvika.se>")
-    with transaction(site.engine) as s:
-        parked = repo.record_failure(s, MessageRef("maildir:/test", 0, "f1"), eml, NOW - timedelta(hours=1),
-                                     "OperationalError: disk I/O error", NOW - timedelta(minutes=30), 1,
-                                     county=site.config.county.code, sender=sender,
-                                     subject="Lägesbild oktober").raw_id
+    parked = _parked(site, sender)
     driver = chromium.driver
     _open(chromium, site, staff, "Fel")
 
@@ -233,3 +238,24 @@ def test_the_keyboard_alone_releases_past_the_warning(chromium: Chromium, site: 
 
     assert f"Meddelande {raw_id} släppt till Orsa" in driver.find_element(By.ID, "note").text
     assert message(site.engine, raw_id).municipality == "Orsa"
+
+
+def test_the_keyboard_alone_reviews_retries_and_reminds(chromium: Chromium, site: LiveSite, staff: str) -> None:
+    held = _held(site)
+    parked = _parked(site, "samordnare@ludvika.se")
+    driver = chromium.driver
+    keyboard_sign_in(driver, site, staff, PASSWORD)
+
+    for page, button in (("/granskning", f"#release-{held} button"), ("/fel", f"#retry-{parked}"),
+                         ("/paminnelser", "button[aria-label='Påminn nu: Orsa']")):
+        tab_to(driver, f"#nav a[href='{page}']")
+        with navigates(driver):
+            press(driver, Keys.ENTER)
+        tab_to(driver, button)
+        with navigates(driver):
+            press(driver, Keys.ENTER)
+        assert driver.find_element(By.ID, "note").text, f"no note after the action on {page}"
+
+    assert held_reports(site.engine, site.config) == []
+    assert message(site.engine, parked).outcome is Outcome.STORED
+    assert [line.actor for line in audit_lines(site.engine, "reminded_by_hand")] == [staff]
