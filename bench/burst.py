@@ -73,6 +73,9 @@ class Receipts:
     _seen: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
+    def __post_init__(self) -> None:
+        self._seen = len(self.handler.received)  # what an earlier run received is not this run's
+
     def watch(self) -> None:
         while not self._stop.wait(0.005):
             received = self.handler.received
