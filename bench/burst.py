@@ -190,6 +190,10 @@ def burst(mode: str, arrivals: list[Arrival], server: Any, smtp: Any, factory: F
         admin.logout()
         stop_workers(procs)
     missing = sorted(set(appended) - set(latencies))
+    with open(work / f"{mode}-latencies.csv", "w", encoding="utf-8") as out:  # for a look at the slow ones
+        out.write("county,municipality,arrival_s,latency_s\n")
+        for a in arrivals:
+            out.write(f"{a.county},{a.municipality},{a.at:.2f},{latencies.get(a.sender, float('nan')):.3f}\n")
     by_county: dict[str, list[float]] = {}
     for a in arrivals:
         if a.sender in latencies:
