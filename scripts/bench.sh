@@ -25,7 +25,7 @@ for b in "${chosen[@]}"; do
         backfill) "$PY" bench/backfill.py --scale "${BENCH_SCALE:-1}" ;;
         outputs)  "$PY" bench/county_outputs.py --years 10 ;;
         latency)  "$PY" bench/latency.py --samples 20 ;;
-        web)      "$PY" bench/web.py --requests 200 --store "${BENCH_STORE:-sqlite}" ;;
+        web)      "$PY" bench/web_pages.py --requests 200 --store "${BENCH_STORE:-sqlite}" ;;
         burst)    "$PY" bench/burst.py --minutes "${BURST_MINUTES:-10}" ;;
         *) echo "unknown benchmark: $b (choose from: ${all[*]})" >&2; exit 2 ;;
     esac

@@ -25,7 +25,7 @@ few requests a full collection scans the process's ~200,000 long-lived
 objects (the imported modules' mostly). `--freeze` moves those out of the
 collector's way (gc.freeze) to show what that tail costs.
 
-    python bench/web.py [--store sqlite|postgresql] [--requests 200]
+    python bench/web_pages.py [--store sqlite|postgresql] [--requests 200]
 
 Target: p95 < 300 ms for the board and the history.
 """
