@@ -117,3 +117,15 @@ def test_the_year_view_shows_each_reports_highest_level_and_links_to_the_history
     assert client.get("/?year=2026").text == page.text
     assert client.get("/ar?ar=tjugo").status_code == 400
     assert client.get("/ar?ar=2026&fraga=999").status_code == 400
+
+
+def test_a_weekly_countys_year_view_has_a_column_per_iso_week(any_engine: Engine) -> None:
+    config = load_config(WEEKLY)
+    page = _client(config, any_engine).get("/ar?ar=2026").text  # 2026 starts on a Thursday: 53 ISO weeks
+
+    header = page.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert header.count('<th scope="col">') == 1 + 53
+    assert 'href="/?period=2026-W53"' in header
+    first = page.split("<tbody>", 1)[1].split("</tr>", 1)[0]
+    assert first.count("<td ") == 53
+    assert "per kommun och vecka 2026" in page
