@@ -100,12 +100,11 @@ def run_cell(ws: F.Workspace, inbox: Any, handler: F.SlowHandler, process: str, 
             if F.settled(engine, inbox, len(batch)):
                 break
     else:
-        log = ws.root / "worker.log"
-        cycles_before = log.read_text(errors="replace").count(" ingest: ")
+        cycles_before = F.cycles(engine)
         proc = ws.spawn("run")
         try:
-            F.wait_for(lambda: log.read_text(errors="replace").count(" ingest: ") > cycles_before
-                       and F.settled(engine, inbox, len(batch)), 300, "the restarted worker to finish")
+            F.wait_for(lambda: F.cycles(engine) > cycles_before and F.settled(engine, inbox, len(batch)), 300,
+                       "the restarted worker to finish")
         finally:
             code = F.terminate(proc)
         assert code == 0, f"the worker exited with {code} on SIGTERM"

@@ -572,6 +572,12 @@ def snapshot(engine: Engine) -> Snapshot:
     return Snapshot(int(r.stored), int(r.unmoved), int(r.queued), int(r.sent))
 
 
+def cycles(engine: Engine) -> int:
+    """How many worker cycles the store's heartbeat holds (a quiet cycle writes no log line, but a heartbeat)."""
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM worker_cycle")).scalar_one())
+
+
 def settled(engine: Engine, inbox: Any, count: int) -> bool:
     """True when `count` messages are decided, the inbox is empty and nothing waits to be sent.
 
