@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import sys
 from collections.abc import Callable
@@ -80,6 +81,9 @@ def web_cmd(listen: str) -> None:
     secret = session_secret(config.web, host)
     app = create_app(config, open_store(config), _clock(ctx.given_now()), secret_key=secret,
                      secure_cookies=not is_loopback(host))
+    # What is loaded by now lives as long as the process: keep it out of the collector's full passes,
+    # which otherwise scan it every few board requests (bench/web_pages.py: p95 about 220 -> 76 ms).
+    gc.freeze()
     # The reverse proxy adds the client's address; uvicorn trusts it only from loopback by default.
     uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False, log_level="info")
 
