@@ -31,12 +31,10 @@ def routes(page: Page) -> list[BaseRoute]:
         return show(request)
 
     async def add(request: Request) -> Response:
-        account = page.guard(request, ADMIN_ONLY)
-        if isinstance(account, Response):
-            return account
-        form = await page.posted(request)
-        if isinstance(form, Response):
-            return form
+        acted = await page.acted(request, ADMIN_ONLY)
+        if isinstance(acted, Response):
+            return acted
+        account, form = acted
         name, password = str(form.get("name", "")).strip(), str(form.get("password", ""))
         try:
             role = Role(str(form.get("role", "")))
@@ -55,12 +53,10 @@ def routes(page: Page) -> list[BaseRoute]:
         return show(request, notice=f"Kontot {name} ({ROLE_LABELS[role]}) är skapat.")
 
     async def disable(request: Request) -> Response:
-        account = page.guard(request, ADMIN_ONLY)
-        if isinstance(account, Response):
-            return account
-        form = await page.posted(request)
-        if isinstance(form, Response):
-            return form
+        acted = await page.acted(request, ADMIN_ONLY)
+        if isinstance(acted, Response):
+            return acted
+        account, form = acted
         name = str(form.get("name", "")).strip()
         if name == account.name:
             return show(request, 400, error="Du kan inte inaktivera ditt eget konto.")

@@ -29,12 +29,10 @@ def routes(page: Page) -> list[BaseRoute]:
         return page.render(request, "errors.html.j2", items=items, note=take_note(request), tz=page.tz)
 
     async def retry(request: Request) -> Response:
-        account = page.guard(request)
-        if isinstance(account, Response):
-            return account
-        form = await page.posted(request)
-        if isinstance(form, Response):
-            return form
+        acted = await page.acted(request)
+        if isinstance(acted, Response):
+            return acted
+        account, form = acted
         raw_id = int(request.path_params["raw_id"])
         try:
             result = await run_in_threadpool(lambda: retry_now(page.engine, page.config, raw_id, page.clock(),

@@ -90,6 +90,17 @@ class Page:
             return self.error(request, 403, "Ditt konto får inte se den här sidan.")
         return account
 
+    async def acted(self, request: Request,
+                    roles: Collection[Role] = STAFF_ONLY) -> tuple[Account, FormData] | Response:
+        """A posted action: the account (one of `roles`, this county) and its CSRF-checked form; else the response."""
+        account = self.guard(request, roles)
+        if isinstance(account, Response):
+            return account
+        form = await self.posted(request)
+        if isinstance(form, Response):
+            return form
+        return account, form
+
     async def posted(self, request: Request) -> FormData | Response:
         """The posted form when its CSRF token holds; else a 403 page."""
         form = await request.form()

@@ -51,12 +51,10 @@ def routes(page: Page) -> list[BaseRoute]:
         return response
 
     async def release(request: Request) -> Response:
-        account = page.guard(request)
-        if isinstance(account, Response):
-            return account
-        form = await page.posted(request)
-        if isinstance(form, Response):
-            return form
+        acted = await page.acted(request)
+        if isinstance(acted, Response):
+            return acted
+        account, form = acted
         raw_id = int(request.path_params["raw_id"])
         municipality = str(form.get("kommun", ""))
         try:
@@ -69,12 +67,10 @@ def routes(page: Page) -> list[BaseRoute]:
         return done(request, "/karantan", f"Meddelande {raw_id} släppt till {municipality}. {filed}")
 
     async def remove(request: Request) -> Response:
-        account = page.guard(request)
-        if isinstance(account, Response):
-            return account
-        form = await page.posted(request)
-        if isinstance(form, Response):
-            return form
+        acted = await page.acted(request)
+        if isinstance(acted, Response):
+            return acted
+        account, form = acted
         raw_id = int(request.path_params["raw_id"])
         try:
             await run_in_threadpool(lambda: drop(page.engine, page.config, raw_id, str(form.get("orsak", "")),

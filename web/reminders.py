@@ -37,12 +37,10 @@ def routes(page: Page) -> list[BaseRoute]:
                            note=take_note(request))
 
     async def send(request: Request) -> Response:
-        account = page.guard(request)
-        if isinstance(account, Response):
-            return account
-        form = await page.posted(request)
-        if isinstance(form, Response):
-            return form
+        acted = await page.acted(request)
+        if isinstance(acted, Response):
+            return acted
+        account, form = acted
         municipality = str(form.get("kommun", ""))
         try:
             period = period_of(str(form.get("period", "")) or None)

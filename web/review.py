@@ -29,12 +29,10 @@ def routes(page: Page) -> list[BaseRoute]:
         return response
 
     async def release(request: Request) -> Response:
-        account = page.guard(request)
-        if isinstance(account, Response):
-            return account
-        form = await page.posted(request)
-        if isinstance(form, Response):
-            return form
+        acted = await page.acted(request)
+        if isinstance(acted, Response):
+            return acted
+        account, form = acted
         submission_id = int(request.path_params["submission_id"])
         try:
             filed = await run_in_threadpool(lambda: release_reviewed(page.engine, page.config, submission_id,
@@ -45,12 +43,10 @@ def routes(page: Page) -> list[BaseRoute]:
                     "och syns i sammanställningen.")
 
     async def ask(request: Request) -> Response:
-        account = page.guard(request)
-        if isinstance(account, Response):
-            return account
-        form = await page.posted(request)
-        if isinstance(form, Response):
-            return form
+        acted = await page.acted(request)
+        if isinstance(acted, Response):
+            return acted
+        account, form = acted
         submission_id = int(request.path_params["submission_id"])
         try:
             to = await run_in_threadpool(lambda: ask_for_clean_version(page.engine, page.config, submission_id,

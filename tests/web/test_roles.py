@@ -140,7 +140,7 @@ def test_an_admin_cannot_disable_another_countys_account_nor_their_own(config: C
 
 # What leadership may open: the picture (Läget, a municipality's history without what is held, the workbook,
 # the digest). A new page is refused to leadership until it is added here on purpose.
-LEADERSHIP_PAGES = {"/", "/kommun/{name}", "/hamta", "/hamta/arbetsbok", "/hamta/sammanfattning"}
+LEADERSHIP_PAGES = {"/", "/ar", "/kommun/{name}", "/hamta", "/hamta/arbetsbok", "/hamta/sammanfattning"}
 PUBLIC = {"/health", "/logga-in", "/logga-ut", "/static", "/oidc/logga-in", "/oidc/callback"}
 PARAMS = {"{raw_id:int}": "1", "{submission_id:int}": "1", "{name}": "Falun"}
 
