@@ -18,6 +18,9 @@ class Paragraph:
     """A paragraph of running text (may hold several lines)."""
 
     text: str
+    #: The page it starts on (PDF, 1-based); 0 where a format has no pages.
+    #: Not part of equality: an empty paragraph is the same on any page.
+    page: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class Grid:
     #: (Swedish), e.g. a word a PDF cut over lines in a narrow column.
     doubt: str = ""
     doubtful: frozenset[str] = frozenset()
+    page: int = field(default=0, compare=False)  # the page it starts on (PDF), as for `Paragraph`
 
     @property
     def width(self) -> int:

@@ -227,7 +227,7 @@ def _page(content: PageContent, number: int) -> Page:
             reasons = ((BROKEN_WORDS, read.cut), (OVERPRINTED, read.overprinted), (CLIPPED, read.clipped))
             doubt = "; ".join(m for m, cells in reasons if cells)
             doubtful = read.cut | read.overprinted | read.clipped
-            tables.append(Table(Grid(read.rows, doubt=doubt, doubtful=doubtful), found.bbox[1],
+            tables.append(Table(Grid(read.rows, doubt=doubt, doubtful=doubtful, page=number), found.bbox[1],
                                 goes_on=read.goes_on, came_from_above=read.came_from_above))
             boxes.append(found.bbox)
     if boxes:

@@ -152,9 +152,11 @@ def assemble(pages: Sequence[Page]) -> list[Block]:
     keeps = any(ln.trailing_space for p in pages for ln in p.lines())
     last: Line | None = None  # its last line, while it may still continue
 
+    page_of_first = 0  # the page the paragraph being built starts on
+
     def flush() -> None:
         if current:
-            blocks.append(Paragraph(_join_body(current, keeps)))
+            blocks.append(Paragraph(_join_body(current, keeps), page_of_first))
             current.clear()
 
     last_table: Table | None = None  # the table that ended the page before, if nothing followed it
@@ -182,7 +184,8 @@ def assemble(pages: Sequence[Page]) -> list[Block]:
             else:
                 flush()
                 if blank and blocks and blocks[-1] != Paragraph(""):
-                    blocks.append(Paragraph(""))
+                    blocks.append(Paragraph("", page.number))
+                page_of_first = page.number
                 current.append(item)
             last = item
             previous = item
@@ -216,7 +219,7 @@ def _continued(upper: Grid, lower: Grid, glue: tuple[str, ...]) -> Grid:
                 doubtful |= {text}
                 doubt = doubt if BROKEN_WORDS in doubt else "; ".join(d for d in (doubt, BROKEN_WORDS) if d)
         rows = (*upper.rows[:-1], tuple(joined), *lower.rows[1:])
-    return Grid(rows, upper.name, doubt, doubtful)
+    return Grid(rows, upper.name, doubt, doubtful, upper.page)
 
 
 def _continues_table(upper: Grid, lower: Grid) -> bool:
