@@ -108,7 +108,7 @@ class ImapSource:
         size = self._config.batch_size
         for start in range(0, len(refs), size):
             batch = refs[start:start + size]
-            meta = self._run("UID FETCH", functools.partial(self._fetch_meta, batch=batch))
+            meta = self._meta(batch)
             wanted: list[MessageRef] = []
             for ref in batch:
                 if ref not in meta:
@@ -128,6 +128,26 @@ class ImapSource:
                     raise
                 got = list(self._fetch_one_by_one(wanted, meta))
             yield from got
+
+    def _meta(self, batch: Sequence[MessageRef]) -> dict[MessageRef, tuple[datetime, int | None, str]]:
+        """`_fetch_meta` for a batch; when the server fails on it (Dovecot gives up on a message whose
+        file name states a wrong size), one at a time, so that message alone comes back with a problem."""
+        try:
+            return self._run("UID FETCH", functools.partial(self._fetch_meta, batch=batch))
+        except MailboxUnavailable:
+            if not self._reachable():
+                raise
+        out: dict[MessageRef, tuple[datetime, int | None, str]] = {}
+        for ref in batch:
+            try:
+                out.update(self._run("UID FETCH", functools.partial(self._fetch_meta, batch=[ref])))
+            except MailboxUnavailable as exc:
+                if not self._reachable():
+                    raise
+                _log.warning("message %s could not be fetched: %s", ref.uid, exc)
+                out[ref] = (datetime.fromtimestamp(0, UTC), None,
+                            f"the IMAP server could not give message {ref.uid}: {exc}")
+        return out
 
     def _fetch_one_by_one(self, refs: Sequence[MessageRef],
                           meta: dict[MessageRef, tuple[datetime, int | None, str]]) -> Iterator[RawMail]:
@@ -248,17 +268,25 @@ class ImapSource:
         current = [r for r in batch if r.uidvalidity == uidvalidity]
         if not current:
             return []
-        data: dict[int, dict[bytes, Any]] = c.fetch([int(r.uid) for r in current], [b"BODY.PEEK[]", b"INTERNALDATE"])
+        # At most one byte over the cap is asked for: a size the server gave wrong (a Maildir file name's
+        # S= value it trusts) can then neither bring a bigger message into memory nor past the cap.
+        cap = self._config.max_message_bytes
+        data: dict[int, dict[bytes, Any]] = c.fetch([int(r.uid) for r in current],
+                                                    [f"BODY.PEEK[]<0.{cap + 1}>".encode(), b"INTERNALDATE"])
         out: list[RawMail] = []
         for ref in current:
             item = data.get(int(ref.uid))
-            if item is None or b"BODY[]" not in item:
+            got = None if item is None else item.get(b"BODY[]<0>", item.get(b"BODY[]"))
+            if item is None or got is None:
                 continue  # expunged or moved since listing
-            body = bytes(item[b"BODY[]"])
+            body = bytes(got)
             try:
                 received = _utc(item[b"INTERNALDATE"])
             except imaplib.IMAP4.error as exc:
                 out.append(RawMail(ref, b"", datetime.fromtimestamp(0, UTC), problem=f"message {ref.uid}: {exc}"))
+                continue
+            if len(body) > cap:
+                out.append(RawMail(ref, b"", received, problem=too_big(len(body), cap), park=True, size=len(body)))
                 continue
             out.append(RawMail(ref, body, received, size=len(body)))
         return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -92,6 +93,31 @@ def test_a_message_over_the_size_cap_is_parked_unread_and_staff_told(imap: Dovec
         assert "större än gränsen 1 MB" in text and "max_message_mb" in text
         assert not list(notice.iter_attachments())  # never read, so never forwarded either
         assert len(w.folder_uids("Lägesbild.Fel")) == parked_before + 1  # moved out of the inbox, not deleted
+        assert w.folder_uids(w.folder) == []
+
+
+def test_a_message_whose_size_the_server_cannot_give_is_trapped_alone_then_parked(
+        imap: DovecotServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Dovecot takes a Maildir message's size from its file name (",S=…"): on one whose name lies it
+    # fails the whole FETCH of sizes and dates, for the batch. Only that message may pay for it.
+    big = mails.build_mail("samordnare@ludvika.se", "Lägesbild med stor bilaga", "Hej!",
+                           [("Ludvika.docx", mails.form_docx("Ludvika"), mails.DOCX_TYPE),
+                            ("film.bin", os.urandom(2 * 1024 * 1024), "application/octet-stream")],
+                           message_id="<size-lies@ludvika.se>")
+    with world_on(imap, tmp_path, monkeypatch, mailbox={"max_message_mb": 1, "max_attempts": 2}) as w:
+        parked_before = len(w.folder_uids("Lägesbild.Fel"))
+        w.deliver(big, at("2026-10-29T09:00"))
+        [path] = [Path(f) for f in _message_files(w)]
+        os.rename(path, path.with_name(re.sub(r",W=\d+", "", re.sub(r",S=\d+", ",S=1000", path.name))))
+        w.deliver(form("Avesta", "avesta.se", 8), at("2026-10-29T09:01"))
+        code, out = w.poll("2026-10-29T10:00")
+        assert (code, out["outcomes"]) == (1, {"stored": 1, "failed": 1})  # the mail after it is filed
+        assert [e["municipality"] for e in w.export("2026-10")] == ["Avesta"]
+        code, out = w.poll("2026-10-29T16:00")  # due again: fails again, parked, staff told
+        assert out["outcomes"] == {"failed": 1}
+        [notice] = [m for to, m in w.sent() if str(m["Subject"]).startswith("Lägesbild: meddelande kunde inte")]
+        assert "kunde inte hämtas ur brevlådan" in body_of(notice) and not list(notice.iter_attachments())
+        assert len(w.folder_uids("Lägesbild.Fel")) == parked_before + 1
         assert w.folder_uids(w.folder) == []
 
 
