@@ -24,6 +24,9 @@ from ingest.message import MailMessage
 # "do-not-reply", "do.not.reply", with anything around them ("system-noreply", "noreply.kommun").
 _NOREPLY_RE = re.compile(r"(?:^|[._+-])(?:no[._-]?reply|do[._-]?not[._-]?reply|dont[._-]?reply|noreplies)(?:$|[._+-])")
 
+# A Reply-To is followed only with a plain local part: letters (any script), digits, dots and - _ + '.
+_PLAIN_LOCAL_RE = re.compile(r"[\w.+'-]{1,64}")
+
 
 def no_reply_reason(message: MailMessage) -> str | None:
     """Why `message` must not be answered (Swedish, for the audit trail), or None."""
@@ -43,7 +46,12 @@ def _within(address: str, municipality: str | None, config: Config) -> bool:
     if m is None:
         return False
     address = address.strip().lower()
-    domain = address.rpartition("@")[2].rstrip(".")
+    local, _, domain = address.rpartition("@")
+    domain = domain.rstrip(".")
+    if not local or not _PLAIN_LOCAL_RE.fullmatch(local):
+        # "x%angripare.example@kommun.se", "a!b@…", a quoted "x@elsewhere"@kommun.se: routed on from the
+        # municipality's server by old relay tricks, so not within it (From is answered instead).
+        return False
     if address in (a.lower() for a in (*m.addresses, *m.contacts)):
         return True
     return any(domain == d or domain.endswith("." + d) for d in m.domains)

@@ -20,7 +20,7 @@ from flow.notify import queue_decision_mail, queue_signals
 from flow.settings import Config
 from ingest.message import MailMessage
 from ingest.source import RawMail
-from outputs.safe_text import safe_text, screen_text
+from outputs.safe_text import masked_ids, screen_text
 from parsers.form import FormSpec
 from parsers.personal import find_personal_data
 from parsers.result import Answer, Issue
@@ -54,9 +54,9 @@ def record_message(s: Session, item: Decided, config: Config, now: datetime) -> 
     """
     raw, message = item.raw, item.message
     row = repo.insert_raw(s, raw.ref, message_id=message.message_id, sha256=item.sha256, sender=message.sender,
-                          subject=safe_text(message.subject), received_at=raw.received_at, raw=raw.raw,
+                          subject=masked_ids(message.subject), received_at=raw.received_at, raw=raw.raw,
                           county=config.county.code, known_new=item.known_new)
-    repo.audit(s, row.id, "received", f"från {message.sender or 'okänd'}: {message.subject[:120]}", now)
+    repo.audit(s, row.id, "received", f"från {message.sender or 'okänd'}: {masked_ids(message.subject)[:120]}", now)
     if item.decision is None:
         assert item.earlier is not None
         reason = (f"kopia av meddelande {item.earlier.id}, som redan behandlats (samma Message-ID och innehåll); "
@@ -124,7 +124,7 @@ def file_plan(s: Session, raw_id: int, raw: RawMail, plan: PlannedSubmission, co
     withheld, screening = screen_answers(answers, config.county.form)
     return repo.record_submission(
         s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
-        received_at=raw.received_at, raw_id=raw_id, filename=safe_text(plan.parsed.filename),
+        received_at=raw.received_at, raw_id=raw_id, filename=masked_ids(plan.parsed.filename),
         format=result.format.value, answers=answers, issues=(*result.issues, *doubts, *replaced, *screening),
         flags=flags, content_hash=plan.content_hash,
         deadline_end=deadline_end(plan.period_choice.period, tz, grace, config.county.form.deadline),

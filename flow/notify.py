@@ -9,6 +9,7 @@ are rate-limited; automatic messages are never answered.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +34,7 @@ from outputs.replies import (
     build_receipt,
     build_staff_notice,
 )
+from outputs.safe_text import masked_ids
 from outputs.threads import build_reply_ack, build_staff_forward
 from parsers.result import Answer
 from store import repo
@@ -54,10 +56,17 @@ def _reply_allowed(s: Any, config: Config, sender: str, raw_id: int, now: dateti
     return True
 
 
+def _shown(message: MailMessage) -> MailMessage:
+    """`message` as any mail about it may quote it: a personnummer in its subject masked."""
+    subject = masked_ids(message.subject)
+    return message if subject == message.subject else replace(message, subject=subject)
+
+
 def queue_quarantine_notice(s: Any, config: Config, raw_id: int, message: MailMessage, reason: str,
                             now: datetime) -> None:
     """Tell staff that a message (or part of it) waits in quarantine: at once, or gathered with
     others when a notice went out recently (flow.staff_notices)."""
+    message = _shown(message)
     if deferred(s, config, raw_id, f"karantän: {reason}", message.sender, message.subject, now):
         return
     lines = [f"Ett meddelande har lagts i karantän: {reason}.",
@@ -79,6 +88,7 @@ def queue_decision_mail(s: Any, config: Config, raw_id: int, message: MailMessag
     cannot be built (an address no mail can carry) never costs the report:
     it is filed, and staff are told instead.
     """
+    message = _shown(message)
     if decision.outcome is Outcome.IGNORED:
         return
     if decision.outcome is Outcome.QUARANTINED:
@@ -136,7 +146,7 @@ def _sender_replies(config: Config, raw_id: int, to: str, message: MailMessage, 
             version=result.submission.version,
             answers=parsed.answers, issues=result.submission.issues, period_inferred=plan.period_choice.inferred,
             late=result.submission.on_time is False, held_for_review=bool(result.submission.withheld),
-            filename=plan.parsed.filename, now=now,
+            filename=masked_ids(plan.parsed.filename), now=now,
             **original)
         out.append(("receipt", f"receipt:{key}", receipt))
     return out

@@ -19,7 +19,14 @@ import re
 from flow.settings import Config
 from ingest.message import MailMessage
 
-_PREFIX_RE = re.compile(r"^\s*(?:(?:sv|re|vb|fw|fwd|aw|vs|antw|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+# Reply and forward prefixes in the languages our coordinators' mail programs speak ("SV:", "Svar:", "Re[2]:",
+# "VB:", "AW:", "Antw:", "VS:", "Fwd:"), and the tags a receiving gateway puts in front of mail from outside
+# ("[EXTERN]", "[Extern avsändare]", "EXTERNAL:", "*EXTERN*"), in any order and number.
+_PREFIX_RE = re.compile(
+    r"^\s*(?:(?:(?:sv|svar|re|ref|vb|fw|fwd|aw|vs|antw|wg|tr|fs)\s*(?:\[\d+\])?\s*[:：]"
+    r"|\[[^\]\n]{1,40}\]|\*{1,3}\s*extern\w*\s*\*{1,3}|extern(?:al)?\s*:)\s*)+", re.IGNORECASE)
+_REPLY_WORD_RE = re.compile(r"(?:^|[\s\]*:：])(?:sv|svar|re|ref|vb|fw|fwd|aw|vs|antw|wg|tr|fs)\s*(?:\[\d+\])?\s*[:：]",
+                            re.IGNORECASE)
 # The subjects the worker writes (outputs/replies.py, outputs/notices.py, outputs/part_receipts.py).
 _OUR_SUBJECT_RE = re.compile(
     r"^(?:kvittens:|påminnelse:|sista dagen idag:|vi saknar lägesbilden|lägesbilden kunde inte läsas|"
@@ -30,13 +37,14 @@ _OUR_SUBJECT_RE = re.compile(
 def answers_us(message: MailMessage, config: Config) -> str | None:
     """How `message` shows it answers one of our mails (Swedish, for the audit trail), or None."""
     domain = config.county.mailbox_address.rpartition("@")[2].lower()
-    ours = [mid for mid in (message.in_reply_to, *message.references)
+    ours = [mid for mid in (message.in_reply_to, *message.replied_to, *message.references)
             if mid and mid.lower().rstrip(">").endswith("@" + domain)]
     if ours:
         return f"svar på vårt meddelande {ours[0]}"
     prefix = _PREFIX_RE.match(message.subject)
-    if prefix and _OUR_SUBJECT_RE.match(message.subject[prefix.end():].strip()):
-        return f"svar på vårt meddelande \"{message.subject[prefix.end():].strip()[:80]}\""
+    ours_subject = message.subject[prefix.end():].strip() if prefix else ""
+    if prefix and _REPLY_WORD_RE.search(prefix.group()) and _OUR_SUBJECT_RE.match(ours_subject):
+        return f"svar på vårt meddelande \"{ours_subject[:80]}\""
     return None
 
 

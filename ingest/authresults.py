@@ -222,9 +222,10 @@ def sender_verdict(values: Sequence[str], sender_domain: str, *, trusted_authser
         auth = parse_authentication_results(values, trusted_authserv_ids)
         source = auth.authserv_id if auth else ""
     elif trust_exchange and exchange_auth_as:
-        if exchange_auth_as.strip().lower() == "internal":
-            return Verdict("pass", "exchange", "X-MS-Exchange-Organization-AuthAs: Internal")
         auth = _parse_one(values[0]) if values else None
+        if exchange_auth_as.strip().lower() == "internal" and not (auth is not None and fails(auth)):
+            # A failure above it still counts: only the sender's own mail can be held up by it.
+            return Verdict("pass", "exchange", "X-MS-Exchange-Organization-AuthAs: Internal")
         source = "exchange"
     else:
         return None

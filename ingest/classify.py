@@ -49,7 +49,8 @@ _RECEIPT_SUBJECT_RE = re.compile(
 _OOF_STRONG_RE = re.compile(
     r"^\s*(?:automatiskt svar|automatiskt meddelande|autosvar|auto-svar|automatic reply|auto[- ]?reply"
     r"|autoreply|auto-?response|out of (?:the )?office|abwesenheitsnotiz|frånvaromeddelande"
-    r"|automatisk svar|automatische antwort)\b",
+    r"|automatisk svar|automatische antwort|automatisch antwoord|afwezigheidsbericht|fraværsmelding"
+    r"|fraværende|automaattinen vastaus|poissaolo(?:viesti|ilmoitus)|réponse automatique|absence du bureau)\b",
     re.IGNORECASE,
 )
 # Words a real subject could start with ("Frånvaro i skolan ökar", "Semesterperiod

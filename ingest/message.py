@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import email
 import email.message
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,8 @@ from ingest.mime import parse_fast
 from ingest.parts import read_parts
 
 __all__ = ["MailMessage", "read_message"]
+
+_LINE_BREAKS_RE = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ class MailMessage:
     suppress_replies: str | None = None  # X-Auto-Response-Suppress as sent (Exchange: "no auto-replies")
     auth_headers: tuple[str, ...] = ()  # every Authentication-Results value, topmost first
     exchange_auth_as: str | None = None  # X-MS-Exchange-Organization-AuthAs (see ingest.authresults)
+    replied_to: tuple[str, ...] = ()  # every id in In-Reply-To (`in_reply_to` is the first; some carry several)
 
 
 def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
@@ -96,7 +100,8 @@ def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
     """
     problems = Problems()
     msg = _parse(raw, problems)
-    subject = decode_header(raw_header(msg, "Subject") or "", problems, "Subject")
+    # One line, whatever an encoded-word carried ("=0D=0A", U+2028): every output shows it as one.
+    subject = _LINE_BREAKS_RE.sub(" ", decode_header(raw_header(msg, "Subject") or "", problems, "Subject"))
     senders = header_addresses(msg, "From", problems)
     sender_name, sender = senders[0] if senders else ("", "")
     if len({addr for _, addr in senders}) > 1:
@@ -131,6 +136,7 @@ def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
         problems=tuple(problems.items),
         suppress_replies=(raw_header(msg, "X-Auto-Response-Suppress") or "").strip()[:200] or None,
         auth_headers=tuple(v[:4000] for v in raw_headers(msg, "Authentication-Results")[:20]),
+        replied_to=tuple(dict.fromkeys(msg_ids(raw_header(msg, "In-Reply-To") or "")))[:20],
         exchange_auth_as=(raw_header(msg, "X-MS-Exchange-Organization-AuthAs") or "").strip()[:40] or None,
     )
 

@@ -231,6 +231,53 @@ CASES: tuple[SenderCase, ...] = (
                absent=(PNR_FULLWIDTH,)),
     SenderCase("samordningsnummer_grouped", lambda: form_mail(data=docx_with(q6=f"Gäller {SAMORDNING}.")),
                "stored", ("receipt",), (SENDER,), filed=("Ludvika",), flags=("personal_data",)),
+    # -- found by the line-by-line review of issue 14
+    SenderCase("reply_in_words_behind_a_gateway_tag", reply_in_words(
+        by_id=False, subject="[EXTERN] SV: Kvittens: lägesbild oktober 2026, Ludvika"), "forwarded",
+        ("staff_forward", "reply_ack"), what="the county's gateway tags mail from outside; still a reply"),
+    SenderCase("reply_in_words_svar_prefix", reply_in_words(by_id=False, subject="Svar: Påminnelse: lägesbild oktober "
+                                                                                  "2026, Ludvika"),
+               "forwarded", ("staff_forward", "reply_ack")),
+    SenderCase("reply_in_words_our_id_second_in_in_reply_to", lambda: mails.add_headers(mails.build_mail(
+        SENDER, "Fråga om rapporten", "Fråga 4 borde vara 3.", message_id="<two-ids@ludvika.se>"),
+        [("In-Reply-To", f"<egen-tråd@ludvika.se> <abc123@{COUNTY_DOMAIN}>")]), "forwarded",
+        ("staff_forward", "reply_ack")),
+    SenderCase("gateway_tag_alone_is_no_reply", reply_in_words(by_id=False, subject="[EXTERN] Kvittens: okänd"),
+               "rejected", ("error_reply",), what="a tag is not a reply prefix: answered as any mail without a form"),
+    SenderCase("out_of_office_norwegian", lambda: mails.build_mail(
+        SENDER, "Fraværsmelding: Påminnelse: lägesbild oktober 2026", "Jeg er borte til 14. august.",
+        message_id="<fravaer@ludvika.se>"), "ignored", ()),
+    SenderCase("out_of_office_frånvaro_alone", lambda: mails.build_mail(
+        SENDER, "Frånvaro", "Jag är ledig till 14/8.", message_id="<franvaro@ludvika.se>"), "ignored", ()),
+    SenderCase("reply_to_percent_route", lambda: form_mail(headers=[("Reply-To", "x%angripare.example@ludvika.se")]),
+               "stored", ("receipt",), (SENDER,), filed=("Ludvika",), absent=("angripare",),
+               what="an old relay trick routes on from the municipality's own server: not within it"),
+    SenderCase("reply_to_quoted_local_part", lambda: form_mail(
+        headers=[("Reply-To", '"evil@angripare.example"@ludvika.se')]), "stored", ("receipt",), (SENDER,),
+        filed=("Ludvika",), absent=("angripare",)),
+    SenderCase("exchange_internal_with_a_failed_stamp", with_auth(EXO_FAIL, extra=[
+        ("X-MS-Exchange-Organization-AuthAs", "Internal")]), "quarantined", ("quarantine_notice",), (STAFF,),
+        config={"security": {"trust": "exchange"}}, filed=()),
+    SenderCase("subject_line_separators_to_staff", lambda: form_mail(
+        "okand@angripare.example", subject="Lägesbild\u2028Bcc: x@angripare.example\u2029okt\ufffe"),
+        "quarantined", ("quarantine_notice",), (STAFF,), filed=(), absent=("\u2028", "\u2029", "\ufffe", "\nBcc:")),
+    SenderCase("file_name_with_controls", lambda: form_mail(filename="Lägesbild\u202e\ufffe\x1b\u2028 Ludvika.docx"),
+               "stored", ("receipt",), (SENDER,), filed=("Ludvika",), absent=("\u202e", "\ufffe", "\x1b", "\u2028")),
+    SenderCase("personnummer_in_file_name", lambda: form_mail(filename="Lägesbild 191212121212.docx"), "stored",
+               ("receipt",), (SENDER,), filed=("Ludvika",), absent=("191212121212", "1212121212")),
+    SenderCase("personnummer_in_subject_to_staff", lambda: form_mail(
+        "okand@angripare.example", subject="Lägesbild 19121212-1212"), "quarantined", ("quarantine_notice",),
+        (STAFF,), filed=(), absent=("19121212-1212", "121212-1212")),
+    SenderCase("personnummer_in_subject_of_an_error", lambda: mails.build_mail(
+        SENDER, "Gäller 121212-1212", "Hej", message_id="<pnr-subject@ludvika.se>"), "rejected", ("error_reply",),
+        (SENDER,), absent=("121212-1212",)),
+    SenderCase("forwarded_message_with_the_form", lambda: mails.build_mail(
+        SENDER, "VB: Lägesbild", "Se bifogat", [("forward.eml", form_mail(), "message/rfc822")],
+        message_id="<nested@ludvika.se>"), "stored", ("receipt",), (SENDER,), filed=("Ludvika",)),
+    SenderCase("empty_message", lambda: b"", "quarantined", ("quarantine_notice",), (STAFF,), filed=(),
+               what="a 0-byte file in the mailbox: no sender, held for staff, nobody answered"),
+    SenderCase("content_length_lies", lambda: form_mail(headers=[("Content-Length", "10")]), "stored", ("receipt",),
+               (SENDER,), filed=("Ludvika",)),
     # -- size (item 9)
     SenderCase("message_over_the_cap", lambda: mails.build_mail(SENDER, "Lägesbild med film", "Hej!", [
         ("Ludvika.docx", H.form_docx(), mails.DOCX_TYPE),

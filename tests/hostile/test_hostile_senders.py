@@ -11,8 +11,10 @@ strings that must not travel; and what it filed, with its flags.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,17 @@ from store.outcome import Outcome
 from tests.builders import hostile as H
 from tests.builders import hostile_senders as S
 from tests.hostile.box import SECONDS_PER_FILE, HostileBox, at, follower
+
+
+def shown_text(msg: EmailMessage) -> str:
+    """Every header as decoded and every text part's content: what a mail program shows (a
+    character the transfer encoding hides in the bytes is found here)."""
+    out = [f"{name}: {value}" for name, value in msg.items()]
+    for part in msg.walk():
+        if part.get_content_maintype() == "text":
+            out.append(str(part.get_content()))
+    return "\n".join(out)
+
 
 CORPUS: tuple[H.Case | S.SenderCase, ...] = (*H.CASES, *S.CASES)
 
@@ -65,11 +78,15 @@ def test_hostile_sender(case: S.SenderCase, tmp_path: Path) -> None:
         recipients = {a.lower() for header in ("To", "Cc", "Bcc")
                       for a in re.findall(r"[^\s<>,\"]+@[^\s<>,\"]+", str(msg.get(header, "")))}
         assert recipients <= {t.lower() for t in case.to}, (case.id, recipients)
-        text = data.decode("utf-8", "replace") + msg.as_string()
+        text = data.decode("utf-8", "replace") + shown_text(msg)
         for needle in case.absent:
             assert needle not in text, (case.id, needle)
     exported = export_period(box.engine, box.config, Period(2026, 10))
     filed = [e for e in exported if e["sender"] != "samordnare@avesta.se"]
+    # Nor in what the store keeps of the mail itself (the file name; a held comment is staff's to review).
+    kept = json.dumps([{k: v for k, v in e.items() if k != "answers"} for e in filed], ensure_ascii=False, default=str)
+    for needle in case.absent:
+        assert needle not in kept, (case.id, needle)
     if case.filed is not None:
         assert sorted(str(e["municipality"]) for e in filed) == sorted(case.filed), filed
     for entry in filed:

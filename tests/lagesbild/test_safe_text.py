@@ -21,7 +21,7 @@ import pytest
 
 from outputs.digest import build_digest
 from outputs.replies import ReplyContext, build_receipt
-from outputs.safe_text import screen_text
+from outputs.safe_text import masked_ids, screen_text
 from outputs.verify import UnreadableOutput, verify_xlsx
 from outputs.workbook import build_county_workbook
 from parsers.form import default_form
@@ -45,6 +45,14 @@ def _text_form(municipality: str, comment: str) -> str:
 def test_the_rule() -> None:
     assert screen_text(BAD) == (SHOWN, ("styrtecken", "riktningstecken"))
     assert screen_text("Rad ett\r\nRad två\ttab – ”citat” 😀") == ("Rad ett\nRad två\ttab – ”citat” 😀", ())
+    # The Unicode line and paragraph separators are line ends (a mail program, JavaScript), kept as such.
+    assert screen_text("Rad ett\u2028Rad två\u2029Tre") == ("Rad ett\nRad två\nTre", ())
+
+
+def test_an_identity_number_in_a_file_name_or_subject_is_masked() -> None:
+    assert masked_ids("Lägesbild 19121212-1212 okt.docx") == "Lägesbild 19XXXXXX-XXXX okt.docx"
+    assert masked_ids("Rapport １９１２１２１２－１２１２\u202e.pdf") == "Rapport １９XXXXXX－XXXX.pdf"
+    assert masked_ids("Lägesbild_20261031_1200.docx") == "Lägesbild_20261031_1200.docx"  # a date is no number
 
 
 def test_nasty_comments_are_stored_flagged_and_never_reach_an_output(
