@@ -19,6 +19,7 @@ pings the watchdog while its jobs move on, and says STOPPING (watchdog.py).
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import os
 import signal
@@ -311,6 +312,9 @@ def run_worker(config: Config, start: datetime | None = None, environ: Mapping[s
 
     env = os.environ if environ is None else environ
     setup_worker_logging(env)
+    # systemd's watchdog kills a hung worker with SIGABRT: every thread's stack goes to the journal first,
+    # to say where it hung.
+    faulthandler.enable(all_threads=True)
     worker = Worker(config, Clock(ZoneInfo(config.deadline.timezone), start))
     scheduler = build_scheduler(worker)
     stop = threading.Event()
