@@ -129,13 +129,36 @@ def poll_cmd(once: bool, as_json: bool) -> None:
 
     Example: lagesbild poll --once
     """
-    from lagesbild.commands import poll_and_send
+    import socket
+    import time
+    from datetime import timedelta
+
+    from flow.heartbeat import Cycle, record_cycle
+    from lagesbild.commands import PollResult, poll_and_send
     from lagesbild.runtime import open_county, settle_heap
 
     ctx = current()
-    _, config = open_county(ctx.config(), ctx.now())  # a first run writes the county's first month down
+    engine, config = open_county(ctx.config(), ctx.now())  # a first run writes the county's first month down
     settle_heap()
-    result = poll_and_send(config, ctx.now())
+    started, clock = ctx.now(), time.monotonic()
+
+    def heartbeat(result: PollResult, error: str | None) -> None:
+        # The same cycle row as `lagesbild run` writes, so `status` shows a cron-driven worker alive too.
+        if result.locked_out:
+            return  # another worker held the mailbox: its cycle is the one to show
+        finished = started + timedelta(seconds=time.monotonic() - clock)
+        try:
+            record_cycle(engine, config, socket.gethostname(),
+                         Cycle(started, finished, sum(result.outcomes.values()), result.failed, result.sent, error))
+        except LagesbildError as exc:  # the store away: the missing heartbeat is itself the sign
+            click.echo(f"the heartbeat could not be written: {exc}", err=True)
+
+    try:
+        result = poll_and_send(config, started, engine=engine)
+    except LagesbildError as exc:  # the mailbox away: the cycle is written down with its error, then said
+        heartbeat(PollResult(), str(exc))
+        raise
+    heartbeat(result, None)
     if as_json:
         print_json(result.to_json())
     else:
