@@ -82,7 +82,7 @@ def queue_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPl
                      build_blank_docx(form, r.municipality, r.period))
             msg = build_reminder(ctx, to=list(r.to), cc=list(r.cc), municipality=r.municipality, period=r.period,
                                  stage=r.stage, deadline=deadline(r.period, form.deadline), blank_form=blank,
-                                 now=now)
+                                 now=now, due_at=form.deadline.at)
             queue_mail_once(s, "reminder",
                             _reminder_key(config.county.code, r.municipality, str(r.period), r.stage), msg, now)
         if plan.no_address and config.county.staff:
@@ -140,7 +140,8 @@ def queue_compilation(engine: Engine, config: Config, now: datetime) -> list[str
     for period, key in due:
         summary = _summary(engine, config, period, now, [v for v in arrivals if v.period == period], quarantined)
         msg = build_compilation(reply_context(config), to=list(config.county.staff), period=period,
-                                summary=summary, workbook=workbook_file(engine, config, period.year, now), now=now)
+                                summary=summary, workbook=workbook_file(engine, config, period.year, now), now=now,
+                                due_at=config.county.form.deadline.at)
         with transaction(engine) as s:
             if queue_mail_once(s, "compilation", key, msg, now):
                 queued.append(key)

@@ -64,7 +64,8 @@ def _choice(config: Config, name: str, period: Period, now: datetime, first: dat
     reported = first is not None and first <= now
     if reported:
         return ReminderChoice(name, True, sent, "", False, to, ()), None
-    state = report_state(period, None, now, tz, timedelta(minutes=config.deadline.grace_minutes))
+    state = report_state(period, None, now, tz, timedelta(minutes=config.deadline.grace_minutes),
+                         config.county.form.deadline)
     audience = "missing" if state is MonthState.MISSING else "pending"
     fitting = [st for st in ordered(config.reminder_stages) if st.audience == audience]
     if not fitting:
@@ -110,7 +111,8 @@ def remind_now(engine: Engine, config: Config, municipality: str, period: Period
         form = config.county.form
         blank = (blank_form_filename(form, "docx", municipality, period), build_blank_docx(form, municipality, period))
         msg = build_reminder(reply_context(config), to=list(choice.to), cc=list(choice.cc), municipality=municipality,
-                             period=period, stage=stage.name, deadline=deadline(period), blank_form=blank, now=now)
+                             period=period, stage=stage.name, deadline=deadline(period, form.deadline),
+                             blank_form=blank, now=now, due_at=form.deadline.at)
         key = _prefix(config, municipality, period) + stage.name
         if choice.again:
             key = f"{_by_hand(config, municipality, period)}{stage.name}:{now:%Y%m%dT%H%M}"

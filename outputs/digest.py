@@ -128,6 +128,7 @@ def build_digest(picture: CountyPicture, period: Period, *, previous: CountyPict
         "average_short": f"{short_label(earlier[0])}–{short_label(earlier[-1])}",
         "history_span": span_text(months_ending(period, HISTORY_MONTHS)[0], period),
         # Words that differ between a monthly and a weekly digest.
+        "digest_word": "Veckosammanställning" if weekly else "Månadssammanställning",
         "periods_word": "veckorna" if weekly else "månaderna",
         "history_title": "Tolv veckor" if weekly else "Tolv månader",
         "step_text": "vecka för vecka" if weekly else "månad för månad",

@@ -241,7 +241,8 @@ def _chart_alt(history: History, q: Question, months: list[Period]) -> str:
     parts = []
     (first, a), (last, b) = means[0], means[-1]
     if len(means) == 1:
-        parts.append(f"medelnivån var {decimal_text(a)} i {month_text(first)}, den enda månaden med svar")
+        only = "den enda veckan" if first.is_week else "den enda månaden"
+        parts.append(f"medelnivån var {decimal_text(a)} i {month_text(first)}, {only} med svar")
     else:
         verb = {"högre": "steg", "lägre": "sjönk"}.get(verdict_of(b, a))
         if verb:

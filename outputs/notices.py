@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from email.message import EmailMessage
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -90,13 +90,20 @@ def reminder_tone(stage: str, deadline: date, now: datetime, tz: ZoneInfo = STOC
     return "before" if today < deadline else "today" if today == deadline else "after"
 
 
-def reminder_subject(tone: ReminderTone, municipality: str, period: Period, deadline: date) -> str:
-    """ "Påminnelse: lägesbild oktober 2026, Orsa – senast fredag 30 oktober" and the like."""
+def due_text(deadline: date, due_at: time | None = None) -> str:
+    """The last day, and the hour when the form sets one: "fredag 30 oktober", "tisdag 20 oktober kl. 16.00"."""
+    return day_text(deadline) + (f" kl. {due_at:%H.%M}" if due_at is not None else "")
+
+
+def reminder_subject(tone: ReminderTone, municipality: str, period: Period, deadline: date,
+                     due_at: time | None = None) -> str:
+    """ "Påminnelse: lägesbild oktober 2026, Orsa – senast fredag 30 oktober" and the like; a weekly
+    form's hour too: "… – senast tisdag 20 oktober kl. 16.00"."""
     where = f"lägesbild {month_text(period)}, {clean_header_text(municipality, 80)}"
     if tone == "before":
-        return f"Påminnelse: {where} – senast {day_text(deadline)}"
+        return f"Påminnelse: {where} – senast {due_text(deadline, due_at)}"
     if tone == "today":
-        return f"Sista dagen idag: {where}"
+        return f"Sista dagen idag: {where}" + (f" – senast kl. {due_at:%H.%M}" if due_at is not None else "")
     return f"Vi saknar lägesbilden för {month_text(period)}, {clean_header_text(municipality, 80)}"
 
 
@@ -112,6 +119,7 @@ def build_reminder(
     blank_form: tuple[str, bytes],
     now: datetime,
     tz: ZoneInfo = STOCKHOLM,
+    due_at: time | None = None,
 ) -> EmailMessage:
     """A reminder to a municipality that has not sent its report for `period`.
 
@@ -120,7 +128,9 @@ def build_reminder(
     it is automatic; the form pre-filled for the municipality and month is
     attached (`blank_form`: file name, bytes). The wording follows the stage:
     before the deadline, on the deadline day, or after it (with staff in Cc,
-    which the text says).
+    which the text says). `due_at`: the hour of the deadline day the form
+    sets (a weekly form's "tisdag kl. 16.00"), said with the day; None: by the
+    end of the day, as for monthly forms.
     """
     tone = reminder_tone(stage, deadline, now, tz)
     data = {
@@ -130,10 +140,13 @@ def build_reminder(
         "month": month_text(period),
         "weekly": period.is_week,
         "deadline": day_text(deadline),
+        "due": due_text(deadline, due_at),  # "tisdag 20 oktober kl. 16.00"
+        "due_hour": f"{due_at:%H.%M}" if due_at is not None else "",
         "blank_form": clean_header_text(blank_form[0], 150),
         "staff_copied": bool(cc),
     }
-    msg = _new(ctx, to=to, cc=cc, subject=reminder_subject(tone, municipality, period, deadline), now=now)
+    msg = _new(ctx, to=to, cc=cc, subject=reminder_subject(tone, municipality, period, deadline, due_at),
+               now=now)
     set_body(msg, render("reminder.txt.j2", **data))
     attach(msg, blank_form[0], blank_form[1])
     return msg
@@ -263,6 +276,7 @@ def build_compilation(
     workbook: tuple[str, bytes] | None,
     now: datetime,
     tz: ZoneInfo = STOCKHOLM,
+    due_at: time | None = None,
 ) -> EmailMessage:
     """The compilation to county staff: what came in, what is missing, what to look at.
 
@@ -270,7 +284,7 @@ def build_compilation(
     received, flags), the missing and pending municipalities, reports held
     for confidentiality review and the quarantine count, and attaches the
     county workbook (`workbook`: file name, bytes) when given. No comment
-    text is included.
+    text is included. `due_at`: the deadline's hour, as for `build_reminder`.
     """
     local_today = now.astimezone(tz).date()
     data = {
@@ -278,6 +292,7 @@ def build_compilation(
         "month": month_text(period),
         "weekly": period.is_week,
         "deadline": day_text(summary.deadline),
+        "due_hour": f"{due_at:%H.%M}" if due_at is not None else "",
         "deadline_passed": local_today > summary.deadline,
         "deadline_today": local_today == summary.deadline,
         "expected": summary.expected,
