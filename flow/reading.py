@@ -11,7 +11,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flow.decide import ParsedFile
 from flow.sandbox import Pending, cpu_count, parse_isolated
@@ -118,6 +118,7 @@ class Reading:
             try:
                 self._parsed = files()
                 self.read_seconds = time.monotonic() - self.started
+                self._message = _without_contents(self._message)
             except Exception as exc:  # noqa: BLE001 - kept: asked again, it raises again (a parser crash)
                 self._files_error = exc
         if self._files_error is not None:
@@ -142,6 +143,14 @@ class Reading:
         if self._files is not None:
             self._files.cancel()
             self._files = None
+
+
+def _without_contents(message: MailMessage | None) -> MailMessage | None:
+    """`message` with its files' bytes let go: once its forms are read nothing in the handling needs them,
+    and a message near `max_message_mb` would otherwise hold them while its raw bytes are stored."""
+    if message is None or not message.attachments:
+        return message
+    return replace(message, attachments=tuple(replace(a, content=b"") for a in message.attachments))
 
 
 def start_reading(raw: RawMail, config: Config, parse: Parse = parse_isolated) -> Reading:

@@ -96,9 +96,10 @@ def _read_one(data: bytes, filename: str, form: FormSpec, limits: Limits, memory
 
 
 def _serve(conn: Connection, memory_bytes: int) -> None:
-    """A reader's loop: receive (data, filename, form key, form or None, limits), answer (result, retiring),
-    until told to stop. A form comes once per reader and is kept under its key: the parsers cache
-    their per-form tables by the form object, which a fresh unpickled copy per file would defeat."""
+    """A reader's loop: receive (filename, form key, form or None, limits) and then the file's bytes,
+    answer (result, retiring), until told to stop. A form comes once per reader and is kept under its
+    key: the parsers cache their per-form tables by the form object, which a fresh unpickled copy per
+    file would defeat."""
     # Some containers forbid changing limits; the time cap still holds then.
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
@@ -114,7 +115,11 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
             return
         if task is None:
             return
-        data, filename, key, sent, limits = task
+        filename, key, sent, limits = task
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
         if sent is not None:
             forms[key] = sent
         form = forms[key]
@@ -241,7 +246,9 @@ class ReaderPool:
             data, filename, form, limits = task
             key = self._form_key(form)
             try:
-                reader.conn.send((data, filename, key, None if key in reader.forms else form, limits))
+                # The file's bytes go as they are (send_bytes), not pickled into a copy of themselves.
+                reader.conn.send((filename, key, None if key in reader.forms else form, limits))
+                reader.conn.send_bytes(data)
                 reader.forms.add(key)
             except (OSError, ValueError):
                 self._replace(reader)

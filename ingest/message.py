@@ -34,7 +34,7 @@ from ingest.authresults import AuthResults, parse_authentication_results
 from ingest.classify import automatic_reason
 from ingest.header_fields import date_header, header_addresses, msg_ids, read_message_id, received_date
 from ingest.headers import EMAIL_ERRORS, Problems, decode_header, raw_header, raw_headers
-from ingest.mime import parse_fast
+from ingest.mime import Spans, parse_fast
 from ingest.parts import read_parts
 
 __all__ = ["MailMessage", "read_message"]
@@ -99,7 +99,8 @@ def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
     `ingest.authresults.parse_authentication_results`; empty: the topmost).
     """
     problems = Problems()
-    msg = _parse(raw, problems)
+    spans: Spans = {}
+    msg = _parse(raw, problems, spans)
     # One line, whatever an encoded-word carried ("=0D=0A", U+2028): every output shows it as one.
     subject = _LINE_BREAKS_RE.sub(" ", decode_header(raw_header(msg, "Subject") or "", problems, "Subject"))
     senders = header_addresses(msg, "From", problems)
@@ -112,7 +113,7 @@ def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
         problems.add("no usable From address")
     reply_tos = header_addresses(msg, "Reply-To", problems)
 
-    body, attachments = read_parts(msg, problems, max_parts, max_depth)
+    body, attachments = read_parts(msg, problems, max_parts, max_depth, raw, spans)
 
     auto = automatic_reason(msg, subject)
     auth = parse_authentication_results(raw_headers(msg, "Authentication-Results"), trusted_authserv_ids)
@@ -141,9 +142,11 @@ def read_message(raw: bytes, max_parts: int = 500, max_depth: int = 10,
     )
 
 
-def _parse(raw: bytes, problems: Problems) -> email.message.Message:
+def _parse(raw: bytes, problems: Problems, spans: Spans) -> email.message.Message:
     try:
-        fast = parse_fast(raw)  # the same tree, for ordinary mail, without the feed parser's line-by-line pass
+        # The same tree, for ordinary mail, without the feed parser's line-by-line pass; its big base64
+        # parts are left in `raw` (`spans`) and decoded from there.
+        fast = parse_fast(raw, spans)
     except EMAIL_ERRORS:
         fast = None  # the feed parser below meets the same trouble and says what it is
     if fast is not None:
