@@ -274,6 +274,18 @@ CASES: tuple[SenderCase, ...] = (
     SenderCase("forwarded_message_with_the_form", lambda: mails.build_mail(
         SENDER, "VB: Lägesbild", "Se bifogat", [("forward.eml", form_mail(), "message/rfc822")],
         message_id="<nested@ludvika.se>"), "stored", ("receipt",), (SENDER,), filed=("Ludvika",)),
+    SenderCase("reply_in_words_with_the_form", lambda: mails.add_headers(form_mail(
+        subject="SV: Kvittens: lägesbild oktober 2026, Ludvika", body="Här kommer rättad version, fråga 4 var fel."),
+        [("In-Reply-To", f"<abc123@{COUNTY_DOMAIN}>")]), "stored", ("receipt",), (SENDER,), filed=("Ludvika",),
+        what="a reply that carries a form is a report: filed and receipted, not forwarded"),
+    SenderCase("out_of_office_automatiskt_svar", lambda: mails.build_mail(
+        SENDER, "Automatiskt svar: Påminnelse: lägesbild oktober 2026", "Jag är ledig till 14/8.",
+        message_id="<autosvar@ludvika.se>"), "ignored", ()),
+    SenderCase("exchange_auto_reply_headers", lambda: mails.add_headers(mails.build_mail(
+        SENDER, "SV: Kvittens: lägesbild oktober 2026, Ludvika", "Jag är ledig.", message_id="<oof-h@ludvika.se>"),
+        [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]), "ignored", ()),
+    SenderCase("idn_lookalike_of_the_municipality", lambda: form_mail("samordnare@xn--ludvik-fya.se"),
+               "quarantined", ("quarantine_notice",), (STAFF,), filed=()),
     SenderCase("empty_message", lambda: b"", "quarantined", ("quarantine_notice",), (STAFF,), filed=(),
                what="a 0-byte file in the mailbox: no sender, held for staff, nobody answered"),
     SenderCase("content_length_lies", lambda: form_mail(headers=[("Content-Length", "10")]), "stored", ("receipt",),
