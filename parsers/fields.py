@@ -16,6 +16,7 @@ from parsers.form import FormSpec
 from parsers.impact import ImpactReading, read_impact
 from parsers.normalize import clean, squash
 from parsers.placeholders import is_placeholder
+from parsers.result import Source
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,8 @@ class FieldValues:
     # Questions whose impact came from check boxes matched by their place in
     # the order alone ("Kryssruta12"): read, and flagged for a look.
     boxes_by_order: set[int] = field(default_factory=set)
+    # Which field (or ticked boxes) each impact and comment was read from.
+    sources: dict[str, Source] = field(default_factory=dict)  # "q3.impact" -> source
 
 
 _ACROBAT_COPY = re.compile(r"^(.*?)(?:_(\d+))?$")
@@ -133,7 +136,7 @@ def _numbered_boxes(fields: list[NamedField], form: FormSpec, order: list[int]) 
 def read_fields(fields: list[NamedField], form: FormSpec, order: list[int] | None = None) -> FieldValues:
     """What the named fields hold; `order` is the questions' order in the document, when known."""
     out = FieldValues()
-    options: dict[int, list[tuple[int, bool]]] = {}
+    options: dict[int, list[tuple[int, bool, str]]] = {}
     boxes = _numbered_boxes(fields, form, order or [])
     out.boxes_by_order.update(t.question for t in boxes.values())
     copies = _acrobat_targets(fields, form, order or [], out.guessed) | boxes
@@ -143,7 +146,7 @@ def read_fields(fields: list[NamedField], form: FormSpec, order: list[int] | Non
             continue
         value = "" if is_placeholder(f.value) else clean(f.value)
         if target.kind == "option":
-            options.setdefault(target.question, []).append((target.option, bool(f.checked)))
+            options.setdefault(target.question, []).append((target.option, bool(f.checked), f.name))
         elif target.kind == "municipality" and value:
             out.municipality = value
         elif target.kind == "period" and value:
@@ -153,12 +156,17 @@ def read_fields(fields: list[NamedField], form: FormSpec, order: list[int] | Non
                 continue
             if value:
                 out.impacts[target.question] = read_impact(value, form.scale)
+                out.sources[f"q{target.question}.impact"] = Source.of(f"formulärfält \"{f.name}\"", value)
         elif target.kind == "comment" and value:
             out.comments[target.question] = value
+            out.sources[f"q{target.question}.comment"] = Source.of(f"formulärfält \"{f.name}\"", value)
     for q, opts in options.items():
         if q in out.impacts or not form.question(q).impact:
             continue
-        ticked = [v for v, on in opts if on]
-        text = " och ".join(str(v) for v in ticked)
+        ticked = [(v, name) for v, on, name in opts if on]
+        text = " och ".join(str(v) for v, _ in ticked)
         out.impacts[q] = read_impact(text, form.scale)
+        if ticked:
+            names = ", ".join(f"\"{name}\"" for _, name in ticked)
+            out.sources[f"q{q}.impact"] = Source.of(f"kryssruta {names}", f"ikryssad, påverkan {text}")
     return out

@@ -124,7 +124,23 @@ def _value_lines(cells: list[str], roles: dict[int, tuple[_Role, int]], form: Fo
             out.extend(labelled)
         else:
             out.append(Line(Kind.IMPACT if role is _Role.IMPACT else Kind.COMMENT, clean(cells[c]), from_grid=True))
+    # The row as read: a ticked level column says its level ("X i kolumn 3").
+    levelled = dict(levels)
+    row = _row_text([f"{cell.strip()} i kolumn {levelled[c]}" if c in levelled and _is_marked(cell) else cell
+                     for c, cell in enumerate(cells)])
+    for line in out:
+        line.row = row
     return out
+
+
+_ROW_CELL_MAX = 40
+
+
+def _row_text(cells: list[str]) -> str:
+    """A row's filled cells as one line of text ("Hot och våld | 3 | Flera inbrott"), each cell cut short
+    so a long question's wording leaves room for the value beside it."""
+    shown = (" ".join(c.split()) for c in cells if c.strip())
+    return " | ".join(c if len(c) <= _ROW_CELL_MAX else c[:_ROW_CELL_MAX - 1].rstrip() + "…" for c in shown)
 
 
 def _self_labelled(cell: str, form: FormSpec) -> list[Line] | None:
@@ -228,6 +244,14 @@ def _paired_cells(left: str, right: str, form: FormSpec) -> list[Line] | None:
 
 def _generic_row(row: list[str], form: FormSpec) -> list[Line]:
     """A row without a header: label cells take the value cells beside them."""
+    lines = _generic_row_lines(row, form)
+    text = _row_text(row)
+    for line in lines:
+        line.row = line.row or text
+    return lines
+
+
+def _generic_row_lines(row: list[str], form: FormSpec) -> list[Line]:
     cells = [c for c in row if c.strip()]
     if len(cells) == 2 and (role := _role(cells[0], form)) and role[0] in (_Role.QUESTION, _Role.NUMBER):
         # "Område | Skolor", "Fråga | Hot och våld": the left cell only says what the right one is.

@@ -9,11 +9,14 @@ The steps live in modules of their own: `parsers.paragraph_lines` (running
 text), `parsers.grid_lines` (tables and sheets), `parsers.anchors` (which
 question a line starts), `parsers.labels` (labelled values) and
 `parsers.form_plan` (what matching needs from a form, folded once).
+
+Each line is told where it stands (`Line.place`), so an answer can say
+where in the file it was read from.
 """
 
 from __future__ import annotations
 
-from parsers.document import Paragraph, Section
+from parsers.document import Block, Paragraph, Section
 from parsers.form import FormSpec
 from parsers.grid_lines import grid_lines
 from parsers.paragraph_lines import classify
@@ -23,9 +26,25 @@ from parsers.typed_line import Line
 def section_lines(section: Section, form: FormSpec) -> list[Line]:
     """All typed lines of a section, in document order."""
     out: list[Line] = []
+    tables = 0
     for block in section.blocks:
         if isinstance(block, Paragraph):
-            out.extend(classify(block.text, form))
+            lines = classify(block.text, form)
         else:
-            out.extend(grid_lines(block, form))
+            tables += 1
+            lines = grid_lines(block, form)
+        place = block_place(section, block, tables)
+        if place:
+            for line in lines:
+                line.place = place
+        out.extend(lines)
     return out
+
+
+def block_place(section: Section, block: Block, table: int) -> str:
+    """Where a block stands, in Swedish: a sheet's name, a PDF page, a text's n-th table; "" for running text."""
+    if section.name:
+        return f"blad \"{section.name}\""
+    if block.page:
+        return f"sida {block.page}"
+    return "" if isinstance(block, Paragraph) else f"tabell {table}"

@@ -12,6 +12,7 @@ from parsers.impact import ImpactReading, ImpactStatus, read_impact
 from parsers.normalize import clean, fold
 from parsers.paragraph_lines import is_heading_fragment
 from parsers.placeholders import is_placeholder
+from parsers.result import Source
 from parsers.typed_line import Kind, Line
 
 
@@ -24,6 +25,40 @@ class QuestionRead:
     comment_lines: list[str] = field(default_factory=list)
     found: bool = False
     comment_doubt: str = ""  # why the comment's text may not be exactly as written
+    impact_from: Source | None = None  # where the impact was read from
+    comment_from: Source | None = None  # where the comment's first line was read from
+
+
+@dataclass(slots=True)
+class _Origins:
+    """Which line first gave the impact, the text before and after "Kommentar", and text after a value."""
+
+    impact: ImpactReading | None = None
+    impact_from: Source | None = None
+    pre: Source | None = None
+    post: Source | None = None
+    rest: Source | None = None
+
+    def note(self, read: QuestionRead, pre: list[str], post: list[str], rest: list[str], line: Line,
+             before: Line | None) -> None:
+        """Credit what reading `line` (after `before`) added to the question's values."""
+        if read.impact is not self.impact:
+            self.impact = read.impact
+            self.impact_from = _source(line, before)
+        if pre and self.pre is None:
+            self.pre = _source(line, before)
+        if post and self.post is None:
+            self.post = _source(line, before)
+        if rest and self.rest is None:
+            self.rest = _source(line, before)
+
+
+def _source(line: Line, before: Line | None) -> Source:
+    """Where a line stands and its text; a value under an open label ("Påverkan:") is shown with it."""
+    text = line.source_text
+    if before is not None and before.open_value and not before.text and not line.row:
+        text = f"{before.source_text} {text}"
+    return Source.of(line.place, text)
 
 
 def is_empty(read: QuestionRead) -> bool:
@@ -48,7 +83,11 @@ def read_question(question: Question, lines: list[Line], form: FormSpec) -> Ques
         # An answer typed after the question mark: a lone value there is the
         # impact, flagged (it stands where no label says so).
         _take_text(anchor.text, question, form, read, pre, allow_bare=True)
+    origins = _Origins()
+    last, before = anchor, None
     for line in lines[1:]:
+        origins.note(read, pre, post, rest, last, before)
+        last, before = line, last
         if line.kind is Kind.IMPACT:
             awaiting_impact = False
             if not question.impact:
@@ -136,10 +175,17 @@ def read_question(question: Question, lines: list[Line], form: FormSpec) -> Ques
             post.append(text)
         else:
             _take_text(text, question, form, read, pre, allow_bare=True)
+    origins.note(read, pre, post, rest, last, before)
     comment = _until_signature(pre + post)
     # Text typed after the value ("Påverkan: 3 Flera inbrott") is the comment
     # only when nothing else is; "Påverkan: 3, se nedan" beside a comment is not.
-    read.comment_lines = comment if any(c.strip() for c in comment) else rest
+    if any(c.strip() for c in comment):
+        read.comment_lines = comment
+        read.comment_from = origins.pre if pre else origins.post
+    else:
+        read.comment_lines = rest
+        read.comment_from = origins.rest
+    read.impact_from = origins.impact_from
     return read
 
 

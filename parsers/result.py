@@ -190,12 +190,59 @@ def _thursday(year: int, week: int) -> date:
     return date.fromisocalendar(year, week, 4)
 
 
+#: The longest source text kept: enough to recognise the line, not a second copy of the comment.
+SOURCE_TEXT_MAX = 120
+#: `Source.place` of a value county staff set by correcting it (flow.correction).
+CORRECTION = "rättelse"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where in its file a value was read from, in Swedish, for a clerk checking it.
+
+    `place` is the part of the file: 'blad "Svar"' (a sheet), "sida 2" (a PDF
+    page), "tabell 1" (a table in a text document), 'formulärfält "Paverkan2"'
+    (a named form field), "" for the running text of a document or mail. `text`
+    is what stood there ("Påverkan: 3 (Oroande)", a table's row, a field's
+    value), on one line and at most `SOURCE_TEXT_MAX` characters. A value
+    county staff corrected has the place `CORRECTION` and who and why as text.
+    """
+
+    place: str
+    text: str
+
+    @staticmethod
+    def of(place: str, text: str) -> Source:
+        """A source with its text on one line and cut to `SOURCE_TEXT_MAX` characters."""
+        one_line = " / ".join(part for part in (" ".join(line.split()) for line in text.splitlines()) if part)
+        if len(one_line) > SOURCE_TEXT_MAX:
+            one_line = one_line[:SOURCE_TEXT_MAX - 1].rstrip() + "…"
+        return Source(place, one_line)
+
+    @staticmethod
+    def correction(actor: str, reason: str) -> Source:
+        """The source of a value county staff set: who, and why."""
+        return Source.of(CORRECTION, f"{actor}: {reason}")
+
+    @property
+    def is_correction(self) -> bool:
+        return self.place == CORRECTION
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One question's answer: impact 1..5 or None, and the comment ("" when blank)."""
+    """One question's answer: impact 1..5 or None, and the comment ("" when blank).
+
+    `impact_source` and `comment_source` say where each was read from (None
+    when nothing was, or for a version stored before sources were kept). They
+    are not part of the answer's equality nor of `to_json`: the same answer
+    read from another place is the same answer.
+    """
 
     impact: int | None = None
     comment: str = ""
+    impact_source: Source | None = field(default=None, compare=False)
+    comment_source: Source | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"impact": self.impact, "comment": self.comment}

@@ -12,6 +12,7 @@ nothing is guessed silently.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from parsers.document import Document
 from parsers.fields import FieldValues, read_fields
@@ -68,7 +69,9 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
         month_hint = None if period else month_hint_of(best.period_values, best.title_lines, fields.period)
     answers: dict[int, Answer] = {}
     for question in form.questions:
-        answers[question.number] = _answer(question, best.questions[question.number], fields, form.scale, issues)
+        read = best.questions[question.number]
+        answers[question.number] = _sourced(_answer(question, read, fields, form.scale, issues), question,
+                                            read, fields)
     _doubt_layout(form, answers, best, document, issues)
     _guard_vocabulary(form, answers, issues)
     _guard_coverage(form, best, fields, issues)
@@ -167,6 +170,22 @@ def _guard_coverage(form: FormSpec, best: SectionRead, fields: FieldValues, issu
         shown = orphans[0][:50]
         issues.append(Issue.warning(field_name, f"{_label(form.question(q))}: texten \"{shown}\" står under frågan "
                                                 "men lästes inte som en del av svaret; kontrollera kommentaren."))
+
+
+def _sourced(answer: Answer, question: Question, read: QuestionRead, fields: FieldValues) -> Answer:
+    """The answer with where its impact and comment were read from: a named field, else the text."""
+    n = question.number
+    impact_source = None
+    if question.impact:
+        reading = fields.impacts.get(n) or read.impact
+        if reading is not None and reading.status is not ImpactStatus.BLANK:
+            impact_source = fields.sources.get(f"q{n}.impact") if n in fields.impacts else read.impact_from
+    comment_source = None
+    if answer.comment:
+        comment_source = fields.sources.get(f"q{n}.comment") if n in fields.comments else read.comment_from
+    if impact_source is None and comment_source is None:
+        return answer
+    return replace(answer, impact_source=impact_source, comment_source=comment_source)
 
 
 def _qnum(field_name: str) -> int:

@@ -36,8 +36,17 @@ class Line:
     from_grid: bool = False
     raw: str = ""
     doubt: str = ""  # why a clear-looking value is still unsure (becomes a warning)
+    #: Where the line stands (`parsers.lines`: 'blad "Svar"', "sida 2", "tabell 1"; "" in running text)
+    #: and, for a line typed from a table's row, that row's cells: what a value is shown to be read from.
+    place: str = ""
+    row: str = ""
+
+    @property
+    def source_text(self) -> str:
+        """The text this line was read from: the line as written, or its table row."""
+        return self.raw or self.row or self.text
 
     def copy(self) -> Line:
         """A line of its own (lines are mutable; remembered ones are handed out as copies)."""
         return Line(self.kind, self.text, self.question, self.strength, self.open_value, self.from_grid,
-                    self.raw, self.doubt)
+                    self.raw, self.doubt, self.place, self.row)
