@@ -27,11 +27,13 @@ from ground.refs import MessageRef
 from ingest.imap_connection import ImapConnection
 from ingest.oauth import TokenProvider
 from ingest.settings import MailboxConfig, configured_folders
-from ingest.source import Folder, RawMail, too_big
+from ingest.source import Folder, RawMail, groups_of_bytes, too_big
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+#: Message bytes one FETCH brings at most (by the sizes the server gave; a bigger message comes alone).
+FETCH_BYTES = 16 * 1024 * 1024
 _IDLE_RESTART_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE at least every 29 minutes
 
 
@@ -121,13 +123,14 @@ class ImapSource:
                                   park=True, size=octets)
                 else:
                     wanted.append(ref)
-            try:
-                got = self._run("UID FETCH", functools.partial(self._fetch_batch, batch=wanted)) if wanted else []
-            except MailboxUnavailable:
-                if len(wanted) == 1 and not self._reachable():
-                    raise
-                got = list(self._fetch_one_by_one(wanted, meta))
-            yield from got
+            for group in groups_of_bytes(wanted, {ref: meta[ref][1] for ref in wanted}, FETCH_BYTES):
+                try:
+                    got = self._run("UID FETCH", functools.partial(self._fetch_batch, batch=group))
+                except MailboxUnavailable:
+                    if len(group) == 1 and not self._reachable():
+                        raise
+                    got = list(self._fetch_one_by_one(group, meta))
+                yield from got
 
     def _meta(self, batch: Sequence[MessageRef]) -> dict[MessageRef, tuple[datetime, int | None, str]]:
         """`_fetch_meta` for a batch; when the server fails on it (Dovecot gives up on a message whose

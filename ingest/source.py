@@ -8,7 +8,7 @@ the `mailbox.source` URL. Nothing outside `ingest/` imports imapclient.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -95,3 +95,20 @@ class MailSource(Protocol):
     def close(self) -> None:
         """Release the connection."""
         ...
+
+
+def groups_of_bytes(refs: Sequence[MessageRef], sizes: Mapping[MessageRef, int | None],
+                    limit: int) -> Iterator[list[MessageRef]]:
+    """`refs` in order, in groups of at most `limit` bytes by `sizes` (a bigger message alone; an
+    unknown size counts as nothing): one fetch holds all its messages at once."""
+    group: list[MessageRef] = []
+    held = 0
+    for ref in refs:
+        size = sizes.get(ref) or 0
+        if group and held + size > limit:
+            yield group
+            group, held = [], 0
+        group.append(ref)
+        held += size
+    if group:
+        yield group
