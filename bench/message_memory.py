@@ -16,12 +16,13 @@ the lines that held the most memory at the peak (where the copies are).
 Forms are read in the sandbox's children (their memory is their own, capped
 by `[parsing] memory_mb`), so the figure is the worker process's own.
 
-    python bench/message_memory.py [--mb 30] [--shape one-big] [--postgres] [--trace] [--keep DIR]
+    python bench/message_memory.py [--mb 30] [--shape one-big] [--postgres] [--imap] [--trace] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -33,6 +34,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -71,17 +73,30 @@ def build(shape: str, size: int) -> bytes:
     return mails.build_mail("samordnare@ludvika.se", "Lägesbild oktober", body, form)
 
 
-def write_setup(folder: Path, raw: bytes | None, store: str = "") -> Path:
-    """A Maildir holding `raw` (or nothing), a fresh store (`store`, else SQLite), a file outbox; the
-    config's path."""
+PASSWORD_ENV = "LAGESBILD_BENCH_IMAP_PASSWORD"
+
+
+def write_setup(folder: Path, raw: bytes | None, store: str = "", imap: Any = None) -> Path:
+    """A mailbox holding `raw` (or nothing): a Maildir, or a fresh folder on the Dovecot `imap`;
+    a fresh store (`store`, else SQLite); a file outbox. The config's path."""
     maildir = folder / "Maildir"
     for sub in ("new", "cur", "tmp"):
         (maildir / sub).mkdir(parents=True, exist_ok=True)
-    if raw is not None:
+    source, extra = f"maildir:{maildir}", ""
+    if imap is not None:
+        name = f"Bench{folder.name.replace('-', '')}"
+        client = imap.client()
+        client.create_folder(name)
+        if raw is not None:
+            client.append(name, raw)
+        client.logout()
+        source = imap.url(name)
+        extra = f'password_env = "{PASSWORD_ENV}"\nallow_plaintext_loopback = true\nidle = false\n'
+    elif raw is not None:
         (maildir / "new" / "1790000001.M1P1.bench").write_bytes(raw)
     config = folder / "config.toml"
     url = store or f"sqlite:///{folder / 'lb.db'}"
-    config.write_text(f'signals = []\n[mailbox]\nsource = "maildir:{maildir}"\n[store]\nurl = "{url}"\n'
+    config.write_text(f'signals = []\n[mailbox]\nsource = "{source}"\n{extra}[store]\nurl = "{url}"\n'
                       f'[outbox]\ntransport = "file:{folder / "out"}"\n', encoding="utf-8")
     return config
 
@@ -104,16 +119,14 @@ def trace(config_path: Path) -> None:
     """The intake in this process (production parse: the forms in the sandbox's children), its resident
     size sampled from a second thread: where the handling stood at each new high (where the copies are)."""
     from flow.pipeline import poll_once
-    from ingest.maildir import MaildirSource
-    from ingest.settings import configured_folders
+    from ingest.open import open_source
     from lagesbild.config import load_config
     from store.db import make_engine, migrate
 
     config = load_config(config_path)
     engine = make_engine(config.store.url)
     migrate(engine)
-    source = MaildirSource(Path(config.mailbox.source.split(":", 1)[1]), configured_folders(config.mailbox),
-                           config.mailbox.max_message_bytes)
+    source = open_source(config.mailbox)
     worker = threading.Thread(target=poll_once, args=(source, engine, config, datetime(2026, 10, 29, 9, tzinfo=UTC)))
     base = best = _rss()
     highs: list[tuple[int, str]] = []
@@ -144,7 +157,20 @@ def main() -> None:
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--postgres", action="store_true", help="a fresh schema on the test server for each run "
                     "(TEST_POSTGRES_URL, else 127.0.0.1:5432/test), instead of SQLite")
+    ap.add_argument("--imap", action="store_true", help="the message in a local Dovecot (over IMAP), not a Maildir")
     args = ap.parse_args()
+    with contextlib.ExitStack() as stack:
+        imap = None
+        if args.imap:
+            from tests.support import dovecot
+
+            imap = stack.enter_context(dovecot.running_dovecot(tls=False))
+            os.environ[PASSWORD_ENV] = imap.password
+        run(args, imap)
+
+
+def run(args: argparse.Namespace, imap: Any) -> None:
+    """Every shape asked for, against the baseline (see the module docstring)."""
     drops: list[Callable[[], None]] = []
 
     def store() -> str:
@@ -161,20 +187,20 @@ def main() -> None:
     print(machine_note())
     small = mails.build_mail("samordnare@ludvika.se", "Lägesbild oktober", "Hej!",
                              [("Lägesbild Ludvika.docx", mails.form_docx("Ludvika"), mails.DOCX_TYPE)])
-    base, _ = peak_of_poll(write_setup(root / "small", small, store()))
+    base, _ = peak_of_poll(write_setup(root / "small", small, store(), imap))
     print(f"baseline (one ordinary form mail, {len(small) / 1024:.0f} kB): {base / MB:.1f} MB")
     print(f"{'shape':12} {'size MB':>8} {'peak MB':>8} {'over base':>9} {'x size':>7}  outcome")
     results = []
     for shape in args.shape or SHAPES:
         raw = build(shape, int(args.mb * MB))
-        config = write_setup(root / shape, raw, store())
+        config = write_setup(root / shape, raw, store(), imap)
         peak, out = peak_of_poll(config)
         outcome = json.loads(out).get("outcomes", {}) if out.startswith("{") else out[:80]
         over = peak - base
         results.append({"shape": shape, "size": len(raw), "peak": peak, "base": base})
         print(f"{shape:12} {len(raw) / MB:8.1f} {peak / MB:8.1f} {over / MB:9.1f} {over / len(raw):7.1f}  {outcome}")
         if args.trace:
-            trace(write_setup(root / f"{shape}-trace", raw, store()))
+            trace(write_setup(root / f"{shape}-trace", raw, store(), imap))
     for drop in drops:
         drop()
     if args.keep is None:
