@@ -19,6 +19,7 @@ from parsers.result import Answer, Issue, Period
 from store._sql import chunks, pg_xact_lock
 from store.models import AnswerRow, AuditEvent, OutboxRow, RawMessage, Submission, SubmissionIssue
 from store.outbox import _outbox_view
+from store.sources import stored_answer
 from store.submissions import _key, _submission_views
 from store.views import AuditView, MessageSource, OutboxView, SubmissionView
 
@@ -30,7 +31,7 @@ _ISSUE = SubmissionIssue.__table__  # type: ignore[attr-defined]
 
 def report_versions(s: Session, county: str, municipality: str, year: int | None = None) -> list[SubmissionView]:
     """Every stored version of every report of one municipality (of one year's periods when `year` is
-    given): newest period first, then by version.
+    given): newest period first, then by version; each answer with where its values were read from.
 
     Read with three Core queries (versions with their message's sender, answers, issues): a history of
     ten years is over a thousand answers, and ORM objects for each cost more than the reading itself.
@@ -46,9 +47,10 @@ def report_versions(s: Session, county: str, municipality: str, year: int | None
     withheld: dict[int, set[int]] = {row.id: set() for row in rows}
     issues: dict[int, list[Issue]] = {row.id: [] for row in rows}
     ans, iss = _ANSWER.c, _ISSUE.c
-    for a in conn.execute(core_select(ans.submission_id, ans.question, ans.impact, ans.comment, ans.withheld)
+    for a in conn.execute(core_select(ans.submission_id, ans.question, ans.impact, ans.comment, ans.withheld,
+                                      ans.impact_source, ans.comment_source)
                           .join(_SUBMISSION, sub.id == ans.submission_id).where(where)):
-        answers[a.submission_id][a.question] = Answer(a.impact, a.comment)
+        answers[a.submission_id][a.question] = stored_answer(a.impact, a.comment, a.impact_source, a.comment_source)
         if a.withheld:
             withheld[a.submission_id].add(a.question)
     for i in conn.execute(core_select(iss.submission_id, iss.field, iss.severity, iss.message)

@@ -161,6 +161,10 @@ class AnswerRow(SQLModel, table=True):
     impact: int | None = Field(default=None, sa_column=Column(Integer))
     comment: str = Field(default="", sa_column=Column(Text, nullable=False))
     withheld: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    # Where the impact and the comment were read from (store.sources: a parsers.result.Source as JSON);
+    # NULL for versions stored before they were kept, and where nothing was read.
+    impact_source: str | None = Field(default=None, sa_column=Column(Text))
+    comment_source: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class SubmissionIssue(SQLModel, table=True):

@@ -15,6 +15,7 @@ from parsers.result import Answer, Format, Issue, Period
 from store._sql import chunks, clock, pg_xact_lock
 from store.errors import NotFound
 from store.models import AnswerRow, RawMessage, Submission, SubmissionIssue
+from store.sources import encode
 from store.views import SubmissionKind, SubmissionResult, SubmissionStatus, SubmissionView
 
 # Filing a report runs these for every received form: built once, run as Core on the session's
@@ -96,7 +97,8 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
     if answers:
         conn.execute(_INSERT_ANSWER, [
             {"submission_id": submission_id, "question": question, "impact": answer.impact,
-             "comment": answer.comment, "withheld": question in held_questions}
+             "comment": answer.comment, "withheld": question in held_questions,
+             "impact_source": encode(answer.impact_source), "comment_source": encode(answer.comment_source)}
             for question, answer in sorted(answers.items())])
     if issue_list:
         conn.execute(_INSERT_ISSUE, [
