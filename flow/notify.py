@@ -192,12 +192,16 @@ def _reply_not_built(s: Any, config: Config, raw_id: int, to: str, message: Mail
     _queue(s, "staff_notice", f"reply-not-built:{raw_id}", notice, raw_id, now)
 
 
-def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attempts: int, now: datetime) -> None:
+def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attempts: int, now: datetime,
+                        raw_id: int | None = None) -> None:
     """Tell staff that a message kept failing and was parked in the error folder.
 
     Each such notice goes on its own, with the message attached: it is what
-    staff act on (quarantine notices, which a spam run can multiply, are the
-    ones gathered; flow.staff_notices)."""
+    staff act on. A message parked unread for its size (`raw_id` its row) is
+    gathered like a quarantined one (flow.staff_notices): a run of big mails
+    costs a sender as little as spam does."""
+    if raw.park and raw_id is not None and deferred(s, config, raw_id, f"parkerat: {reason}", "", "", now):
+        return
     if raw.park:
         lines = [f"Ett meddelande har inte lästs och har flyttats till mappen {config.mailbox.error_folder}.",
                  f"Orsak: {reason}.",
@@ -215,6 +219,8 @@ def queue_parked_notice(s: Any, config: Config, raw: RawMail, reason: str, attem
                                 subject="Lägesbild: meddelande kunde inte behandlas", lines=lines,
                                 attachments=[("meddelande.eml", raw.raw)] if raw.raw else [], now=now)
     key = f"parked:{raw.ref.mailbox}:{raw.ref.uidvalidity}:{shown_uid(raw.ref.uid)}"
+    if raw.park and raw_id is not None:
+        key = notice_key(config, key)  # counts as the notice just sent, for the gathering
     _queue(s, "staff_notice", key, notice, None, now)
 
 

@@ -339,7 +339,7 @@ def _record_failure(raw: RawMail, engine: Engine, config: Config, now: datetime,
                 _retry_delay, county=config.county.code, message_id=None if raw.problem else message.message_id,
                 sender=message.sender, subject=message.subject)
             if parked:
-                queue_parked_notice(s, config, raw, reason, attempts, now)
+                queue_parked_notice(s, config, raw, reason, attempts, now, raw_id)
         if parked:
             _move(source, engine, raw.ref, Folder.ERROR, raw_id)
     except LagesbildError as exc:

@@ -100,6 +100,9 @@ def flush_staff_notices(engine: Engine, config: Config, now: datetime) -> bool:
         lines = [f"{len(items)} meddelanden sedan förra meddelandet till er behöver granskas "
                  + (f"({page}):" if page else "(`lagesbild quarantine list`):")]
         lines += [f"  {n} × {reason}" for reason, n in counts.most_common()]
+        if any(reason.startswith("parkerat") for _, reason, _, _ in parsed):
+            lines.append(f"De parkerade (olästa, för stora) ligger i mappen {config.mailbox.error_folder}"
+                         + (f" och på {page_link(config, ERRORS_PAGE)}." if page_link(config, ERRORS_PAGE) else "."))
         lines.append("")
         lines += [f"  id {raw_id}: från {sender} – {subject} – {reason}"
                   + (f" – {quarantine_link(config, raw_id)}" if page and raw_id is not None else "")
