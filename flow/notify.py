@@ -157,13 +157,18 @@ def queue_staff_forward(s: Any, config: Config, raw_id: int, message: MailMessag
     """A reply in words goes to staff, with the report it is about (the month its subject names)."""
     choice = choose_period(None, None, message.subject, "", message.date or now, ZoneInfo(config.deadline.timezone),
                            config.county.form.cadence)
+    # The period the subject names; else (a reply whose subject was changed) the latest of the two
+    # periods a reply at this time is most likely about: the received-date rule's and the one before.
+    periods = [choice.period] if choice.source == "subject" else [choice.period, choice.period.previous()]
     report = ""
-    if choice.source == "subject":
-        for v in repo.latest_submissions(s, config.county.code, choice.period):
+    for period in periods:
+        for v in repo.latest_submissions(s, config.county.code, period):
             if v.municipality == municipality:
                 report = (f"{municipality} {v.period}, version {v.version}, inkom "
                           f"{v.received_at.astimezone(ZoneInfo(config.deadline.timezone)):%Y-%m-%d %H.%M}")
-        report = report or f"{municipality} {choice.period}: ingen rapport har kommit in"
+        if report:
+            break
+    report = report or f"{municipality} {' eller '.join(map(str, periods))}: ingen rapport har kommit in"
     raw = repo.get_raw(s, raw_id) or b""
     forward = build_staff_forward(reply_context(config), to=list(config.county.staff), sender=message.sender,
                                   municipality=municipality, subject=message.subject,

@@ -48,6 +48,26 @@ def test_a_reply_to_a_receipt_is_forwarded_with_its_report_and_the_sender_told_t
         assert [e["version"] for e in w.export("2026-10")] == [1]  # nothing changed
 
 
+def test_a_reply_whose_subject_was_changed_is_forwarded_with_the_latest_report(
+        shared_dovecot: DovecotServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Our id among others in In-Reply-To, a subject of the coordinator's own, weeks after the report:
+    # the report it refers to is the municipality's latest (October's), not "none" for November.
+    with world_on(shared_dovecot, tmp_path, monkeypatch) as w:
+        w.deliver(mails.build_mail("samordnare@ludvika.se", "Lägesbild oktober", "Hej!",
+                                   [("Ludvika.docx", mails.form_docx("Ludvika"), mails.DOCX_TYPE)],
+                                   message_id="<first@ludvika.se>"), at("2026-10-28T09:00"))
+        w.poll("2026-10-28T10:00")
+        [(_, receipt)] = w.sent()
+        reply = mails.build_mail("samordnare@ludvika.se", "Fråga om vår rapport", "Stämmer fråga 4?",
+                                 message_id="<changed@ludvika.se>", date="Fri, 20 Nov 2026 09:00:00 +0100")
+        reply = mails.add_headers(reply, [("In-Reply-To", f"<egen@ludvika.se> {receipt['Message-ID']}")])
+        w.deliver(reply, at("2026-11-20T09:00"))
+        code, out = w.poll("2026-11-20T10:00")
+        assert (code, out["outcomes"]) == (0, {"forwarded": 1})
+        forward = next(m for to, m in w.sent()[1:] if to == [STAFF])
+        assert "Rapporten det gäller: Ludvika 2026-10, version 1" in body_of(forward)
+
+
 def test_a_reply_to_a_reminder_by_subject_alone_is_forwarded(shared_dovecot: DovecotServer, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     with world_on(shared_dovecot, tmp_path, monkeypatch) as w:
