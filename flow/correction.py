@@ -4,17 +4,18 @@ The correction is a new version that copies everything else of the latest
 one (its file, its message, its arrival, so it stays on time and keeps its
 provenance), marked with who corrected it and why. The workbook, the digest,
 the signals and `export` read the latest version, so they all use it from
-then on. In the same transaction: an audit line with the actor and the value
-before and after, the signals the new value fires, and (unless
-`[corrections] tell_municipality` is false) one short mail telling the
-municipality what was changed. The web page and `lagesbild correct` both
+then on. The changed value's source is the correction (who and why); the
+others keep where they were read from. In the same transaction: an audit
+line with the actor and the value before and after, the signals the new
+value fires, and (unless `[corrections] tell_municipality` is false) one
+short mail telling the municipality what was changed. The web page and `lagesbild correct` both
 call `correct`.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.engine import Engine
@@ -29,9 +30,10 @@ from outputs.blank_forms import level_label
 from outputs.corrections import ChangedValue, build_correction_notice
 from outputs.replies import excerpt
 from outputs.safe_text import screen_text
-from parsers.result import Answer, Issue, Period
+from parsers.result import Answer, Issue, Period, Source
 from store import repo
 from store.db import transaction
+from store.sources import with_sources
 
 REASON_MAX = 1000
 COMMENT_MAX = 10_000
@@ -186,8 +188,17 @@ def _audit_text(label: str, before: Answer, after: Answer, shown: Answer) -> str
 
 def _file(s: Session, config: Config, latest: repo.SubmissionView, number: int, before: Answer, after: Answer,
           request: CorrectionRequest, reason: str) -> repo.SubmissionResult:
-    """Record the new version: the latest one's answers with `after` for question `number`."""
-    answers = dict(latest.answers) | {number: after}
+    """Record the new version: the latest one's answers with `after` for question `number`.
+
+    The values left as they were keep where they were read from; a changed one's source is the
+    correction, who made it and why.
+    """
+    stored = with_sources(s, latest.id, latest.answers)
+    prior = stored.get(number, Answer(None, ""))
+    by = Source.correction(request.actor, reason)
+    after = replace(after, impact_source=by if before.impact != after.impact else prior.impact_source,
+                    comment_source=by if before.comment != after.comment else prior.comment_source)
+    answers = stored | {number: after}
     changed_fields = ({f"q{number}.impact"} if before.impact != after.impact else set()) | (
         {f"q{number}.comment"} if before.comment != after.comment else set())
     # What the parser doubted about a field the clerk has now set no longer applies to it.

@@ -8,7 +8,7 @@ mail is sent and nothing is moved here; that happens after the commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from ingest.source import RawMail
 from outputs.safe_text import masked_ids, screen_text
 from parsers.form import FormSpec
 from parsers.personal import find_personal_data
-from parsers.result import Answer, Issue
+from parsers.result import Answer, Issue, Source
 from store import repo
 from store.outcome import Outcome
 
@@ -132,6 +132,12 @@ def file_plan(s: Session, raw_id: int, raw: RawMail, plan: PlannedSubmission, co
     )
 
 
+def _screened(source: Source | None) -> Source | None:
+    if source is None:
+        return None
+    return Source(screen_text(source.place)[0], screen_text(source.text)[0])
+
+
 def screen_text_of(answers: dict[int, Answer], form: FormSpec) -> tuple[dict[int, Answer], tuple[Issue, ...]]:
     """The answers under the text rule (outputs.safe_text), and a warning for each comment it changed.
 
@@ -143,7 +149,9 @@ def screen_text_of(answers: dict[int, Answer], form: FormSpec) -> tuple[dict[int
     issues: list[Issue] = []
     for number, answer in answers.items():
         comment, changed = screen_text(answer.comment)
-        out[number] = Answer(answer.impact, comment) if comment != answer.comment else answer
+        # Where the values were read from is shown on the web page: it passes the same rule, unreported.
+        out[number] = replace(answer, comment=comment, impact_source=_screened(answer.impact_source),
+                              comment_source=_screened(answer.comment_source))
         if changed:
             what = " och ".join({"styrtecken": "osynliga styrtecken (ersatta med \ufffd)",
                                   "riktningstecken": "tecken som vänder textens riktning (borttagna)"}[c]

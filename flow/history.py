@@ -3,9 +3,11 @@ what changed between versions, where each value came from, the mail sent about i
 
 Where a value came from, as the store keeps it: the file and its format, the
 message that carried it (sender, subject, when it arrived, or "import" for a
-form filed by hand), the parser's issues on that field, and for a county
-correction who made it and why. The text a value was read from is not kept;
-the original attachment is, for download (staff only).
+form filed by hand), the part of the file and the text each value was read
+from (a sheet, a PDF page, a table or a form field, and the line or row as it
+stood; none for versions filed before these were kept), the parser's issues
+on that field, and for a county correction who made it and why. The original
+attachment is kept too, for download (staff only).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from flow.settings import Config
 from ingest.message import read_message
 from outputs.blank_forms import level_label
 from outputs.safe_text import safe_text
-from parsers.result import Answer, Issue, Period
+from parsers.result import Answer, Issue, Period, Source
 from store import repo
 from store.db import read_transaction, transaction
 
@@ -41,6 +43,8 @@ class AnswerLine:
     withheld: bool
     issues: tuple[Issue, ...]
     changed: bool  # differs from the version before
+    impact_source: Source | None = None  # where the impact was read from (or the correction that set it)
+    comment_source: Source | None = None  # likewise the comment's; None where the comment is withheld
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +79,11 @@ class VersionEntry:
     answers: tuple[AnswerLine, ...]
     file_issues: tuple[Issue, ...]  # issues on the file, the municipality or the period
     changes: tuple[Change, ...]
+
+    @property
+    def read_from(self) -> str:
+        """The file the values were read from, as a clerk calls it: its name, or the mail's own text."""
+        return "e-brevets text" if self.filename == BODY_FORM else self.filename or "filen"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +174,8 @@ def _entry(config: Config, view: repo.SubmissionView, previous: repo.SubmissionV
             q.number, q.short, q.impact, answer.impact,
             _level(labels, answer.impact, ""),
             "" if hidden else answer.comment, q.number in view.withheld,
-            tuple(i for i in view.issues if i.field in (f"q{q.number}.impact", f"q{q.number}.comment")), changed))
+            tuple(i for i in view.issues if i.field in (f"q{q.number}.impact", f"q{q.number}.comment")), changed,
+            answer.impact_source if q.impact else None, None if hidden else answer.comment_source))
     field_issues = {f"q{n}.{part}" for n in form.numbers for part in ("impact", "comment")}
     return VersionEntry(
         view.id, view.version, str(view.status), view.received_at, view.on_time, view.filename, view.format.value,
