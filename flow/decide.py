@@ -126,6 +126,16 @@ def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, recei
         choice = choose_period(p.result.period, p.result.month_hint, message.subject, message.body_text,
                                received_at, tz, config.county.form.cadence)
         key = (municipality, str(choice.period))
+        digest = content_hash(p.result)
+        if key in planned and planned[key].content_hash != digest:
+            # Two different reports for one month in one mail: which is meant is not ours to guess.
+            # The first is filed (and the receipt says so), the other waits for staff beside it.
+            first = planned[key].parsed.filename
+            held[(municipality, f"{choice.period} {p.filename}")] = HeldPart(
+                p.filename, municipality, choice.period,
+                f"{p.filename} gäller också {municipality} {choice.period} men svarar annorlunda än {first}, "
+                "som registrerades")
+            continue
         if key in planned or key in held:
             continue  # the same form twice in one mail (e.g. .docx and .pdf): one submission
         if config.municipality(municipality) is None:
@@ -135,7 +145,7 @@ def decide(message: MailMessage, parsed: list[ParsedFile], config: Config, recei
             held[key] = HeldPart(p.filename, municipality, choice.period,
                                  f"avsändaren hör till {sender.municipality} men formuläret gäller {municipality}")
         else:
-            planned[key] = PlannedSubmission(municipality, choice, p, content_hash(p.result))
+            planned[key] = PlannedSubmission(municipality, choice, p, digest)
     skipped = tuple(p.filename for p in parsed if p.result.unreadable)
     if held:
         reasons = "; ".join(h.reason for h in held.values())

@@ -286,6 +286,11 @@ CASES: tuple[SenderCase, ...] = (
         [("Auto-Submitted", "auto-replied"), ("X-Auto-Response-Suppress", "All")]), "ignored", ()),
     SenderCase("idn_lookalike_of_the_municipality", lambda: form_mail("samordnare@xn--ludvik-fya.se"),
                "quarantined", ("quarantine_notice",), (STAFF,), filed=()),
+    SenderCase("two_different_forms_for_one_month", lambda: mails.build_mail(SENDER, "Lägesbild oktober", "Hej!", [
+        ("Ludvika okt.docx", docx_with(q1="Lugnt."), mails.DOCX_TYPE),
+        ("Ludvika okt rättad.docx", docx_with(q1=(4, "Bränder i centrum.")), mails.DOCX_TYPE)],
+        message_id="<two-versions@ludvika.se>"), "quarantined", ("receipt", "quarantine_notice"), filed=("Ludvika",),
+        what="which one is meant is not ours to guess: the first filed, the other waits for staff, both said"),
     SenderCase("empty_message", lambda: b"", "quarantined", ("quarantine_notice",), (STAFF,), filed=(),
                what="a 0-byte file in the mailbox: no sender, held for staff, nobody answered"),
     SenderCase("content_length_lies", lambda: form_mail(headers=[("Content-Length", "10")]), "stored", ("receipt",),

@@ -61,6 +61,9 @@ def cases(config: Config) -> dict[str, tuple[bytes, list[ParsedFile], Config, Ve
             (plain, [form("Vansbro", OCT), form("Vansbro", SEP, "september.docx")], config, None),
         "the same form twice (docx and pdf): one submission":
             (plain, [form("Vansbro", OCT), form("Vansbro", OCT, "lagesbild.pdf")], config, None),
+        "two different forms for one month: the first stored, the other held for staff":
+            (plain, [form("Vansbro", OCT), ParsedFile("rättad.docx", ParseResult(
+                Format.DOCX, "Vansbro", OCT, ANSWERS | {1: Answer(4, "Bränder i centrum.")}))], config, None),
         "a form of a municipality outside the county: held":
             (plain, [form("Vansbro", OCT), form("Uppsala", OCT, "uppsala.docx")], config, None),
         "unknown sender: quarantined":
