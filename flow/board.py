@@ -17,7 +17,6 @@ from sqlalchemy.engine import Engine
 
 from flow.calendar import deadline_end, report_state
 from flow.heartbeat import WorkerHealth, worker_health
-from flow.operations import list_held
 from flow.settings import Config
 from ground.errors import StoreUnavailable
 from outputs.digest_history import History
@@ -83,6 +82,7 @@ def board_for(engine: Engine, config: Config, period: Period, now: datetime) -> 
     with read_transaction(engine) as s:
         latest = {v.municipality: v for v in repo.latest_submissions(s, config.county.code, period)}
         quarantined = repo.count_quarantined(s, config.county.code)
+        in_review = repo.count_held(s, config.county.code)  # a count: the held reports themselves are not shown
     due = now >= datetime.combine(period.first_day, time(0, 0), tzinfo=tz) and config.collects(period)
     end = deadline_end(period, tz, grace, form.deadline)
     rows = []
@@ -100,12 +100,11 @@ def board_for(engine: Engine, config: Config, period: Period, now: datetime) -> 
         rows.append(BoardRow(m.name, state, levels, comments, view.version, view.withheld))
         reports[(m.name, period.number)] = MonthReport(m.name, period, state, dict(view.answers),
                                                        version=view.version, withheld=view.withheld)
-    held = list_held(engine, config)
     health = worker_health(engine, config, now)
     late_after = max(300, 3 * config.mailbox.poll_interval_seconds)
     late = health.age_seconds is None or health.age_seconds > late_after
     summary = _summary(config, period, reports)
-    return Board(period, questions, tuple(rows), quarantined, len(held), health, late, summary)
+    return Board(period, questions, tuple(rows), quarantined, in_review, health, late, summary)
 
 
 def _summary(config: Config, period: Period, reports: dict[tuple[str, int], MonthReport]) -> tuple[SummaryRow, ...]:

@@ -1,21 +1,24 @@
 """The year at a glance for the staff web page, like the workbook: municipality × period
 (12 months, or the ISO year's 52–53 weeks) with each report's state and highest level.
 
-It is `build_picture`'s year (the workbook's and the digest's reading), so a cell here
+It follows `build_picture`'s rules (the workbook's and the digest's reading), so a cell here
 says what the workbook's cell says; held answers are withheld there and never count.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from flow.picture import build_picture
+from flow.calendar import report_state
 from flow.settings import Config
 from outputs.picture import MonthState
-from parsers.result import Period
+from parsers.result import Cadence, Period, periods_of_year
+from store import repo
+from store.db import read_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +56,29 @@ def year_board(engine: Engine, config: Config, year: int, now: datetime, questio
     questions = tuple((q.number, q.short) for q in form.questions if q.impact)
     if question is not None and question not in dict(questions):
         raise ValueError(f"no question {question} with a level")
-    picture = build_picture(engine, config, year, now)
-    scale = range(form.scale.min, form.scale.max + 1)
+    # `build_picture`'s rules over each report's level as the store works it out: the picture itself
+    # reads every answer and comment of the year, which took a second for 290 municipalities.
+    tz = ZoneInfo(config.deadline.timezone)
+    grace = timedelta(minutes=config.deadline.grace_minutes)
+    with read_transaction(engine) as s:
+        levels = repo.year_levels(s, config.county.code, year, form.scale.min, form.scale.max, question)
+    latest = {(r.municipality, r.period.number): r for r in levels if r.period.cadence is form.cadence}
+    periods = periods_of_year(year, form.cadence)
+    # A period is due once it has begun and the county collects it; unlike the picture's placeholders,
+    # an absent report of a due period is pending or missing by the deadline.
+    due = {p.number: now >= datetime.combine(p.first_day, time(0, 0), tzinfo=tz) and config.collects(p)
+           for p in periods}
     rows = []
-    for name in picture.municipalities:
+    for m in config.municipalities:
         cells = []
-        for period in picture.periods:
-            report = picture.report(name, period.number)
-            shown = {n: a.impact for n, a in report.answers.items()
-                     if n not in report.withheld and a.impact is not None and a.impact in scale
-                     and (question is None or n == question)}
-            level = max(shown.values()) if shown else None
-            cells.append(YearCell(period, report.state, level, bool(report.withheld)))
-        rows.append(YearRow(name, tuple(cells)))
-    return YearBoard(year, picture.weekly, picture.periods, questions, question, tuple(rows))
+        for period in periods:
+            report = latest.get((m.name, period.number))
+            if report is not None:
+                state = report_state(period, report.first_received_at, now, tz, grace, form.deadline)
+                cells.append(YearCell(period, state, report.level, report.withheld))
+            elif due[period.number]:
+                cells.append(YearCell(period, report_state(period, None, now, tz, grace, form.deadline), None, False))
+            else:
+                cells.append(YearCell(period, MonthState.NOT_DUE, None, False))
+        rows.append(YearRow(m.name, tuple(cells)))
+    return YearBoard(year, form.cadence is Cadence.WEEK, periods, questions, question, tuple(rows))

@@ -128,6 +128,7 @@ class Submission(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("county", "municipality", "period", "version", name="uq_submission_version"),
         Index("ix_submission_county_period", "county", "period"),
+        Index("ix_submission_county_status", "county", "status"),  # held reports (migration 0008)
         CheckConstraint("version >= 1", name="ck_submission_version"),
     )
 

@@ -22,6 +22,7 @@ serialises writers on SQLite), so two corrections never get the same number.
 from __future__ import annotations
 
 from store.accounts import add_account, find_account, list_accounts, set_password_hash
+from store.glance import year_levels
 from store.heartbeat import CycleView, count_parked, last_cycle, outbox_backlog, prune_cycles, record_cycle
 from store.history import (
     audit_actors,
@@ -71,6 +72,7 @@ from store.outbox import (
 )
 from store.submissions import (
     answers_hash,
+    count_held,
     first_arrivals,
     held_submissions,
     last_senders,
@@ -93,6 +95,7 @@ from store.views import (
     MessageSource,
     OutboxView,
     RawMessageView,
+    ReportLevel,
     SubmissionKind,
     SubmissionResult,
     SubmissionStatus,
@@ -107,7 +110,7 @@ __all__ = [
     "AccountView", "add_account", "find_account", "list_accounts", "set_password_hash",
     "AuditView", "FailureRecord", "KnownRef", "MailKind", "MailStatus", "OutboxView", "RawMessageView",
     "SubmissionKind", "SubmissionResult", "SubmissionStatus", "SubmissionView",
-    "answers_hash", "audit", "audit_trail", "backoff", "count_quarantined", "due_mail", "find_copies",
+    "answers_hash", "count_held", "audit", "audit_trail", "backoff", "count_quarantined", "due_mail", "find_copies",
     "find_same_content",
     "get_mail", "get_message", "get_raw", "held_submissions", "insert_raw", "kept_messages", "known_refs",
     "latest_arrival", "latest_arrivals", "latest_submissions", "raw_bytes",
@@ -116,5 +119,6 @@ __all__ = [
     "versions_since", "purge_raw_before",
     "mark_send_failed", "mark_sent", "note_send_attempt", "queue_mail", "quarantined", "raw_messages", "record_failure",
     "replies_for_sender_since", "version_answers", "audit_events_after",
+    "ReportLevel", "year_levels",
     "record_submission", "release_lock", "sent_count_since", "set_outcome", "submissions_for_year", "try_lock",
 ]

@@ -148,6 +148,19 @@ class SubmissionView:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportLevel:
+    """A report's latest version as the year view shows it: when version 1 arrived, the highest
+    level among the answers not withheld (None: none), and whether any answer is withheld."""
+
+    municipality: str
+    period: Period
+    version: int
+    first_received_at: datetime
+    level: int | None
+    withheld: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SubmissionResult:
     """What `record_submission` did. For IDENTICAL, `submission` is the stored latest version."""
 
