@@ -75,6 +75,14 @@ def test_a_clerk_opens_a_municipality_corrects_a_value_and_finds_it_in_the_log(c
     change = latest.find_element(By.CSS_SELECTOR, "table.changes tbody tr")
     assert [change.find_element(By.CSS_SELECTOR, c).text for c in ("td.before", "td.after")] == \
         ["2 – Avvikande", "4 – Allvarligt"]
+    # Under each value, where it was read from: the corrected impact names the clerk and the reason,
+    # the comment left as it was still names the file and the line it was read from.
+    row = latest.find_element(By.XPATH, ".//table[contains(@class, 'answers')]//tr[th[starts-with(., '5 ')]]")
+    impact_note = row.find_element(By.CSS_SELECTOR, "td.level small.source")
+    comment_note = row.find_element(By.CSS_SELECTOR, "td.comment small.source")
+    assert impact_note.is_displayed() and impact_note.text == f"Rättat av {staff}: {REASON}"
+    assert comment_note.is_displayed() and comment_note.text.startswith("Läst ur Lägesbild oktober.docx:")
+    assert "Kommentar: Kommentar till fråga 5." in comment_note.text
     assert_accessible(driver, axe, "the history after a correction")
     [line] = audit_lines(site.engine, "corrected")
     assert (line.actor, line.before, line.after) == (staff, "Fråga 5, påverkan: 2", "Fråga 5, påverkan: 4")
