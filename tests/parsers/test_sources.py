@@ -120,3 +120,12 @@ def test_source_text_is_one_line_and_capped() -> None:
     corrected = Source.correction("anna@lst.se", "Fel avläst: ska vara 2")
     assert corrected.is_correction and corrected.text == "anna@lst.se: Fel avläst: ska vara 2"
     assert not Source("sida 1", "x").is_correction
+
+
+def test_ticked_check_box_controls_name_the_box() -> None:
+    entries = tuple(Entry(q, ticks=(3,) if q < 7 else None, control="checkbox", comment=("Text.",))
+                    for q in range(1, 8))
+    result = parse(build_docx(Filled(entries, muni("Ludvika"), period(2026, 10)), "controls"), "rapport.docx")
+    assert result.answers[1].impact == 3
+    assert result.answers[1].impact_source == Source("kryssruta \"paverkan1_3\"", "ikryssad, påverkan 3")
+    assert result.answers[1].comment_source == Source("formulärfält \"kommentar1\"", "Text.")
