@@ -36,6 +36,7 @@ from parsers.pdf_line import Line
 from parsers.pdf_lines import dedupe, inside, text_lines
 from parsers.pdf_page import PageContent, TooManyChars, read_page
 from parsers.pdf_tables import find_tables
+from parsers.pdf_words import settle
 
 _log = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ def read_pdf(
         fields, notes = [], [FIELDS_UNREADABLE]
     pages, unmapped, mapped = _read_pages(data, limits, deadline, clock)
     drop_running_lines(pages)
-    blocks = assemble(pages)
+    blocks = settle(assemble(pages))
     text = "".join(b.text if isinstance(b, Paragraph) else grid_text(b) for b in blocks)
     if not fields and is_dynamic_xfa(reader, text):
         raise Refused(XFA)
@@ -216,7 +217,7 @@ def _page(content: PageContent, number: int) -> Page:
     tables: list[Table] = []
     boxes: list[tuple[float, float, float, float]] = []
     taken: set[int] = set()
-    if content.horizontal and content.vertical:
+    if content.vertical:
         for found in find_tables(content.horizontal, content.vertical):
             read = table_text(found, chars)
             taken |= read.taken

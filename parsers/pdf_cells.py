@@ -7,7 +7,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from parsers.pdf_glue import BREAK_AFTER, SPACE_SLACK, cell_text, reach_of
+from parsers.pdf_glue import BREAK_AFTER, SPACE_SLACK, cell_text, one_word, reach_of
 from parsers.pdf_line import Line
 from parsers.pdf_lines import text_lines
 from parsers.pdf_page import Char
@@ -157,7 +157,7 @@ def _end_of(cell: _Cell | None, pad: float, space: float) -> str:
     full = reach_of(cell.lines, cell.x1 - max(pad, 0.0)) - last.x1 < space + SPACE_SLACK
     if len(text) >= 2 and text[-1] in BREAK_AFTER and text[-2].isalnum():
         return "?" if full else ""  # "13-15-" / "årsåldern": a break after the dash
-    return "?" if full and " " not in text and text[-1:].isalnum() else "\n"
+    return "?" if full and one_word(text) and text[-1:].isalnum() else "\n"
 
 
 def _overprinted(chars: Sequence[Char]) -> bool:

@@ -6,9 +6,11 @@ Pure text geometry on `Line`s; `pdf_tables` finds the cells, `pdf_layout` re-joi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from parsers.pdf_line import Line, continues
+from parsers.pdf_words import CUT, SPACED
 
 BROKEN_WORDS = ("texten i en smal tabellkolumn i PDF-filen bryts mitt i ord, så orden kan ha "
                 "delats eller slagits ihop")
@@ -46,12 +48,22 @@ def _cut_short(upper: Line, below: str, reach: float, space: float, next_word: f
     """A line of one word without its space, full to the glyph, then what cannot begin a line
     of its own (lower case, closing punctuation): one word cut in two, even where the piece
     below looks like a new item ("cannabinoide" / "r) har")."""
-    if not space or upper.trailing_space or " " in upper.text or not upper.text[-1:].isalnum():
+    if not space or upper.trailing_space or not one_word(upper.text) or not upper.text[-1:].isalnum():
         return False
     if not (below[:1].islower() or below[:1] in _CLOSING):
         return False
     glyph = next_word / max(1, len(below.split(" ", 1)[0]))
     return reach - upper.x1 < max(space, 1.5 * glyph) + SPACE_SLACK
+
+
+# A list item's marker (a bullet, "1.", "a)") before its first word.
+_MARKER_RE = re.compile(r"^(?:[•·▪◦‣⁃∙○■□●◆◇➢►\-–—*\uf0b7\uf0a7\uf0d8\uf076\uf0fc]|\d{1,3}[.)]|[a-zA-Z][.)])\s+")
+
+
+def one_word(text: str) -> bool:
+    """A line of one word, a list item's marker before it not counted: only such a line can
+    end in a word cut in two (a writer cuts only a word too wide for a line of its own)."""
+    return " " not in _MARKER_RE.sub("", text, count=1)
 
 
 _SENTENCE_END = frozenset(".,;:!?)]}”’\"'»›…")
@@ -80,10 +92,12 @@ def _glue(upper: Line, below: str, edge: float, space: float) -> tuple[str, bool
     if upper.trailing_space:
         return " ", False
     if not space:
-        glue = "" if after_break and text[-1] == "-" else " "
-        return glue, _may_be_cut(upper, below, edge)
-    one_word = " " not in text
-    if one_word and text[-1:].isalnum() and below[:1] in _CLOSING:
+        if after_break and text[-1] == "-":
+            return "", False
+        # A doubt is left open (`SPACED`) for `parsers.pdf_words` to settle.
+        return (SPACED, True) if _may_be_cut(upper, below, edge) else (" ", False)
+    single = one_word(text)
+    if single and text[-1:].isalnum() and below[:1] in _CLOSING:
         return "", False  # "vårdnadshavare" / ". Oktober": nothing begins a line with a full stop
     room = edge - upper.x1 >= space + SPACE_SLACK
     word_goes_on = text[-1:].isalnum() and (below[:1].islower() or below[:1].isdigit())
@@ -91,15 +105,15 @@ def _glue(upper: Line, below: str, edge: float, space: float) -> tuple[str, bool
         if after_break and below[:1].isalnum():
             return "", False
         # A cut word starts its line, so only a line of one word can end in one.
-        return ("", False) if word_goes_on and one_word else ("\n", False)
+        return ("", False) if word_goes_on and single else ("\n", False)
     if text[-1:] in _SENTENCE_END or (below[:1].isupper() and text[-1:].islower()):
         return " ", False
     if after_break and below[:1].isalnum():
         return "", True  # "13–" / "17": a break after the dash, or a space lost at the edge
-    if not one_word:
+    if not single:
         return " ", False  # a cut word starts its line: the last word of a longer line was whole
     if word_goes_on:
-        return "", True  # one word filling the line, then lower case: cut, or a space lost at the edge
+        return CUT, True  # one word filling the line, then lower case: cut, or a space lost at the edge
     return " ", False
 
 
@@ -109,7 +123,7 @@ def split_glue(upper: str, below: str) -> tuple[str, bool]:
     lost at the edge. The glue, and whether it is a guess."""
     if upper[-1:] in BREAK_AFTER and below[:1].isalnum():
         return "", True
-    return ("", True) if upper[-1:].isalnum() and (below[:1].islower() or below[:1] in _CLOSING) else (" ", False)
+    return (CUT, True) if upper[-1:].isalnum() and (below[:1].islower() or below[:1] in _CLOSING) else (" ", False)
 
 
 # A space needs this much more room (points) than its width past a line's end to
@@ -124,4 +138,4 @@ def _may_be_cut(upper: Line, below: str, edge: float) -> bool:
     column; a word that merely fills the line looks the same, so this is a
     doubt to report, not a reason to join.
     """
-    return " " not in upper.text and upper.x1 >= edge - upper.height and below[:1].islower()
+    return one_word(upper.text) and upper.x1 >= edge - upper.height and below[:1].islower()

@@ -30,8 +30,10 @@ import pypdfium2.raw as pdfium_c
 
 # Glyphs pdfium reports when a font has no Unicode mapping for them, or that
 # no text holds: C0 controls (other than whitespace), the replacement
-# character and the non-characters U+FFFE/U+FFFF.
-_UNMAPPED = frozenset({*(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"), "\ufffd", "\ufffe", "\uffff"})
+# character and the non-characters U+FFFE/U+FFFF and U+FDD0-U+FDEF (which the
+# reader uses as marks of its own, `parsers.pdf_words`).
+_UNMAPPED = frozenset({*(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"), "\ufffd", "\ufffe", "\uffff",
+                       *(chr(c) for c in range(0xFDD0, 0xFDF0))})
 # A glyph turned by less than this (radians) still counts as upright.
 _UPRIGHT_SLACK = 0.01
 # A segment this close to horizontal or vertical (points) is a rule.

@@ -18,7 +18,9 @@ hundreds of cells, where pdfplumber spent over a second:
 One step is added before 2: a table broken over a page is often drawn open
 at the break (its column rules run to the page's edge with no rule across),
 so where two or more column rules that cross a rule of the table end
-together with nothing across, the end is closed (`_close_open_ends`).
+together with nothing across, the end is closed (`_close_open_ends`); the
+middle page of a row printed over three pages or more has column rules
+only, and three or more that start and end together are closed at both.
 
 A table's rows are the distinct cell tops, its columns the distinct cell
 lefts; a cell merged over others leaves them empty ("").
@@ -70,7 +72,7 @@ def find_tables(horizontal: Sequence[Edge], vertical: Sequence[Edge]) -> list[Fo
     v = _merge([e for e in vertical if e.bottom - e.top >= _MIN_LENGTH_BEFORE], horizontal=False)
     h = [e for e in h if e.x1 - e.x0 >= _MIN_LENGTH]
     v = [e for e in v if e.bottom - e.top >= _MIN_LENGTH]
-    if not h or len(v) < 2:
+    if len(v) < 2:
         return []
     added = _close_open_ends(h, v)
     h = h + added
@@ -149,14 +151,30 @@ def _close_open_ends(h: list[Edge], v: list[Edge]) -> list[Edge]:
     added: list[Edge] = []
     for end in (_top, _bottom):
         for members in _clusters(crossing, end).values():
-            if len(members) < 2:
-                continue
-            y = sum(end(e) for e in members) / len(members)
-            x0, x1 = min(e.x0 for e in members), max(e.x0 for e in members)
-            closed = any(abs(r.top - y) <= _SNAP and r.x0 <= x0 + _JOIN and r.x1 >= x1 - _JOIN for r in h)
-            if not closed:
-                added.append(Edge(x0, y, x1, y))
+            if len(members) >= 2:
+                _close(members, end, h, added)
+    # The middle page of a row longer than two pages: its column rules run from the top of the
+    # page to the bottom, with no rule across at all. Three or more that start and end together
+    # are such a table's columns (two would make one cell, which is never a table).
+    free = [e for e in v if not any(_crosses(e, r) for r in h)]
+    for same_top in _clusters(free, _top).values():
+        for members in _clusters(same_top, _bottom).values():
+            if len(members) >= _MIN_FREE_COLUMNS:
+                _close(members, _top, h, added)
+                _close(members, _bottom, h, added)
     return added
+
+
+_MIN_FREE_COLUMNS = 3
+
+
+def _close(members: list[Edge], end: Callable[[Edge], float], h: list[Edge], added: list[Edge]) -> None:
+    """Add a rule across the ends (`end`) of `members`, unless one runs there already."""
+    y = sum(end(e) for e in members) / len(members)
+    x0, x1 = min(e.x0 for e in members), max(e.x0 for e in members)
+    closed = any(abs(r.top - y) <= _SNAP and r.x0 <= x0 + _JOIN and r.x1 >= x1 - _JOIN for r in h)
+    if not closed:
+        added.append(Edge(x0, y, x1, y))
 
 
 def _crosses(vertical: Edge, horizontal: Edge) -> bool:
