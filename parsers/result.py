@@ -202,9 +202,10 @@ class Source:
 
     `place` is the part of the file: 'blad "Svar"' (a sheet), "sida 2" (a PDF
     page), "tabell 1" (a table in a text document), 'formulärfält "Paverkan2"'
-    (a named form field), "" for the running text of a document or mail. `text`
-    is what stood there ("Påverkan: 3 (Oroande)", a table's row, a field's
-    value), on one line and at most `SOURCE_TEXT_MAX` characters. A value
+    (a named form field), 'kryssruta "Paverkan2_3"' (ticked check boxes), ""
+    for the running text of a document or mail. `text` is what stood there
+    ("Påverkan: 3 (Oroande)", a table's row, a field's value), on one line and
+    at most `SOURCE_TEXT_MAX` characters. A value
     county staff corrected has the place `CORRECTION` and who and why as text.
     """
 
