@@ -160,8 +160,11 @@ def assemble(pages: Sequence[Page]) -> list[Block]:
             current.clear()
 
     last_table: Table | None = None  # the table that ended the page before, if nothing followed it
+    floor = _text_floor(pages)
     for page in pages:
         previous: Line | Table | None = None
+        if last is not None and last.bottom < floor - _EARLY_END * last.height:
+            last = None  # the page before ended early (a page break): its paragraph ended there
         for item in page.items:
             if isinstance(item, Table):
                 flush()
@@ -193,6 +196,16 @@ def assemble(pages: Sequence[Page]) -> list[Block]:
     while blocks and blocks[-1] == Paragraph(""):
         blocks.pop()
     return blocks
+
+
+# A page whose last line stands this many line heights above the lowest text of any page
+# ended before it was full: a page break, not a paragraph running on.
+_EARLY_END = 2.5
+
+
+def _text_floor(pages: Sequence[Page]) -> float:
+    """Where the text of a full page ends: the lowest line bottom of any page but the last."""
+    return max((ln.bottom for p in pages[:-1] for ln in p.lines()), default=0.0)
 
 
 def _continued(upper: Grid, lower: Grid, glue: tuple[str, ...]) -> Grid:

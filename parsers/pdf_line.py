@@ -13,6 +13,11 @@ _NEW_ITEM_RE = re.compile(
     r"^(?:[•·▪‣◦○●■□☐☒\-–—*]\s|\(?\d{1,2}[.)]\s|[a-zA-Z][.)]\s|(?:Fråga|Punkt)\s*\d|Påverkan\b|Kommentar\b)"
 )
 
+# A line that starts with a capitalised word and a colon ("Påverkansgrad:", "Kommentarer:")
+# labels what follows; read as running on, a full line above would swallow the label. (A
+# wrapped title's last word before its colon is in lower case: "kriminella" / "nätverk: Vilka".)
+_LABEL_RE = re.compile(r"^[^\W\d_]+:(?:\s|$)")
+
 
 @dataclass(frozen=True, slots=True)
 class Line:
@@ -35,7 +40,8 @@ class Line:
 
 def continues(upper: Line, lower: Line, edge: float) -> bool:
     """True when `lower` is the wrapped continuation of `upper`."""
-    if _NEW_ITEM_RE.match(lower.text) or lower.first_word <= 0:
+    labelled = _LABEL_RE.match(lower.text) is not None and lower.text[0].isupper()
+    if _NEW_ITEM_RE.match(lower.text) or labelled or lower.first_word <= 0:
         return False
     if abs(upper.height - lower.height) > 0.2 * max(upper.height, lower.height):
         return False  # a change of font size: a heading and its text

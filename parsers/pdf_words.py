@@ -102,6 +102,11 @@ class _Words:
         seconds = [k for k in map(_key, tails) if k]
         if not first or not seconds:
             return default
+        if default == SPACED:
+            # The reader judged a space likelier (a writer that wraps only at spaces, as far as
+            # it can tell): only the joined word itself, written whole, says otherwise.
+            joined = max(self.whole[first + k] for k in seconds)
+            return CUT if joined and not (self.whole[first] and self.whole[seconds[0]]) else SPACED
         spaced = self.whole[first] + max(self.whole[k] for k in seconds)
         cut = (self.starts[first] if len(first) <= _MAX_AFFIX else 0) \
             + (self.ends[seconds[0]] if len(seconds[0]) <= _MAX_AFFIX else 0) \

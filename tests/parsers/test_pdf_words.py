@@ -56,6 +56,15 @@ def test_without_evidence_the_readers_own_choice_stands() -> None:
     assert grid.rows[0][1:] == ("Gärningspersonerna uppges", "Inget nytt")
 
 
+def test_a_writer_that_wraps_at_spaces_keeps_its_space_but_for_the_joined_word_itself() -> None:
+    """A join the reader judged a space stays one on how words begin and end ("om" ends "som")."""
+    context = Paragraph("som om som om fler orosanmälningar")
+    blocks = settle([context, _grid(f"orosanmälningar{SPACED}om barn", f"Skol{SPACED}avslutningen")])
+    assert blocks[1] == _grid("orosanmälningar om barn", "Skol avslutningen")
+    blocks = settle([Paragraph("Skolavslutningen gick lugnt."), _grid(f"Skol{SPACED}avslutningen")])
+    assert blocks[1] == _grid("Skolavslutningen")
+
+
 def test_a_word_cut_twice_is_settled_piece_by_piece() -> None:
     text = f"mellan{CUT}grupp{CUT}er vid"
     blocks = settle([Paragraph("Bråk mellan grupper. Fler grupper."), _grid(text)])
