@@ -41,8 +41,13 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _markup(text: str) -> str:
-    """Plain text as reportlab paragraph markup: escaped, soft breaks kept, tabs as a gap."""
-    return escape(text).replace("\n", "<br/>").replace("\t", "&nbsp;&nbsp;&nbsp;&nbsp;")
+    """Plain text as reportlab paragraph markup: escaped, soft breaks kept, tabs as a gap.
+
+    A tab is a gap the line may break after, as in Word: all non-breaking
+    spaces would make "Polis:<tab>lugnt<tab>Skola:" one word, which reportlab
+    squeezes over itself in a narrow cell (no word processor prints that).
+    """
+    return escape(text).replace("\n", "<br/>").replace("\t", "&nbsp;&nbsp;&nbsp; ")
 
 
 class _Renderer:
