@@ -86,6 +86,9 @@ def _glue(upper: Line, below: str, edge: float, space: float) -> tuple[str, bool
     stays a doubt. A writer that keeps no spaces gives no such evidence:
     lines are joined as in running text, and a one-word line that fills the
     cell is a doubt (`_may_be_cut`). `edge` is where the line's text stops.
+    A doubt between a cut and a space is returned as a mark, `CUT` or
+    `SPACED` for the likelier, which `parsers.pdf_words` settles once the
+    whole document is read.
     """
     text = upper.text
     after_break = len(text) >= 2 and text[-1] in BREAK_AFTER and text[-2].isalnum()
