@@ -116,7 +116,10 @@ def _glue(upper: Line, below: str, edge: float, space: float) -> tuple[str, bool
     if not single:
         return " ", False  # a cut word starts its line: the last word of a longer line was whole
     if word_goes_on:
-        return CUT, True  # one word filling the line, then lower case: cut, or a space lost at the edge
+        # One word filling the line, then lower case: cut, or a space lost at the edge. With a
+        # space's width of room left (short of the slack the edge's estimate needs) the space
+        # would have fitted: a cut, more likely than the document's words can say otherwise.
+        return ("" if edge - upper.x1 >= space else CUT), True
     return " ", False
 
 

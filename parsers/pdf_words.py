@@ -118,10 +118,17 @@ class _Words:
         return default
 
 
+# A text of fewer words is a label or a heading ("Påverkans" / "grad 1"): its joins keep the
+# reader's choice, since a label split in two no longer names its row or column.
+_MIN_WORDS = 6
+
+
 def _settled(text: str, words: _Words) -> str:
     """`text` with each open join made "" or " "."""
     if not _MARKED_RE.search(text):
         return text
+    if len(text.split()) < _MIN_WORDS:
+        return text.replace(CUT, "").replace(SPACED, " ")
     out: list[str] = []
     for word in re.split(r"(\s+)", text):
         out.append(_settled_word(word, words) if _MARKED_RE.search(word) else word)

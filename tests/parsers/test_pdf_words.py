@@ -34,43 +34,54 @@ def _grid(*cells: str) -> Grid:
 
 
 def test_a_word_written_whole_elsewhere_joins_its_pieces() -> None:
-    [grid] = settle([Paragraph("Skolavslutningen gick lugnt."), _grid(f"Skolavslutninge{CUT}n förlöpte lugnt.")])[1:]
+    cell = f"Skolavslutninge{CUT}n förlöpte lugnt i år igen."
+    [grid] = settle([Paragraph("Skolavslutningen gick lugnt."), _grid(cell)])[1:]
     assert isinstance(grid, Grid)
-    assert grid.rows[0][1] == "Skolavslutningen förlöpte lugnt."
+    assert grid.rows[0][1] == "Skolavslutningen förlöpte lugnt i år igen."
     # The doubt stays: the choice is a likelier reading, not a certain one.
-    assert grid.doubt == DOUBT and grid.doubtful == frozenset({"Skolavslutningen förlöpte lugnt."})
+    assert grid.doubt == DOUBT and grid.doubtful == frozenset({"Skolavslutningen förlöpte lugnt i år igen."})
 
 
 def test_two_words_each_written_whole_elsewhere_keep_their_space() -> None:
-    blocks = settle([Paragraph("Skadegörelse i centrum, mest på helger."), _grid(f"Skadegörelse{CUT}på busskurer.")])
+    cell = f"Skadegörelse{CUT}på busskurer vid resecentrum i helgen."
+    blocks = settle([Paragraph("Skadegörelse i centrum, mest på helger."), _grid(cell)])
     grid = blocks[1]
     assert isinstance(grid, Grid)
-    assert grid.rows[0][1] == "Skadegörelse på busskurer."
-    assert grid.doubtful == frozenset({"Skadegörelse på busskurer."})
+    assert grid.rows[0][1] == "Skadegörelse på busskurer vid resecentrum i helgen."
+    assert grid.doubtful == frozenset({"Skadegörelse på busskurer vid resecentrum i helgen."})
+
+
+def test_a_label_keeps_the_readers_choice() -> None:
+    """A short text is a label or heading: split in two it would no longer name its row."""
+    blocks = settle([Paragraph("Påverkans grad och påverkans nivå, grad för grad."), _grid(f"Påverkans{CUT}grad 1")])
+    assert blocks[1] == _grid("Påverkansgrad 1")
 
 
 def test_without_evidence_the_readers_own_choice_stands() -> None:
-    blocks = settle([_grid(f"Gärningsperso{CUT}nerna uppges", f"Inget{SPACED}nytt")])
+    blocks = settle([_grid(f"Gärningsperso{CUT}nerna uppges vara något äldre ungdomar",
+                           f"Inget{SPACED}nytt att rapportera denna månad")])
     grid = blocks[0]
     assert isinstance(grid, Grid)
-    assert grid.rows[0][1:] == ("Gärningspersonerna uppges", "Inget nytt")
+    assert grid.rows[0][1:] == ("Gärningspersonerna uppges vara något äldre ungdomar",
+                                "Inget nytt att rapportera denna månad")
 
 
 def test_a_writer_that_wraps_at_spaces_keeps_its_space_but_for_the_joined_word_itself() -> None:
     """A join the reader judged a space stays one on how words begin and end ("om" ends "som")."""
     context = Paragraph("som om som om fler orosanmälningar")
-    blocks = settle([context, _grid(f"orosanmälningar{SPACED}om barn", f"Skol{SPACED}avslutningen")])
-    assert blocks[1] == _grid("orosanmälningar om barn", "Skol avslutningen")
-    blocks = settle([Paragraph("Skolavslutningen gick lugnt."), _grid(f"Skol{SPACED}avslutningen")])
-    assert blocks[1] == _grid("Skolavslutningen")
+    tail = " gick lugnt i år igen"
+    blocks = settle([context, _grid(f"orosanmälningar{SPACED}om barn{tail}", f"Skol{SPACED}avslutningen{tail}")])
+    assert blocks[1] == _grid(f"orosanmälningar om barn{tail}", f"Skol avslutningen{tail}")
+    blocks = settle([Paragraph("Skolavslutningen gick lugnt."), _grid(f"Skol{SPACED}avslutningen{tail}")])
+    assert blocks[1] == _grid(f"Skolavslutningen{tail}")
 
 
 def test_a_word_cut_twice_is_settled_piece_by_piece() -> None:
-    text = f"mellan{CUT}grupp{CUT}er vid"
+    text = f"Bråk mellan{CUT}grupp{CUT}er vid badplatsen i helgen"
     blocks = settle([Paragraph("Bråk mellan grupper. Fler grupper."), _grid(text)])
     grid = blocks[1]
     assert isinstance(grid, Grid)
-    assert grid.rows[0][1] == "mellan grupper vid"
+    assert grid.rows[0][1] == "Bråk mellan grupper vid badplatsen i helgen"
 
 
 def test_column_rules_from_the_top_of_a_page_to_the_bottom_are_a_table_open_at_both_ends() -> None:
@@ -124,3 +135,20 @@ def test_a_list_items_marker_is_not_a_word_of_its_line() -> None:
 
     assert one_word("\uf0b7 Kommun") and one_word("1. Socialtjän") and one_word("Fritidsgården")
     assert not one_word("Bråk mellan") and not one_word("• Bråk mellan")
+
+
+def test_a_full_spaces_room_left_makes_a_cut_likelier_than_the_documents_words() -> None:
+    """A one-word line with room for the space it lacks: joined (and flagged), not left open."""
+    from parsers.pdf_glue import cell_text
+    from parsers.pdf_line import Line
+
+    # The cell's text reaches 99 points: a line and the space it keeps.
+    kept = Line("Polisen har gjort flera", 10.0, 20.0, 0.0, 96.0, first_word=30.0, trailing_space=True,
+                space_width=3.0)
+    upper = Line("bostadsområ", 22.0, 32.0, 0.0, 95.5, first_word=95.5)  # 3.5 points left: a space fits
+    lower = Line("den.", 34.0, 44.0, 0.0, 16.0, first_word=16.0)
+    text, doubt = cell_text([kept, upper, lower], 100.0, 3.0)
+    assert text == "Polisen har gjort flera bostadsområden." and doubt
+    tight = Line("bostadsområ", 22.0, 32.0, 0.0, 97.0, first_word=97.0)  # 2 points left: no room
+    text, doubt = cell_text([kept, tight, lower], 100.0, 3.0)
+    assert text == f"Polisen har gjort flera bostadsområ{CUT}den." and doubt
