@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 
-from flow.calendar import report_state
+from flow.calendar import deadline_end
 from flow.settings import Config
 from outputs.picture import MonthState
 from parsers.result import Cadence, Period, periods_of_year
@@ -64,21 +64,22 @@ def year_board(engine: Engine, config: Config, year: int, now: datetime, questio
         levels = repo.year_levels(s, config.county.code, year, form.scale.min, form.scale.max, question)
     latest = {(r.municipality, r.period.number): r for r in levels if r.period.cadence is form.cadence}
     periods = periods_of_year(year, form.cadence)
-    # A period is due once it has begun and the county collects it; unlike the picture's placeholders,
-    # an absent report of a due period is pending or missing by the deadline.
-    due = {p.number: now >= datetime.combine(p.first_day, time(0, 0), tzinfo=tz) and config.collects(p)
-           for p in periods}
+    # Each period's deadline once, not once a cell; a period is due once it has begun and the county
+    # collects it. An absent report of a due period is pending or missing by the deadline, as in
+    # `report_state`; of a period not due, the picture's placeholder.
+    ends = {p.number: deadline_end(p, tz, grace, form.deadline) for p in periods}
+    absent = {p.number: (MonthState.PENDING if now < ends[p.number] else MonthState.MISSING)
+              if now >= datetime.combine(p.first_day, time(0, 0), tzinfo=tz) and config.collects(p)
+              else MonthState.NOT_DUE for p in periods}
     rows = []
     for m in config.municipalities:
         cells = []
         for period in periods:
             report = latest.get((m.name, period.number))
-            if report is not None:
-                state = report_state(period, report.first_received_at, now, tz, grace, form.deadline)
-                cells.append(YearCell(period, state, report.level, report.withheld))
-            elif due[period.number]:
-                cells.append(YearCell(period, report_state(period, None, now, tz, grace, form.deadline), None, False))
+            if report is None:
+                cells.append(YearCell(period, absent[period.number], None, False))
             else:
-                cells.append(YearCell(period, MonthState.NOT_DUE, None, False))
+                state = MonthState.ON_TIME if report.first_received_at < ends[period.number] else MonthState.LATE
+                cells.append(YearCell(period, state, report.level, report.withheld))
         rows.append(YearRow(m.name, tuple(cells)))
     return YearBoard(year, form.cadence is Cadence.WEEK, periods, questions, question, tuple(rows))

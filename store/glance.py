@@ -35,7 +35,7 @@ def year_levels(s: Session, county: str, year: int, lowest: int, highest: int,
     first: dict[tuple[str, str], tuple[int, datetime]] = {}
     latest: dict[tuple[str, str], tuple[int, int]] = {}
     for row_id, municipality, period, version, received_at in conn.execute(
-            core_select(sub.id, sub.municipality, sub.period, sub.version, sub.received_at).where(where)):
+            core_select(sub.id, sub.municipality, sub.period, sub.version, sub.received_at).where(where)).all():
         key = (municipality, period)
         if key not in first or version < first[key][0]:
             first[key] = (version, received_at)
@@ -47,7 +47,7 @@ def year_levels(s: Session, county: str, year: int, lowest: int, highest: int,
     grouped = (core_select(ans.submission_id, func.max(case((counted, ans.impact))),
                            func.max(case((ans.withheld.is_(True), 1), else_=0)))
                .join(_SUBMISSION, sub.id == ans.submission_id).where(where).group_by(ans.submission_id))
-    levels = {row_id: (level, bool(held)) for row_id, level, held in conn.execute(grouped)}
+    levels = {row_id: (level, bool(held)) for row_id, level, held in conn.execute(grouped).all()}
     parsed: dict[str, Period] = {}
     out = []
     for key, (version, row_id) in latest.items():

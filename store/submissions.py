@@ -174,7 +174,7 @@ def _latest_where(s: Session, where: ColumnElement[bool]) -> list[SubmissionView
     first: dict[tuple[str, str], Any] = {}
     latest: dict[tuple[str, str], Any] = {}
     for row in conn.execute(core_select(_SUBMISSION, raw.sender, raw.message_id)
-                            .outerjoin(_RAW, raw.id == sub.raw_message_id).where(where)):
+                            .outerjoin(_RAW, raw.id == sub.raw_message_id).where(where)).all():
         key = (row.municipality, row.period)
         if key not in first or row.version < first[key].version:
             first[key] = row
@@ -183,16 +183,18 @@ def _latest_where(s: Session, where: ColumnElement[bool]) -> list[SubmissionView
     answers: dict[int, dict[int, Answer]] = {row.id: {} for row in latest.values()}
     withheld: dict[int, set[int]] = {row.id: set() for row in latest.values()}
     issues: dict[int, list[Issue]] = {row.id: [] for row in latest.values()}
-    for a in conn.execute(core_select(ans.submission_id, ans.question, ans.impact, ans.comment, ans.withheld)
-                          .join(_SUBMISSION, sub.id == ans.submission_id).where(where)):
-        if a.submission_id in answers:  # a superseded version's answers are read and passed over
-            answers[a.submission_id][a.question] = Answer(a.impact, a.comment)
-            if a.withheld:
-                withheld[a.submission_id].add(a.question)
-    for i in conn.execute(core_select(iss.submission_id, iss.field, iss.severity, iss.message)
-                          .join(_SUBMISSION, sub.id == iss.submission_id).where(where).order_by(iss.id)):
-        if i.submission_id in issues:
-            issues[i.submission_id].append(Issue(i.field, i.severity, i.message))
+    for sid, question, impact, comment, held in conn.execute(
+            core_select(ans.submission_id, ans.question, ans.impact, ans.comment, ans.withheld)
+            .join(_SUBMISSION, sub.id == ans.submission_id).where(where)).all():
+        if sid in answers:  # a superseded version's answers are read and passed over
+            answers[sid][question] = Answer(impact, comment)
+            if held:
+                withheld[sid].add(question)
+    for sid, field, severity, message in conn.execute(
+            core_select(iss.submission_id, iss.field, iss.severity, iss.message)
+            .join(_SUBMISSION, sub.id == iss.submission_id).where(where).order_by(iss.id)).all():
+        if sid in issues:
+            issues[sid].append(Issue(field, severity, message))
     parsed: dict[str, Period] = {}
     views = []
     for key, row in latest.items():
