@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from flow.decide import ParsedFile
 from flow.sandbox import Pending, cpu_count, parse_isolated
 from flow.settings import Config
+from flow.threads import answers_us, new_text
 from ground.errors import MessageUnreadable
 from ingest.message import MailMessage, read_message
 from ingest.source import RawMail
@@ -51,8 +52,13 @@ def start_parsing(message: MailMessage, config: Config, parse: Parse = parse_iso
 
     files = [(a.filename, start(a.content, a.filename)) for a in message.attachments[:cap]]
     body = None
-    if not files and message.body_text.strip():
-        body = start(message.body_text.encode("utf-8"), "meddelandetext.txt")
+    text = message.body_text
+    if not files and answers_us(message, config):
+        # A reply quotes the mail it answers, and a receipt lists every answer: read as a form, the
+        # quote would be filed as the sender's report. Only what the sender wrote above it can be one.
+        text = new_text(text, limit=len(text))
+    if not files and text.strip():
+        body = start(text.encode("utf-8"), "meddelandetext.txt")
     skipped = [a.filename for a in message.attachments[cap:]]
     return FormsBeingRead(files, body, skipped, form, cap)
 

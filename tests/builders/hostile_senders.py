@@ -291,6 +291,16 @@ CASES: tuple[SenderCase, ...] = (
         ("Ludvika okt rättad.docx", docx_with(q1=(4, "Bränder i centrum.")), mails.DOCX_TYPE)],
         message_id="<two-versions@ludvika.se>"), "quarantined", ("receipt", "quarantine_notice"), filed=("Ludvika",),
         what="which one is meant is not ours to guess: the first filed, the other waits for staff, both said"),
+    SenderCase("reply_quoting_answers_outlook_style", lambda: mails.build_mail(
+        SENDER, "SV: Kvittens: lägesbild oktober 2026, Ludvika",
+        "Hej! Fråga 4 borde vara 3.\n\nFrån: Lägesbild <lagesbild@lansstyrelsen-dalarna.example>\nSkickat: den 29 "
+        "oktober 2026 11:00\nÄmne: Kvittens\n\n" + mails.form_text("Ludvika", 2026, 10, mails.form_answers("Ludvika")),
+        message_id="<quoting@ludvika.se>"), "forwarded", ("staff_forward", "reply_ack"), filed=(),
+        what="the quoted receipt lists every answer: read as a form it was filed as a new report"),
+    SenderCase("form_pasted_above_the_quote_in_a_reply", lambda: mails.build_mail(
+        SENDER, "SV: Påminnelse: lägesbild oktober 2026, Ludvika", "Hej! Svaren:\n\n"
+        + mails.form_text("Ludvika", 2026, 10, mails.form_answers("Ludvika")) + "\n\n> Påminnelse: lägesbild oktober",
+        message_id="<pasted@ludvika.se>"), "stored", ("receipt",), (SENDER,), filed=("Ludvika",)),
     SenderCase("empty_message", lambda: b"", "quarantined", ("quarantine_notice",), (STAFF,), filed=(),
                what="a 0-byte file in the mailbox: no sender, held for staff, nobody answered"),
     SenderCase("content_length_lies", lambda: form_mail(headers=[("Content-Length", "10")]), "stored", ("receipt",),

@@ -48,6 +48,27 @@ def test_a_reply_to_a_receipt_is_forwarded_with_its_report_and_the_sender_told_t
         assert [e["version"] for e in w.export("2026-10")] == [1]  # nothing changed
 
 
+def test_a_reply_quoting_the_receipt_is_forwarded_not_filed_from_the_quote(
+        shared_dovecot: DovecotServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Outlook quotes below a "Från:" block, without ">": the receipt's list of answers would read as a form.
+    with world_on(shared_dovecot, tmp_path, monkeypatch) as w:
+        w.deliver(mails.build_mail("samordnare@ludvika.se", "Lägesbild oktober", "Hej!",
+                                   [("Ludvika.docx", mails.form_docx("Ludvika"), mails.DOCX_TYPE)],
+                                   message_id="<first@ludvika.se>"), at("2026-10-28T09:00"))
+        w.poll("2026-10-28T10:00")
+        [(_, receipt)] = w.sent()
+        quote = (f"Från: {receipt['From']}\nSkickat: den 28 oktober 2026 10:00\nTill: samordnare@ludvika.se\n"
+                 f"Ämne: {receipt['Subject']}\n\n{body_of(receipt)}")
+        w.deliver(mails.build_mail("samordnare@ludvika.se", f"SV: {receipt['Subject']}",
+                                   f"Hej! Fråga 4 borde vara 3.\n\n{quote}", message_id="<quoting@ludvika.se>"),
+                  at("2026-10-28T11:00"))
+        code, out = w.poll("2026-10-28T12:00")
+        assert (code, out["outcomes"]) == (0, {"forwarded": 1})
+        assert [e["version"] for e in w.export("2026-10")] == [1]  # the quote filed nothing
+        forward = next(m for to, m in w.sent()[1:] if to == [STAFF])
+        assert "Fråga 4 borde vara 3" in body_of(forward)
+
+
 def test_a_reply_whose_subject_was_changed_is_forwarded_with_the_latest_report(
         shared_dovecot: DovecotServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Our id among others in In-Reply-To, a subject of the coordinator's own, weeks after the report:
