@@ -11,9 +11,15 @@ from sqlalchemy.engine import Engine
 
 from flow.settings import Config
 from store import repo
-from store.db import read_transaction
+from store.db import read_transaction, transaction
 
 PER_PAGE = 50
+# The web page's sign-in events in the audit trail (web.audit gives them in Swedish).
+SIGNED_IN = "signed_in"
+SIGN_IN_FAILED = "sign_in_failed"
+SIGN_IN_THROTTLED = "sign_in_throttled"  # refused by the sign-in rate limit, the password not even checked
+SIGNED_OUT = "signed_out"
+ACTOR_MAX = 255  # the audit trail's actor column; an attempted name is whatever someone typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +77,13 @@ def audit_page(engine: Engine, config: Config, wanted: AuditFilter, per_page: in
     lines = tuple(AuditLine(v.id, v.at, v.actor, v.event, v.municipality, v.raw_message_id, v.detail, v.before,
                             v.after) for v in views)
     return AuditPage(lines, total, page, pages, tuple(actors), tuple(m.name for m in config.municipalities))
+
+
+def record_sign_in(engine: Engine, config: Config, event: str, actor: str, detail: str, now: datetime,
+                   county: str | None = None) -> None:
+    """One sign-in, failed sign-in, refusal or sign-out in the audit trail: `actor` is the account (for a
+    failed sign-in the name attempted, never the password), `county` the account's (default: the
+    configured county, whose page it was)."""
+    with transaction(engine) as s:
+        repo.audit(s, None, event, detail, now, actor=actor.strip()[:ACTOR_MAX] or "(tomt namn)",
+                   county=county or config.county.code)

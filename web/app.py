@@ -26,6 +26,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from flow.accounts import check_user
+from flow.audit_log import SIGN_IN_FAILED, SIGN_IN_THROTTLED, SIGNED_IN, SIGNED_OUT, record_sign_in
 from flow.board import store_readable
 from flow.settings import Config
 from web import accounts, audit, board, downloads, errors, history, oidc, quarantine, reminders, review
@@ -88,14 +89,18 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime], *,
         if not config.web.local_accounts:
             return login_page(request, 403, error="Logga in med Microsoft.")
         client = request.client.host if request.client else "?"
-        if limiter.blocked(client):
-            return login_page(request, 429, error="För många försök. Vänta en stund och försök igen.")
         name, password = str(form.get("name", "")), str(form.get("password", ""))
+        if limiter.blocked(client):
+            record_sign_in(engine, config, SIGN_IN_THROTTLED, name, f"lokalt konto, från {client}", clock())
+            return login_page(request, 429, error="För många försök. Vänta en stund och försök igen.")
         account = check_user(engine, name, password)
         if account is None:
             limiter.failed(client)
+            record_sign_in(engine, config, SIGN_IN_FAILED, name, f"fel namn eller lösenord, från {client}", clock())
             return login_page(request, 401, error="Fel namn eller lösenord.", name=name)
         limiter.succeeded(client)
+        record_sign_in(engine, config, SIGNED_IN, account.name, f"lokalt konto, från {client}", clock(),
+                       county=account.county)
         renew_session(request.session)
         request.session.update({"user": account.name, "role": account.role.value, "county": account.county,
                                 "seen": clock().isoformat(), "via": "local"})
@@ -105,6 +110,10 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime], *,
         form = await page.posted(request)
         if isinstance(form, Response):
             return form
+        user = request.session.get("user")
+        if isinstance(user, str):
+            via = "Microsoft" if request.session.get("via") == "oidc" else "lokalt konto"
+            record_sign_in(engine, config, SIGNED_OUT, user, via, clock(), county=request.session.get("county"))
         request.session.clear()
         return RedirectResponse("/logga-in", status_code=303)
 

@@ -34,6 +34,8 @@ EVENT_LABELS = {
     "retry_failed": "nytt försök misslyckades", "retry_requested": "nytt försök begärt",
     "send_failed": "kunde inte skickas",
     "signal_unchanged": "signal oförändrad", "account_added": "konto skapat", "account_disabled": "konto avstängt",
+    "signed_in": "inloggad", "sign_in_failed": "misslyckad inloggning",
+    "sign_in_throttled": "inloggning stoppad (för många försök)", "signed_out": "utloggad",
 }
 
 

@@ -31,6 +31,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from flow.accounts import Account, Role
+from flow.audit_log import SIGN_IN_FAILED, SIGNED_IN, record_sign_in
 from flow.settings import OidcConfig
 from web.page import Page
 from web.security import renew_session
@@ -176,10 +177,19 @@ def routes(page: Page) -> list[BaseRoute]:
             return page.error(request, 400, NOT_CONFIRMED)
         if params.get("error") or not params.get("code"):
             return page.error(request, 403, "Inloggningen med Microsoft avbröts.")
+        client = request.client.host if request.client else "?"
+        claims: dict[str, Any] = {}
         try:
-            account = signin.account(await signin.finish(params["code"], flow))
+            claims = await signin.finish(params["code"], flow)
+            account = signin.account(claims)
         except Refused as exc:
+            # The name the provider vouched for, when it got that far (a token without a known role).
+            attempted = claims.get(settings.name_claim) or claims.get("sub") or "(okänd)"
+            record_sign_in(page.engine, page.config, SIGN_IN_FAILED, str(attempted),
+                           f"Microsoft: {exc}, från {client}", page.clock())
             return page.error(request, 403, str(exc))
+        record_sign_in(page.engine, page.config, SIGNED_IN, account.name, f"Microsoft, från {client}",
+                       page.clock(), county=account.county)
         renew_session(request.session)
         request.session.update({"user": account.name, "role": account.role.value, "county": account.county,
                                 "seen": page.clock().isoformat(), "via": "oidc"})
