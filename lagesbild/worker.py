@@ -114,6 +114,7 @@ class Worker:
     liveness: Liveness | None = None
     host: str = field(default_factory=socket.gethostname)
     turns: IngestTurns = field(default_factory=IngestTurns)
+    locked_out: bool = False  # the last cycle found the mailbox's lease held by another worker
     _engine: Engine | None = None
     _engine_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -162,6 +163,10 @@ def _cycle(worker: Worker) -> None:
             result = poll_and_send(config, started, progress=lambda done, total: step(), engine=worker.store())
             if result.outcomes or result.moved_only or result.sent or result.failed:
                 _log.info("ingest: %s", result.summary())  # a quiet cycle says nothing: no chatter per cycle
+            if result.locked_out != worker.locked_out:  # said once when it starts and once when it ends
+                worker.locked_out = result.locked_out
+                _log.warning("ingest: %s", "another worker holds the mailbox's job lock; waiting until it is "
+                             "released or expires" if result.locked_out else "the mailbox's job lock is free again")
         except LagesbildError as exc:
             # The mailbox or the database is away: the next run tries again.
             _log.warning("ingest could not run: %s", exc)

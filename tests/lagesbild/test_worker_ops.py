@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,42 @@ def test_mail_arriving_during_a_cycle_gets_another_cycle_at_once() -> None:
     turns.begin()
     turns.end()  # a cycle that raised still ends the turn
     assert turns.wake()
+
+
+def test_a_worker_locked_out_of_its_mailbox_says_so_once_and_again_when_it_is_free(tmp_path: Path) -> None:
+    """A lease another (live) worker holds keeps this one waiting, quietly but not silently: one warning
+    when it starts waiting, one when the mailbox is free again, not one per cycle."""
+    from zoneinfo import ZoneInfo
+
+    from lagesbild.config import load_config
+    from lagesbild.runtime import LEASES, open_mailbox, open_store
+
+    config = load_config(_config(tmp_path))
+    engine = open_store(config)
+    _deliver(tmp_path, "Mora", "1.M1P1.mx")
+
+    def cycles() -> int:
+        with sqlite3.connect(tmp_path / "lb.db", timeout=5) as db:
+            return int(db.execute("SELECT count(*) FROM worker_cycle").fetchone()[0])
+
+    outbox = tmp_path / "outbox"
+    # This test process is the other worker: alive, so its lease is not taken over.
+    with LEASES.hold(engine, f"poll:{open_mailbox(config).name}", datetime(2026, 10, 29, 10, tzinfo=ZoneInfo(
+            "Europe/Stockholm"))) as held:
+        assert held
+        proc = _start(tmp_path)
+        try:
+            _until(lambda: cycles() >= 3)  # a cycle a second, each locked out
+            assert not outbox.exists() or not list(outbox.glob("*.eml"))
+        except BaseException:
+            _stop(proc)
+            raise
+    try:
+        _until(lambda: len(list(outbox.glob("*.eml"))) == 1)  # released: the next cycle reads the mail
+    finally:
+        output = _stop(proc)
+        engine.dispose()
+    waiting = "ingest: another worker holds the mailbox's job lock; waiting until it is released or expires"
+    assert output.count(waiting) == 1, output
+    assert output.count("ingest: the mailbox's job lock is free again") == 1, output
+    assert output.index(waiting) < output.index(" message id=1 ") < output.index("job lock is free again")
