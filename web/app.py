@@ -114,8 +114,9 @@ def create_app(config: Config, engine: Engine, clock: Callable[[], datetime], *,
         if isinstance(user, str):
             via = "Microsoft" if request.session.get("via") == "oidc" else "lokalt konto"
             record_sign_in(engine, config, SIGNED_OUT, user, via, clock(), county=request.session.get("county"))
+        at_provider = await oidc.sign_out_target(page, request)
         request.session.clear()
-        return RedirectResponse("/logga-in", status_code=303)
+        return RedirectResponse(at_provider or "/logga-in", status_code=303)
 
     routes: list[BaseRoute] = [
         Route("/health", health),

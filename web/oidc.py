@@ -24,6 +24,7 @@ import secrets
 import warnings
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urljoin
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -39,6 +40,7 @@ from web.security import renew_session
 log = logging.getLogger(__name__)
 
 FLOW_COOKIE = "lagesbild_oidc"
+ID_TOKEN = "id_token"  # the session key (and the claims' key after `finish`) of the raw ID token
 FLOW_SECONDS = 600  # time to sign in at the provider
 SCOPES = "openid profile"
 
@@ -104,7 +106,9 @@ class EntraSignIn:
         try:
             token = await self.client.fetch_access_token(
                 code=code, redirect_uri=flow["redirect_uri"], code_verifier=flow["verifier"])
-            return await self.verify(token, flow["nonce"])
+            claims = await self.verify(token, flow["nonce"])
+            claims[ID_TOKEN] = str(token["id_token"])  # kept for the sign-out at the provider
+            return claims
         except self.failures as exc:
             log.warning("Entra ID sign-in refused: %s", exc)
             raise Refused(NOT_CONFIRMED) from exc
@@ -118,6 +122,18 @@ class EntraSignIn:
                    "aud": {"essential": True, "value": self.settings.client_id}}
         claims = await self.client.parse_id_token(token, nonce=nonce, claims_options=options)
         return dict(claims)
+
+    async def end_session_url(self, id_token: str, after: str) -> str | None:
+        """Where to send the browser to sign out at the provider too (RP-initiated logout), with the
+        ID token as a hint and `after` as where the provider sends it back; None when the provider
+        advertises no end_session_endpoint."""
+        metadata = await self.client.load_server_metadata()
+        endpoint = metadata.get("end_session_endpoint")
+        if not isinstance(endpoint, str) or not endpoint:
+            return None
+        query = urlencode({"id_token_hint": id_token, "post_logout_redirect_uri": after,
+                           "client_id": self.settings.client_id})
+        return f"{endpoint}{'&' if '?' in endpoint else '?'}{query}"
 
     def account(self, claims: dict[str, Any]) -> Account:
         """The web page's account for verified `claims`; Refused when no role is known."""
@@ -136,13 +152,41 @@ class EntraSignIn:
         raise Refused(NO_ROLE)
 
 
+_SIGN_INS: dict[OidcConfig, EntraSignIn] = {}
+
+
+def sign_in_for(settings: OidcConfig) -> EntraSignIn:
+    """The one `EntraSignIn` of `settings` (its client caches the provider's metadata and keys)."""
+    if settings not in _SIGN_INS:
+        _SIGN_INS[settings] = EntraSignIn.from_settings(settings)
+    return _SIGN_INS[settings]
+
+
+async def sign_out_target(page: Page, request: Request) -> str | None:
+    """Where the browser goes after signing out of a session Entra ID started: the provider's
+    end_session_endpoint, so the sign-in there ends too (and a role removed there holds no longer
+    than this page's session); None for a local session, or when the provider offers no such endpoint
+    or cannot be reached (the local session ends all the same)."""
+    settings = page.config.web.oidc
+    id_token = request.session.get(ID_TOKEN)
+    if not settings.enabled or request.session.get("via") != "oidc" or not isinstance(id_token, str):
+        return None
+    back = urljoin(settings.redirect_url or str(request.url_for("oidc_callback")), "/logga-in")
+    signin = sign_in_for(settings)
+    try:
+        return await signin.end_session_url(id_token, back)
+    except signin.failures as exc:
+        log.warning("Entra ID metadata unavailable at sign-out: %s", exc)
+        return None
+
+
 def routes(page: Page) -> list[BaseRoute]:
     """/oidc/logga-in starts the sign-in at the provider; /oidc/callback is where it comes back.
     Neither exists while [web.oidc] is not configured."""
     settings = page.config.web.oidc
     if not settings.enabled:
         return []
-    signin = EntraSignIn.from_settings(settings)
+    signin = sign_in_for(settings)
     # The flow cookie lives minutes; a key made at start is enough (a restart mid-sign-in: sign in again).
     signer = URLSafeTimedSerializer(secrets.token_bytes(32), salt="oidc-flow")
 
@@ -192,7 +236,8 @@ def routes(page: Page) -> list[BaseRoute]:
                        page.clock(), county=account.county)
         renew_session(request.session)
         request.session.update({"user": account.name, "role": account.role.value, "county": account.county,
-                                "seen": page.clock().isoformat(), "via": "oidc"})
+                                "seen": page.clock().isoformat(), "since": page.clock().isoformat(), "via": "oidc",
+                                ID_TOKEN: claims[ID_TOKEN]})
         return page.render(request, "signed_in.html.j2", account=account)
 
     return [Route("/oidc/logga-in", begin, methods=["GET"]),

@@ -24,6 +24,10 @@ from flow.settings import Config
 from web.security import csrf_ok, csrf_token
 
 IDLE_TIMEOUT = timedelta(minutes=30)  # a forgotten browser on a shared desk signs itself out
+# A session Entra ID started lasts an hour however active: then the browser signs in at the provider
+# again (without a password while its sign-in there holds) and the roles claim is read afresh, so a
+# role removed at Entra ID holds at most this long here (README, staff; SECURITY.md).
+OIDC_MAX_AGE = timedelta(hours=1)
 # Staff act (and see raw mail and personal data); leadership read the picture (board, workbook,
 # digest); admin manage the county's accounts. Each route names the roles it lets in.
 STAFF_ONLY = frozenset({Role.STAFF})
@@ -71,6 +75,14 @@ class Page:
         if seen is None or now - seen > IDLE_TIMEOUT:
             request.session.clear()
             return None
+        if request.session.get("via") == "oidc":
+            try:
+                since: datetime | None = datetime.fromisoformat(str(request.session.get("since")))
+            except ValueError:
+                since = None
+            if since is None or now - since > OIDC_MAX_AGE:
+                request.session.clear()
+                return None
         if request.session.get("via") != "oidc" and not is_active(self.engine, account.name):
             request.session.clear()  # a disabled local account is signed out at its next click
             return None

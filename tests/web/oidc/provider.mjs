@@ -35,6 +35,8 @@ const client = (clientId) => ({
   client_id: clientId,
   client_secret: clientSecret,
   redirect_uris: [redirectUri],
+  // Where the web page asks to come back after signing out here (RP-initiated logout): its sign-in page.
+  post_logout_redirect_uris: [new URL('/logga-in', redirectUri).href],
   grant_types: ['authorization_code'],
   response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_basic',
