@@ -98,7 +98,8 @@ def test_a_clerk_opens_a_municipality_corrects_a_value_and_finds_it_in_the_log(c
     with navigates(driver):
         driver.find_element(By.CSS_SELECTOR, "#loggfilter button[type=submit]").click()
     rows = driver.find_elements(By.CSS_SELECTOR, "table.log tbody tr")
-    assert [r.find_element(By.CSS_SELECTOR, "td.event").text for r in rows] == ["rättat av länet"]
+    # Newest first: the correction, then the clerk's own sign-in (every sign-in is an audit line).
+    assert [r.find_element(By.CSS_SELECTOR, "td.event").text for r in rows] == ["rättat av länet", "inloggad"]
     assert rows[0].find_element(By.CSS_SELECTOR, "td.actor").text == staff
     assert rows[0].find_element(By.CSS_SELECTOR, "td.after").text == "Fråga 5, påverkan: 4"
     assert_accessible(driver, axe, "the audit log filtered by clerk")
