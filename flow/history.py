@@ -27,7 +27,9 @@ from parsers.result import Answer, Issue, Period, Source
 from store import repo
 from store.db import read_transaction, transaction
 
-BODY_FORM = "meddelandetext.txt"  # the name flow.reading gives a form pasted into the mail's text
+# A form pasted into the mail's text: flow.reading reads it under the first name and files it under the second.
+BODY_FORM = "meddelandetext.txt"
+BODY_FORMS = (BODY_FORM, "meddelandetext")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +81,18 @@ class VersionEntry:
     answers: tuple[AnswerLine, ...]
     file_issues: tuple[Issue, ...]  # issues on the file, the municipality or the period
     changes: tuple[Change, ...]
+    area: str | None = None  # the part of the municipality this version is about, when its form gave one
 
     @property
     def read_from(self) -> str:
         """The file the values were read from, as a clerk calls it: its name, or the mail's own text."""
-        return "e-brevets text" if self.filename == BODY_FORM else self.filename or "filen"
+        return "e-brevets text" if self.filename in BODY_FORMS else self.filename or "filen"
+
+    @property
+    def sources_kept(self) -> bool:
+        """Whether any value of this version says where it was read from: a version filed before sources
+        were kept (and not given them since by `lagesbild sources --backfill`) has none."""
+        return any(a.impact_source or a.comment_source for a in self.answers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +191,7 @@ def _entry(config: Config, view: repo.SubmissionView, previous: repo.SubmissionV
         view.flags, view.sender, message.subject if message else "",
         message is not None and message.mailbox == IMPORT_MAILBOX, view.raw_message_id,
         message is not None and message.size > 0, view.corrected_by, view.correction_reason, tuple(lines),
-        tuple(i for i in view.issues if i.field not in field_issues), tuple(changes))
+        tuple(i for i in view.issues if i.field not in field_issues), tuple(changes), view.area)
 
 
 def _level(labels: dict[int, str], impact: int | None, none: str = "ingen") -> str:
@@ -248,6 +257,6 @@ def _attachment(raw: bytes, filename: str) -> bytes | None:
     for attachment in message.attachments:
         if safe_text(attachment.filename) == filename:
             return attachment.content
-    if filename == BODY_FORM and message.body_text.strip():
+    if filename in BODY_FORMS and message.body_text.strip():
         return message.body_text.encode("utf-8")
     return None

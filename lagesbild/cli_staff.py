@@ -1,4 +1,4 @@
-"""The county staff's commands: import a form, quarantine, the confidentiality review, reprocess."""
+"""The county staff's commands: import a form, quarantine, the confidentiality review, reprocess, sources."""
 
 from __future__ import annotations
 
@@ -201,4 +201,40 @@ def reprocess_cmd(since: str | None) -> None:
     for failure in report.failures:
         click.echo(f"not reprocessed (left as it was): message {failure}", err=True)
     if report.failures:
+        raise SystemExit(1)
+
+
+@cli.command("sources")
+@common_options
+@click.option("--backfill", is_flag=True,
+              help="Give versions filed before sources were kept the sources their stored files give.")
+@click.option("--county", metavar="CODE", help="The county whose versions to complete (default: the configured "
+              "county; its form reads them, so it must be the configured one).")
+def sources_cmd(backfill: bool, county: str | None) -> None:
+    """Where stored values were read from: --backfill gives versions filed before this was kept their sources.
+
+    Each such version's stored file is read again with today's parsers (capped readers, as on arrival); a
+    value gets a source only where it still reads exactly as stored, a corrected value its correction. It
+    commits version by version and only fills what is missing: run it again after a stop, it goes on.
+
+    Example: lagesbild sources --backfill
+    """
+    from flow.source_backfill import backfill_sources
+    from lagesbild.runtime import open_store, settle_heap
+
+    if not backfill:
+        raise click.UsageError("say what to do: lagesbild sources --backfill")
+    ctx = current()
+    config = ctx.config()
+    if county is not None and county != config.county.code:
+        raise click.UsageError(f"--county {county}: this configuration is county {config.county.code}'s; "
+                               "run it with that county's configuration")
+    settle_heap()
+    report = backfill_sources(open_store(config), config, ctx.now())
+    click.echo(f"{report.versions} versions without sources: {report.filled} given sources ({report.values} "
+               f"values), {report.differing} answers read differently now (no source), "
+               f"{len(report.skipped)} skipped")
+    for line in report.skipped:
+        click.echo(f"skipped (left as it was): {line}", err=True)
+    if report.skipped:
         raise SystemExit(1)

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from sqlalchemy import exists, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
 from parsers.result import Answer, Source
-from store.models import AnswerRow
+from store.models import AnswerRow, RawMessage, Submission
 
 _ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
+_SUBMISSION = Submission.__table__  # type: ignore[attr-defined]
+_RAW = RawMessage.__table__  # type: ignore[attr-defined]
 
 
 def encode(source: Source | None) -> str | None:
@@ -59,3 +63,78 @@ def with_sources(s: Session, submission_id: int, answers: Mapping[int, Answer]) 
         impact_source, comment_source = stored.get(number, (None, None))
         out[number] = Answer(answer.impact, answer.comment, decode(impact_source), decode(comment_source))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Unsourced:
+    """A stored version none of whose values has a source: filed before they were kept (migration 0007).
+
+    `mailbox` is where its message came from ("import" for a form filed by hand, whose kept bytes are the
+    file itself); `corrected_by` and `correction_reason` are set for a version county staff made.
+    """
+
+    id: int
+    raw_message_id: int
+    mailbox: str
+    municipality: str
+    period: str
+    version: int
+    filename: str
+    content_hash: str
+    corrected_by: str | None
+    correction_reason: str | None
+    answers: dict[int, Answer]
+
+
+def unsourced_versions(s: Session, county: str, after_id: int, limit: int) -> list[Unsourced]:
+    """Up to `limit` of `county`'s versions after id `after_id`, in filing order, that have answers and
+    no source on any of them (what a version filed before sources were kept holds)."""
+    sub, a, raw = _SUBMISSION.c, _ANSWER.c, _RAW.c
+    sourced = exists().where(a.submission_id == sub.id, or_(a.impact_source.is_not(None),
+                                                            a.comment_source.is_not(None)))
+    answered = exists().where(a.submission_id == sub.id)
+    rows = s.connection().execute(
+        core_select(sub.id, sub.raw_message_id, raw.mailbox, sub.municipality, sub.period, sub.version,
+                    sub.filename, sub.content_hash, sub.corrected_by, sub.correction_reason)
+        .join_from(_SUBMISSION, _RAW, raw.id == sub.raw_message_id)
+        .where(sub.county == county, sub.id > after_id, answered, ~sourced)
+        .order_by(sub.id).limit(limit)).all()
+    answers: dict[int, dict[int, Answer]] = {row.id: {} for row in rows}
+    if rows:
+        for submission_id, question, impact, comment in s.connection().execute(
+                core_select(a.submission_id, a.question, a.impact, a.comment)
+                .where(a.submission_id.in_(list(answers)))):
+            answers[submission_id][question] = Answer(impact, comment)
+    return [Unsourced(r.id, r.raw_message_id, r.mailbox, r.municipality, r.period, r.version, r.filename,
+                      r.content_hash, r.corrected_by, r.correction_reason, answers[r.id]) for r in rows]
+
+
+def version_with_sources(s: Session, county: str, municipality: str, period: str,
+                         version: int) -> dict[int, Answer] | None:
+    """One version's answers with their sources; None when there is no such version."""
+    sub, a = _SUBMISSION.c, _ANSWER.c
+    rows = s.connection().execute(
+        core_select(a.question, a.impact, a.comment, a.impact_source, a.comment_source)
+        .join_from(_ANSWER, _SUBMISSION, sub.id == a.submission_id)
+        .where(sub.county == county, sub.municipality == municipality, sub.period == period,
+               sub.version == version)).all()
+    if not rows:
+        return None
+    return {q: Answer(i, c, decode(i_src), decode(c_src)) for q, i, c, i_src, c_src in rows}
+
+
+def fill_sources(s: Session, submission_id: int, found: Mapping[int, tuple[Source | None, Source | None]]) -> int:
+    """Give version `submission_id`'s answers the (impact, comment) sources `found` for them; a value that
+    already has a source keeps it (so a run after another, or beside one, changes nothing). How many
+    values were given one."""
+    a = _ANSWER.c
+    given = 0
+    for question, pair in sorted(found.items()):
+        for column, source in zip((a.impact_source, a.comment_source), pair, strict=True):
+            if source is None:
+                continue
+            done = s.connection().execute(
+                update(_ANSWER).where(a.submission_id == submission_id, a.question == question, column.is_(None))
+                .values({column.name: encode(source)}))
+            given += done.rowcount
+    return given

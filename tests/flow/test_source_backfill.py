@@ -1,0 +1,213 @@
+"""`flow.source_backfill` on SQLite and PostgreSQL: versions filed with their sources taken away again (NULL, as
+before migration 0007) get back exactly the sources their filing gave, from the stored mail read again; a
+corrected value keeps (or gets back) its correction; an answer that reads differently now gets none; a second
+run changes nothing; a stored file that breaks the reader's time cap is skipped with a log line and the rest
+are done."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from flow.correction import KEEP, CorrectionRequest, correct
+from flow.pipeline import poll_once
+from flow.sandbox import parse_isolated
+from flow.settings import Config
+from flow.source_backfill import backfill_sources
+from ingest.maildir import MaildirSource
+from ingest.settings import configured_folders
+from lagesbild.config import load_config
+from lagesbild.samples import filled_xlsx, template_docx
+from parsers import parse_bytes
+from parsers.form import FormSpec
+from parsers.limits import Limits
+from parsers.result import Answer, ParseResult, Period
+from store.db import transaction
+from store.models import AnswerRow, RawMessage, Submission
+from tests.builders import mail as mails
+from tests.flow.test_sandbox import _big_docx
+from tests.web import conftest as web_fixtures
+
+TZ = ZoneInfo("Europe/Stockholm")
+OCT = Period(2026, 10)
+ARRIVED = datetime(2026, 10, 27, 9, 0, tzinfo=TZ)
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=TZ)
+any_engine = web_fixtures.any_engine
+pg_module_url = web_fixtures.pg_module_url
+_ANSWER = AnswerRow.__table__  # type: ignore[attr-defined]
+_SUBMISSION = Submission.__table__  # type: ignore[attr-defined]
+_RAW = RawMessage.__table__  # type: ignore[attr-defined]
+
+
+def in_process(data: bytes, filename: str, form: FormSpec, limits: Limits) -> ParseResult:
+    """Parse without a child process (the capped readers have a test of their own below)."""
+    return parse_bytes(data, filename, form, limits)
+
+
+@pytest.fixture
+def config() -> Config:
+    return load_config(None)
+
+
+def answers(tag: str) -> dict[int, Answer]:
+    return {n: Answer(1 + n % 4, f"{tag}: kommentar till fråga {n}.") for n in range(1, 7)} | {
+        7: Answer(None, f"{tag}: nattvandring.")}
+
+
+def body_form(form: FormSpec, municipality: str) -> str:
+    """A form written in the mail itself, as some municipalities answer."""
+    lines = [f"Kommun: {municipality}", "Period: oktober 2026"]
+    for q in form.questions:
+        lines += [f"{q.number}. {q.short}"] + (["Påverkan: 3"] if q.impact else []) + [f"Kommentar: Svar {q.number}."]
+    return "\n".join(lines)
+
+
+def mail_in(tmp_path: Path, engine: Engine, config: Config) -> None:
+    """October from four municipalities through a real Maildir: a Word form, an Excel form, a form in the mail's
+    text, and one mail carrying two forms (Falun's and, sent for it, a second file) — one poll."""
+    form = config.county.form
+    maildir = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+    sent = [
+        mails.build_mail("samordnare@ludvika.se", "Lägesbild oktober", "Hej!", [
+            ("Lägesbild oktober.docx", template_docx(form, "Ludvika", OCT, answers("Ludvika")), mails.DOCX_TYPE)],
+            message_id="<l@ludvika.se>"),
+        mails.build_mail("samordnare@mora.se", "Lägesbild oktober", "Hej!", [
+            ("Mora oktober.xlsx", filled_xlsx(form, "Mora", OCT, answers("Mora")), mails.XLSX_TYPE)],
+            message_id="<m@mora.se>"),
+        mails.build_mail("samordnare@hedemora.se", "Lägesbild oktober", body_form(form, "Hedemora"),
+                         message_id="<h@hedemora.se>"),
+        mails.build_mail("samordnare@falun.se", "Lägesbild oktober", "Hej!", [
+            ("Falun.docx", template_docx(form, "Falun", OCT, answers("Falun")), mails.DOCX_TYPE)],
+            message_id="<f@falun.se>"),
+    ]
+    for n, raw in enumerate(sent):
+        delivered = maildir / "new" / f"17900000{n:02d}.M1P1.mx"
+        delivered.write_bytes(raw)
+        arrival = (ARRIVED + timedelta(minutes=n)).timestamp()
+        os.utime(delivered, (arrival, arrival))
+    report = poll_once(MaildirSource(maildir, configured_folders(config.mailbox)), engine, config, ARRIVED,
+                       parse=in_process)
+    assert dict(report.outcomes) == {"stored": 4}
+
+
+def sources(engine: Engine) -> dict[tuple[str, int, int], tuple[str | None, str | None]]:
+    """Every stored answer's two source columns, by (municipality, version, question)."""
+    a, sub = _ANSWER.c, _SUBMISSION.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(sub.municipality, sub.version, a.question, a.impact_source, a.comment_source)
+                            .join_from(_ANSWER, _SUBMISSION, sub.id == a.submission_id)).all()
+    return {(m, v, q): (i, c) for m, v, q, i, c in rows}
+
+
+def strip(engine: Engine, municipality: str | None = None, version: int | None = None) -> None:
+    """Take the sources away again, as a version filed before migration 0007 holds them (NULL)."""
+    a, sub = _ANSWER.c, _SUBMISSION.c
+    chosen = select(sub.id)
+    if municipality is not None:
+        chosen = chosen.where(sub.municipality == municipality)
+    if version is not None:
+        chosen = chosen.where(sub.version == version)
+    with transaction(engine) as s:
+        s.connection().execute(update(_ANSWER).where(a.submission_id.in_(chosen))
+                               .values(impact_source=None, comment_source=None))
+
+
+def correct_mora(engine: Engine, config: Config) -> None:
+    request = CorrectionRequest(municipality="Mora", period=OCT, question=2, reason="Läst fel ur bladet",
+                                actor="anna.handlaggare", impact=5, comment=KEEP)
+    correct(engine, config, request, NOW)
+
+
+def test_the_backfill_gives_back_exactly_the_sources_the_filing_gave(
+        tmp_path: Path, any_engine: Engine, config: Config) -> None:
+    mail_in(tmp_path, any_engine, config)
+    correct_mora(any_engine, config)
+    filed = sources(any_engine)
+    strip(any_engine)
+    assert all(pair == (None, None) for pair in sources(any_engine).values())
+
+    report = backfill_sources(any_engine, config, NOW, parse=in_process)
+
+    assert sources(any_engine) == filed
+    # Every kind of file, and the text of a mail, gave sources back; the correction gave who and why.
+    by_municipality = {m for (m, _, _), (i, c) in filed.items() if i or c}
+    assert by_municipality == {"Ludvika", "Mora", "Hedemora", "Falun"}
+    corrected = filed[("Mora", 2, 2)]
+    assert corrected[0] is not None and "anna.handlaggare: Läst fel ur bladet" in corrected[0]
+    assert corrected[1] == filed[("Mora", 1, 2)][1]  # the comment was left as it was: still the file's
+    assert (report.versions, report.filled, report.differing, report.skipped) == (5, 5, 0, [])
+    assert report.values == sum((i is not None) + (c is not None) for i, c in filed.values())
+
+
+def test_a_corrected_value_keeps_its_correction_and_a_second_run_changes_nothing(
+        tmp_path: Path, any_engine: Engine, config: Config) -> None:
+    mail_in(tmp_path, any_engine, config)
+    correct_mora(any_engine, config)
+    filed = sources(any_engine)
+    strip(any_engine, "Mora", version=1)  # only the version before the correction was filed before 0007
+
+    first = backfill_sources(any_engine, config, NOW, parse=in_process)
+    after_first = sources(any_engine)
+    second = backfill_sources(any_engine, config, NOW, parse=in_process)
+
+    assert after_first == filed
+    assert (first.versions, first.filled) == (1, 1)
+    assert "anna.handlaggare" in (after_first[("Mora", 2, 2)][0] or "")
+    assert (second.versions, second.filled, second.values) == (0, 0, 0)
+    assert sources(any_engine) == after_first
+
+
+def test_an_answer_that_reads_differently_now_gets_no_source(
+        tmp_path: Path, any_engine: Engine, config: Config) -> None:
+    mail_in(tmp_path, any_engine, config)
+    filed = sources(any_engine)
+    strip(any_engine, "Ludvika")
+    a, sub = _ANSWER.c, _SUBMISSION.c
+    with transaction(any_engine) as s:
+        # What an older reading stored for question 3 is not what the file says today.
+        s.connection().execute(update(_ANSWER).where(
+            a.question == 3, a.submission_id.in_(select(sub.id).where(sub.municipality == "Ludvika")))
+            .values(comment="Läst med en äldre version av läsaren."))
+
+    report = backfill_sources(any_engine, config, NOW, parse=in_process)
+
+    now = sources(any_engine)
+    assert now[("Ludvika", 1, 3)] == (None, None)
+    assert {k: v for k, v in now.items() if k != ("Ludvika", 1, 3)} == {
+        k: v for k, v in filed.items() if k != ("Ludvika", 1, 3)}
+    assert (report.filled, report.differing) == (1, 1)
+
+
+def test_a_stored_file_that_breaks_the_readers_time_cap_is_skipped_and_the_rest_are_done(
+        tmp_path: Path, any_engine: Engine, config: Config, caplog: pytest.LogCaptureFixture) -> None:
+    mail_in(tmp_path, any_engine, config)
+    filed = sources(any_engine)
+    strip(any_engine)
+    raw, sub = _RAW.c, _SUBMISSION.c
+    hostile = mails.build_mail("samordnare@falun.se", "Lägesbild oktober", "Hej!", [
+        ("Falun.docx", _big_docx(20_000), mails.DOCX_TYPE)], message_id="<f@falun.se>")
+    with transaction(any_engine) as s:
+        s.connection().execute(update(_RAW).where(raw.id.in_(
+            select(sub.raw_message_id).where(sub.municipality == "Falun"))).values(raw=hostile))
+    capped = dataclasses.replace(config, limits=dataclasses.replace(config.limits, seconds_per_file=2.0))
+
+    with caplog.at_level(logging.WARNING, logger="flow.source_backfill"):
+        report = backfill_sources(any_engine, capped, NOW, parse=parse_isolated)
+
+    now = sources(any_engine)
+    assert all(pair == (None, None) for (m, _, _), pair in now.items() if m == "Falun")
+    assert {k: v for k, v in now.items() if k[0] != "Falun"} == {k: v for k, v in filed.items() if k[0] != "Falun"}
+    [skipped] = report.skipped
+    assert "Falun 2026-10" in skipped and "för lång tid" in skipped
+    assert any("sources not restored" in r.message and "Falun" in r.message for r in caplog.records)
+    assert report.filled == 3
