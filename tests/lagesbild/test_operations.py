@@ -272,3 +272,32 @@ def test_the_worker_clock_replays_a_given_moment_and_runs_on() -> None:
     second = clock.now()
     assert start <= first < second < datetime(2026, 10, 29, 10, 1, tzinfo=tz)
     assert abs((Clock(tz).now() - datetime.now(tz)).total_seconds()) < 5
+
+
+def test_sources_backfill_gives_versions_filed_without_sources_theirs_once(
+        workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A mailed form and an imported one, their sources taken away as before migration 0007: the command
+    gives them back (the imported file's kept bytes are the file itself), and a second run finds nothing."""
+    import sqlite3
+
+    deliver(workspace, mails.build_mail("samordnare@mora.se", "Lägesbild", "Hej",
+                                        [("m.docx", docx("Mora"), mails.DOCX_TYPE)]), "1.M1P1.mx")
+    assert run(["poll", "--once", "--now", "2026-10-29T10:00"], capsys)[0] == 0
+    (workspace / "Orsa.docx").write_bytes(docx("Orsa"))
+    assert run(["import", "Orsa.docx", "--municipality", "Orsa", "--now", "2026-10-29T11:00"], capsys)[0] == 0
+    db = sqlite3.connect(workspace / "lb.db")
+    filed = db.execute("SELECT submission_id, question, impact_source, comment_source FROM answer "
+                       "ORDER BY 1, 2").fetchall()
+    with db:
+        db.execute("UPDATE answer SET impact_source = NULL, comment_source = NULL")
+
+    code, out, err = run(["sources", "--backfill", "--now", "2026-11-01T10:00"], capsys)
+
+    assert (code, err) == (0, "")
+    assert out.startswith("2 versions without sources: 2 given sources"), out
+    assert db.execute("SELECT submission_id, question, impact_source, comment_source FROM answer "
+                      "ORDER BY 1, 2").fetchall() == filed
+    assert run(["sources", "--backfill"], capsys)[1].startswith("0 versions without sources: 0 given sources")
+    assert run(["sources"], capsys)[0] == 2
+    code, _, err = run(["sources", "--backfill", "--county", "99"], capsys)
+    assert code == 2 and "99" in err
