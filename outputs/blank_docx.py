@@ -17,12 +17,15 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from outputs.blank_forms import (
+    PLACEHOLDER_AREA,
     PLACEHOLDER_COMMENT,
     PLACEHOLDER_IMPACT,
     PLACEHOLDER_MUNICIPALITY,
     PLACEHOLDER_PERIOD,
+    TAG_AREA,
     TAG_MUNICIPALITY,
     TAG_PERIOD,
+    area_field_label,
     comment_tag,
     impact_tag,
     intro_paragraphs,
@@ -190,7 +193,8 @@ def build_blank_docx(
 
     Layout follows the county template: title, month line (only when
     `period` is given), the intro, "Underlaget inlämnat av kommun:" and
-    "Månad:" with text controls, the instruction, then for each question
+    "Månad:" with text controls (and "Område:" on a form that asks for the
+    area, left blank), the instruction, then for each question
     "Fråga N, <short>: <text>", "Påverkan: " with a drop-down (questions with
     impact only) and "Kommentar:" followed by a multi-paragraph control.
     Nothing is protected; controls are locked against deletion only.
@@ -243,6 +247,12 @@ def build_blank_docx(
         placeholder=PLACEHOLDER_PERIOD,
         ids=ids,
     )
+    area_label = area_field_label(form)
+    if area_label:
+        line = document.add_paragraph()
+        line.add_run(f"{area_label}: ").bold = True
+        _inline_text_control(line, alias=area_label, tag=TAG_AREA, value=None, placeholder=PLACEHOLDER_AREA,
+                             ids=ids)
 
     document.add_paragraph(xml_safe(form.instruction)).runs[0].bold = True
 

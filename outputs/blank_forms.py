@@ -6,12 +6,14 @@ template wording ("Fråga 1, Ordningsstörningar och otrygghet: …",
 reporting month. They are designed to be read back exactly:
 
 * .docx: every value sits in a Word content control with a tag
-  (`lagesbild:kommun`, `lagesbild:period`, `lagesbild:q<N>.impact`,
+  (`lagesbild:kommun`, `lagesbild:period`, `lagesbild:omrade` on a form
+  that asks for the area, `lagesbild:q<N>.impact`,
   `lagesbild:q<N>.comment`). Impact is a drop-down whose items show
   "3 – Oroande" and carry the value "3". An untouched control shows its
   placeholder and is marked `w:showingPlcHdr`, so a reader treats it as empty.
 * .xlsx: the input cells are unlocked on a protected sheet and carry defined
-  names (`Kommun`, `Period`, `q<N>_impact`, `q<N>_comment`). An impact cell
+  names (`Kommun`, `Period`, `Omrade` on a form that asks for the area,
+  `q<N>_impact`, `q<N>_comment`). An impact cell
   always holds the integer 1–5: its drop-down lists the hidden sheet "Nivåer",
   whose cells hold 1..5 formatted as "1 – Normalt" … "5 – Kritiskt" (Excel
   shows that formatting in the list and stores the number), so a person may
@@ -54,6 +56,10 @@ TAG_MUNICIPALITY = "lagesbild:kommun"
 TAG_PERIOD = "lagesbild:period"
 NAME_MUNICIPALITY = "Kommun"
 NAME_PERIOD = "Period"
+# Only on a form that asks for the area ([labels] area, the EST checklist).
+TAG_AREA = "lagesbild:omrade"
+NAME_AREA = "Omrade"
+PLACEHOLDER_AREA = "Skriv område, om rapporten gäller en del av kommunen"
 
 PLACEHOLDER_MUNICIPALITY = "Skriv kommunens namn"
 # Deliberately no example month in the placeholder: a reader that ignored
@@ -100,6 +106,11 @@ def period_label(period: Period) -> str:
     if period.is_week:
         return f"Vecka {period.week} {period.year}"
     return f"{SWEDISH_MONTHS[period.month - 1].capitalize()} {period.year}"
+
+
+def area_field_label(form: FormSpec) -> str | None:
+    """The label of the area field ("Område"), or None on a form that has none."""
+    return form.labels.area[0] if form.labels.area else None
 
 
 def period_field_label(form: FormSpec) -> str:

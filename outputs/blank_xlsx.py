@@ -17,12 +17,14 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from outputs.blank_forms import (
+    NAME_AREA,
     NAME_LEVEL_LIST,
     NAME_MUNICIPALITY,
     NAME_PERIOD,
     SHEET_FORM,
     SHEET_INSTRUCTIONS,
     SHEET_LEVELS,
+    area_field_label,
     comment_name,
     confidentiality_note,
     impact_name,
@@ -174,7 +176,8 @@ def build_blank_xlsx(
     """A blank (optionally pre-filled) Excel form: sheet "Lägesbild" plus instructions.
 
     Layout of "Lägesbild": A1 title, A2 month line (when `period` is given),
-    A3/B3 "Kommun:", A4/B4 "Månad:" ("Oktober 2026"), A5 instruction, header
+    A3/B3 "Kommun:", A4/B4 "Månad:" ("Oktober 2026") and, on a form that asks
+    for the area, C4/D4 "Område:", A5 instruction, header
     row 6 ("Nr", "Fråga", "Påverkan (1-5)", "Kommentar"), then one row per
     question. Input cells are unlocked and named; everything else is locked
     by sheet protection without a password (so staff can lift it).
@@ -198,13 +201,17 @@ def build_blank_xlsx(
         ws["A2"] = month_title(period)
         ws["A2"].font = Font(bold=True, size=12)
 
-    inputs = (
-        (3, "Kommun:", xml_safe(municipality) if municipality else municipality, NAME_MUNICIPALITY),
-        (4, f"{period_field_label(form)}:", period_label(period) if period else None, NAME_PERIOD),
-    )
-    for row, label, value, name in inputs:
-        ws.cell(row=row, column=1, value=label).font = Font(bold=True)
-        cell = ws.cell(row=row, column=2, value=value)
+    inputs = [
+        (3, 1, "Kommun:", xml_safe(municipality) if municipality else municipality, NAME_MUNICIPALITY),
+        (4, 1, f"{period_field_label(form)}:", period_label(period) if period else None, NAME_PERIOD),
+    ]
+    area_label = area_field_label(form)
+    if area_label:
+        # Beside the period, as the EST checklist prints it ("Område: ___ Vecka och år: ___").
+        inputs.append((4, 3, f"{area_label}:", None, NAME_AREA))
+    for row, column, label, value, name in inputs:
+        ws.cell(row=row, column=column, value=label).font = Font(bold=True)
+        cell = ws.cell(row=row, column=column + 1, value=value)
         # Text format: a typed "2026-10" must stay text, not become a date.
         cell.number_format = "@"
         cell.fill = _INPUT_FILL

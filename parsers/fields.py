@@ -21,7 +21,7 @@ from parsers.result import Source
 
 @dataclass(frozen=True, slots=True)
 class FieldTarget:
-    kind: str  # "municipality", "period", "impact", "comment", "option"
+    kind: str  # "municipality", "period", "area", "impact", "comment", "option"
     question: int = 0
     option: int = 0
 
@@ -34,6 +34,8 @@ def field_target(name: str, form: FormSpec) -> FieldTarget | None:
     words = re.sub(r"\d+", " ", s)
     if "kommun" in words and "kommentar" not in words or "municipality" in words:
         return FieldTarget("municipality")
+    if form.labels.area and not numbers and any(squash(label) in words for label in form.labels.area):
+        return FieldTarget("area")  # "lagesbild:omrade", "Omrade", "Stadsdel"
     if any(w in words for w in ("manad", "period", "month", "rapportmanad")) and not numbers:
         return FieldTarget("period")
     is_impact = any(w in words for w in ("paverk", "impact", "niva", "grad", "bedomning"))
@@ -54,6 +56,7 @@ def field_target(name: str, form: FormSpec) -> FieldTarget | None:
 class FieldValues:
     municipality: str | None = None
     period: str | None = None
+    area: str | None = None
     impacts: dict[int, ImpactReading] = field(default_factory=dict)
     comments: dict[int, str] = field(default_factory=dict)
     # Questions whose field was matched by a guess (Acrobat's copies when the
@@ -151,6 +154,8 @@ def read_fields(fields: list[NamedField], form: FormSpec, order: list[int] | Non
             out.municipality = value
         elif target.kind == "period" and value:
             out.period = value
+        elif target.kind == "area" and value:
+            out.area = value
         elif target.kind == "impact" and form.question(target.question).impact:
             if f.checked is not None and not value:
                 continue

@@ -85,6 +85,9 @@ class Labels:
     #: Labels that are everyday words too ("Nivå", "Bedömning"): they label a
     #: value only when a colon follows; "Nivå 4 i polisens bedömning" is a sentence.
     needs_colon: tuple[str, ...] = ()
+    #: The part of the municipality a report is about ("Område: Vivalla"), on forms that
+    #: ask for one (the EST checklist); none on a form without it, which then reads no area.
+    area: tuple[str, ...] = ()
 
 
 WEEKDAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -225,6 +228,7 @@ def form_from_dict(data: dict[str, Any], source: str = "<form>") -> FormSpec:
         question=_strings(labels_t, "question", "labels", ("Fråga",)),
         stop=_strings(labels_t, "stop", "labels", ("Datum",)),
         needs_colon=_strings(labels_t, "needs_colon", "labels"),
+        area=_strings(labels_t, "area", "labels"),
     )
     scale_t = _req(data, "scale", dict, source)
     smin = _req(scale_t, "min", int, "scale")

@@ -174,7 +174,8 @@ def word_stems(text: str) -> set[str]:
 
 
 def _build_embedded_label_re(form: FormSpec) -> re.Pattern[str]:
-    """A label with a colon in the middle of a line: "Påverkan: 3  Kommentar: lugnt"."""
-    labels = (*form.labels.impact, *form.labels.comment, *form.labels.municipality, *form.labels.period)
+    """A label with a colon in the middle of a line: "Påverkan: 3  Kommentar: lugnt", "Område: … Vecka och år: …"."""
+    labels = (*form.labels.impact, *form.labels.comment, *form.labels.municipality, *form.labels.period,
+              *form.labels.area)
     words = "|".join(sorted((re.escape(fold(w)) for w in labels), key=len, reverse=True))
     return re.compile(rf"(?<=\s)(?:{words})(?:\s*\(?\s*1\s*-\s*5\s*\)?)?\s*:")

@@ -1,4 +1,4 @@
-"""The form's header fields: which municipality, which period.
+"""The form's header fields: which municipality, which period, and (on a form that asks) which area.
 
 Values come from labelled lines ("Underlaget inlämnat av kommun: Mora",
 "Avser månad: oktober 2026"), a named field, the title lines above the first
@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 
 from parsers.municipality import load_registry
+from parsers.normalize import clean, fold
 from parsers.period import PeriodReading, read_period
+from parsers.placeholders import is_placeholder
 from parsers.result import Issue, Period
 
 
@@ -181,3 +183,52 @@ def _stated_period(values: list[str], titles: list[str], field_value: str | None
         return from_name.period
     issues.append(Issue.warning("period", "Månad och år saknas i formuläret."))
     return None
+
+
+# Longer than a district's or housing area's name: most likely a sentence typed after the label.
+AREA_MAX = 100
+_BLANK_LINE_RE = re.compile(r"[\s_.\-\u2013\u2014…]*")
+
+
+def area_text(value: str) -> str | None:
+    """An area as typed, under the text rule (whitespace runs collapsed, invisible marks gone);
+    None for a blank: nothing, the template's "_____", or a field's placeholder."""
+    text = " ".join(clean(value).split())
+    if not text or _BLANK_LINE_RE.fullmatch(text) or is_placeholder(text):
+        return None
+    return text
+
+
+def area_of(values: list[str], field_value: str | None, issues: list[Issue]) -> str | None:
+    """The part of the municipality a report is about ("Område: Vivalla"), or None when not given.
+
+    The area is optional: a checklist about the whole municipality leaves it
+    blank, and that is no issue. A named field's value is the area, and text
+    saying another one is flagged; two different areas in the text are
+    flagged and neither is taken (one checklist is about one area).
+    """
+    typed = [t for t in map(area_text, values) if t]
+    field = area_text(field_value) if field_value else None
+    if field:
+        other = next((t for t in typed if fold(t) != fold(field)), None)
+        if other is not None:
+            issues.append(Issue.warning("area", f"Formulärfältet anger området \"{field[:60]}\" men texten "
+                                                f"\"{other[:60]}\"; kontrollera området."))
+        return _long_area(field, issues)
+    first_spelling: dict[str, str] = {}
+    for t in typed:
+        first_spelling.setdefault(fold(t), t)
+    distinct = list(first_spelling.values())
+    if len(distinct) > 1:
+        shown = ", ".join(f"\"{t[:40]}\"" for t in distinct[:3])
+        issues.append(Issue.warning("area", f"Formuläret anger flera områden ({shown}); ange ett område per "
+                                            "checklista. Inget område registrerades."))
+        return None
+    return _long_area(distinct[0], issues) if distinct else None
+
+
+def _long_area(area: str, issues: list[Issue]) -> str:
+    if len(area) > AREA_MAX:
+        issues.append(Issue.warning("area", f"Området är ovanligt långt ({len(area)} tecken); kontrollera att "
+                                            "bara områdets namn står efter \"Område:\"."))
+    return area

@@ -1,4 +1,5 @@
-"""Labelled lines: "Påverkan: 3", "Kommentar: …", "Kommun: Mora", misspelt labels and stray colons included."""
+"""Labelled lines: "Påverkan: 3", "Kommentar: …", "Kommun: Mora", "Område: Vivalla"; misspelt labels
+and stray colons included."""
 
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ def match_label(text: str, form: FormSpec) -> Line | None:
         # "Kommentar En misshandel …": the label without its colon.
         return Line(Kind.COMMENT, _join(first[bare.end():].strip(), more))
     for kind, group in ((Kind.COMMENT, labels.comment), (Kind.MUNICIPALITY, labels.municipality),
-                        (Kind.PERIOD, labels.period)):
+                        (Kind.PERIOD, labels.period), (Kind.AREA, labels.area)):
         hit = match_labels(folded, group)
         if not hit:
             continue

@@ -10,7 +10,7 @@ _PLACEHOLDERS = {
         "Klicka eller tryck här för att ange text.", "Click or tap here to enter text.",
         "Klicka här för att ange text.", "Click here to enter text.", "Välj ett objekt.",
         "Choose an item.", "Skriv kommentar här", "Skriv kommunens namn", "Välj påverkan 1–5",
-        "Skriv här", "Ange kommentar", "Ange månad",
+        "Skriv här", "Ange kommentar", "Ange månad", "Skriv område, om rapporten gäller en del av kommunen",
     )
 }
 

@@ -38,15 +38,15 @@ class Severity(enum.StrEnum):
     WARNING = "warning"
 
 
-_FIELD_RE = re.compile(r"^(file|municipality|period|q[1-9][0-9]*\.(impact|comment))$")
+_FIELD_RE = re.compile(r"^(file|municipality|period|area|q[1-9][0-9]*\.(impact|comment))$")
 
 
 @dataclass(frozen=True, slots=True)
 class Issue:
     """A problem found in a file, worded for the municipal coordinator (Swedish).
 
-    `field` is one of `file`, `municipality`, `period`, `q<N>.impact`,
-    `q<N>.comment`.
+    `field` is one of `file`, `municipality`, `period`, `area` (a form that
+    asks for the area only), `q<N>.impact`, `q<N>.comment`.
     """
 
     field: str
@@ -262,6 +262,10 @@ class ParseResult:
     #: The month the form names when it gives no year ("Juli månad"): not a
     #: period on its own, but ingest combines it with the received date.
     month_hint: int | None = None
+    #: The part of the municipality the report is about ("Område: Vivalla" on the EST
+    #: checklist), as typed with its whitespace runs collapsed; None when not given or
+    #: when the form has no such field.
+    area: str | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -282,6 +286,7 @@ class ParseResult:
             "format": self.format.value,
             "municipality": self.municipality,
             "period": str(self.period) if self.period else None,
+            "area": self.area,
             "answers": {str(n): a.to_json() for n, a in sorted(self.answers.items())},
             "issues": [i.to_json() for i in self.issues],
         }

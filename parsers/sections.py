@@ -3,7 +3,7 @@
 Steps: type each line (`parsers.lines`), pick one anchor per question (the
 strongest, then the earliest), read each question's lines up to the next
 anchor into an impact and comment lines, and collect the header values
-(municipality, period, title lines, dates) for `parsers.header`.
+(municipality, period, area, title lines, dates) for `parsers.header`.
 
 One question's lines are read in `parsers.question_read`.
 """
@@ -34,6 +34,8 @@ class SectionRead:
     period_values: list[str]
     title_lines: list[str]
     dates: list[Period] = field(default_factory=list)
+    #: "Område: Vivalla" above the first question (a form that asks for the area only).
+    area_values: list[str] = field(default_factory=list)
     flattened_table: bool = False
     order: list[int] = field(default_factory=list)  # the questions found, in the document's order
     orphans: dict[int, list[str]] = field(default_factory=dict)  # sentences under a question its comment lacks
@@ -101,6 +103,13 @@ def read_section(section: Section, form: FormSpec) -> SectionRead:
             value = line.text or _next_value(lines, i)
             if line.text or (value and load_registry().resolve(value).municipality):
                 result.municipality_values.append(value)
+        elif line.kind is Kind.AREA:
+            if i < first_anchor:
+                if line.text:
+                    result.area_values.append(line.text)
+            else:
+                # "Område: …" under a question is what the municipality wrote there: its comment's text.
+                line.kind, line.text = Kind.TEXT, line.raw or line.text
         elif line.kind is Kind.PERIOD:
             value = line.text or _next_value(lines, i)
             if line.text or (value and read_period(value).found):

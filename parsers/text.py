@@ -18,7 +18,7 @@ from parsers.document import Document
 from parsers.fields import FieldValues, read_fields
 from parsers.form import FormSpec, Question, Scale
 from parsers.guard import find_leak
-from parsers.header import month_hint_of, municipality_of, period_of
+from parsers.header import area_of, month_hint_of, municipality_of, period_of
 from parsers.impact import ImpactStatus, read_impact
 from parsers.normalize import clean, fold
 from parsers.period import read_period
@@ -37,7 +37,9 @@ def _label(question: Question) -> str:
 
 
 def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "") -> ParseResult:
-    """Read answers, municipality and period from a document. Pure; never raises."""
+    """Read answers, municipality, period and (on a form that asks for it) area from a document.
+
+    Pure; never raises."""
     sections = [read_section(s, form) for s in document.sections] or [
         SectionRead({q.number: QuestionRead() for q in form.questions}, [], [], [])
     ]
@@ -67,6 +69,7 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     else:
         period = period_of(best.period_values, best.title_lines, fields.period, filename, issues, best.dates)
         month_hint = None if period else month_hint_of(best.period_values, best.title_lines, fields.period)
+    area = area_of(best.area_values, fields.area, issues) if form.labels.area else None
     answers: dict[int, Answer] = {}
     for question in form.questions:
         read = best.questions[question.number]
@@ -75,9 +78,9 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     _doubt_layout(form, answers, best, document, issues)
     _guard_vocabulary(form, answers, issues)
     _guard_coverage(form, best, fields, issues)
-    order = {"file": 0, "municipality": 1, "period": 2}
-    issues.sort(key=lambda i: (order.get(i.field, 3), _qnum(i.field)))
-    return ParseResult(fmt, municipality, period, answers, tuple(issues), form.id, month_hint)
+    order = {"file": 0, "municipality": 1, "period": 2, "area": 3}
+    issues.sort(key=lambda i: (order.get(i.field, 4), _qnum(i.field)))
+    return ParseResult(fmt, municipality, period, answers, tuple(issues), form.id, month_hint, area)
 
 
 def _section_period(section: SectionRead, name: str) -> Period | None:

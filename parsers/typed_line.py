@@ -15,6 +15,7 @@ class Kind(enum.Enum):
     COMMENT = "comment"
     MUNICIPALITY = "municipality"
     PERIOD = "period"
+    AREA = "area"  # the part of the municipality a report is about ("Område: Vivalla")
     BREAK = "break"  # ends the current question's text (e.g. the end of a table)
 
 

@@ -96,10 +96,12 @@ def fill_docx(
     municipality: str | None = None,
     period: str | None = None,
     answers: Mapping[int, Answer] | None = None,
+    area: str | None = None,
 ) -> bytes:
     """Fill the content controls of a blank form made by `build_blank_docx`.
 
-    `period` is the text typed into the "Månad:" control ("November 2026").
+    `period` is the text typed into the "Månad:" control ("November 2026");
+    `area` into "Område:" (a form that asks for it).
     Raises if a value has no control to go into, so a test cannot pass by
     silently writing nothing.
     """
@@ -110,6 +112,8 @@ def fill_docx(
         wanted["lagesbild:kommun"] = ("text", municipality)
     if period is not None:
         wanted["lagesbild:period"] = ("text", period)
+    if area is not None:
+        wanted["lagesbild:omrade"] = ("text", area)
     for number, answer in (answers or {}).items():
         if answer.impact is not None:
             wanted[f"lagesbild:q{number}.impact"] = ("choice", answer.impact)
@@ -166,6 +170,7 @@ def fill_xlsx(
     municipality: str | None = None,
     period: str | None = None,
     answers: Mapping[int, Answer] | None = None,
+    area: str | None = None,
 ) -> bytes:
     """Fill the named input cells of a blank form made by `build_blank_xlsx`.
 
@@ -177,6 +182,8 @@ def fill_xlsx(
         _named_cell(wb, "Kommun").value = municipality
     if period is not None:
         _named_cell(wb, "Period").value = period
+    if area is not None:
+        _named_cell(wb, "Omrade").value = area
     for number, answer in (answers or {}).items():
         if answer.impact is not None:
             _named_cell(wb, f"q{number}_impact").value = answer.impact
