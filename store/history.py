@@ -68,7 +68,7 @@ def report_versions(s: Session, county: str, municipality: str, year: int | None
         answers=dict(sorted(answers[row.id].items())), issues=tuple(issues[row.id]),
         raw_message_id=row.raw_message_id, sender=row.sender or "", message_id=row.message_id,
         withheld=frozenset(withheld[row.id]), corrected_by=row.corrected_by,
-        correction_reason=row.correction_reason) for row in rows]
+        correction_reason=row.correction_reason, area=row.area) for row in rows]
     views.sort(key=lambda v: v.version)
     views.sort(key=lambda v: v.period, reverse=True)
     return views

@@ -148,6 +148,8 @@ class Submission(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime, nullable=False))
     corrected_by: str | None = Field(default=None, sa_column=Column(String(255)))
     correction_reason: str | None = Field(default=None, sa_column=Column(Text))
+    # The part of the municipality the report is about, as the form gave it (migration 0009); NULL: none.
+    area: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class AnswerRow(SQLModel, table=True):

@@ -37,9 +37,13 @@ _INSERT_ISSUE = _ISSUE.insert()
 _SENDER = core_select(_RAW.c.sender, _RAW.c.message_id).where(_RAW.c.id == bindparam("row_id"))
 
 
-def answers_hash(answers: Mapping[int, Answer]) -> str:
-    """A fingerprint of the answers: equal exactly when every impact and comment is equal."""
-    canonical = {str(q): [a.impact, a.comment] for q, a in sorted(answers.items())}
+def answers_hash(answers: Mapping[int, Answer], area: str | None = None) -> str:
+    """A fingerprint of the answers (and the area, when there is one): equal exactly when every impact
+    and comment, and the area, are equal. Without an area it is the fingerprint of the answers alone,
+    as it was before areas were kept."""
+    canonical: dict[str, Any] = {str(q): [a.impact, a.comment] for q, a in sorted(answers.items())}
+    if area is not None:
+        canonical["area"] = area
     return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 
@@ -47,7 +51,8 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
                       raw_id: int, filename: str, format: Format | str, answers: Mapping[int, Answer],
                       issues: Iterable[Issue], flags: Iterable[str], deadline_end: datetime | None,
                       content_hash: str | None = None, withheld: Iterable[int] = (),
-                      corrected_by: str | None = None, correction_reason: str | None = None) -> SubmissionResult:
+                      corrected_by: str | None = None, correction_reason: str | None = None,
+                      area: str | None = None) -> SubmissionResult:
     """File a report as a new submission, a correction (next version), or nothing (identical resend).
 
     IDENTICAL: same content hash as the latest version; nothing is written.
@@ -59,10 +64,13 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
     questions held for a confidentiality review: the version is stored as held
     with the flag "personal_data" until `release_withheld`. `corrected_by` and `correction_reason`
     mark a version county staff made by correcting a misread value (flow.correction).
+    `area` is the part of the municipality the report is about, as the form gave it (None: none);
+    a different area is a different report content, so a resend with only the area changed is a
+    new version.
     """
     period_text = str(period if isinstance(period, Period) else Period.parse(period))
     fmt = Format(format)
-    digest = content_hash if content_hash is not None else answers_hash(answers)
+    digest = content_hash if content_hash is not None else answers_hash(answers, area)
     pg_xact_lock(s, f"submission:{county}:{municipality}:{period_text}")
     conn = s.connection()
     versions = conn.execute(_VERSIONS, {"county": county, "municipality": municipality, "period": period_text}).all()
@@ -90,7 +98,7 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
         county=county, municipality=municipality, period=period_text, version=version, raw_message_id=raw_id,
         received_at=received_at, filename=filename, format=fmt, content_hash=digest, on_time=on_time,
         flags=flag_list, status=status, created_at=clock(), corrected_by=corrected_by,
-        correction_reason=correction_reason)
+        correction_reason=correction_reason, area=area)
     if latest is not None:
         conn.execute(_SUPERSEDE, {"row_id": latest.id, "new_status": SubmissionStatus.SUPERSEDED})
         s.expire_all()  # a version loaded earlier in this session must not show its old status
@@ -114,7 +122,8 @@ def record_submission(s: Session, *, county: str, municipality: str, period: Per
         first_received_at=first_received, on_time=on_time, filename=filename, format=fmt, content_hash=digest,
         flags=tuple(flag_list), answers=dict(sorted(answers.items())), issues=tuple(issue_list),
         raw_message_id=raw_id, sender=sender[0] if sender else "", message_id=sender[1] if sender else None,
-        withheld=frozenset(held_questions), corrected_by=corrected_by, correction_reason=correction_reason)
+        withheld=frozenset(held_questions), corrected_by=corrected_by, correction_reason=correction_reason,
+        area=area)
     if latest is None:
         return SubmissionResult(view, SubmissionKind.NEW, None)
     return SubmissionResult(view, SubmissionKind.CORRECTION, latest.version)
@@ -157,7 +166,7 @@ def _submission_views(s: Session, rows: list[Submission],
             answers=dict(sorted(answers[row.id].items())), issues=tuple(issues[row.id]),
             raw_message_id=row.raw_message_id, sender=sender, message_id=message_id,
             withheld=frozenset(withheld[row.id]), corrected_by=row.corrected_by,
-            correction_reason=row.correction_reason))
+            correction_reason=row.correction_reason, area=row.area))
     return sorted(views, key=lambda v: (_swedish(v.municipality), v.period))
 
 
@@ -207,7 +216,7 @@ def _latest_where(s: Session, where: ColumnElement[bool]) -> list[SubmissionView
             answers=dict(sorted(answers[row.id].items())), issues=tuple(issues[row.id]),
             raw_message_id=row.raw_message_id, sender=row.sender or "", message_id=row.message_id,
             withheld=frozenset(withheld[row.id]), corrected_by=row.corrected_by,
-            correction_reason=row.correction_reason))
+            correction_reason=row.correction_reason, area=row.area))
     return sorted(views, key=lambda v: (_swedish(v.municipality), v.period))
 
 
@@ -234,6 +243,19 @@ def latest_arrival(s: Session, county: str, municipality: str, period: Period | 
         col(Submission.county) == county, col(Submission.municipality) == municipality,
         col(Submission.period) == period_text).order_by(col(Submission.version).desc())).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+def latest_area(s: Session, county: str, municipality: str, period: Period | str) -> tuple[int, str | None] | None:
+    """(version, area) of the latest version of one municipality's report for a period; None when
+    there is none. Takes the report's lock, as `record_submission` does, so a version filed next in
+    the same transaction follows exactly this one."""
+    period_text = str(period if isinstance(period, Period) else Period.parse(period))
+    pg_xact_lock(s, f"submission:{county}:{municipality}:{period_text}")
+    c = _SUBMISSION.c
+    row = s.connection().execute(core_select(c.version, c.area).where(
+        c.county == county, c.municipality == municipality, c.period == period_text)
+        .order_by(c.version.desc()).limit(1)).first()
+    return None if row is None else (row.version, row.area)
 
 
 def latest_arrivals(s: Session, county: str) -> dict[tuple[str, str], tuple[int, datetime, str]]:

@@ -145,6 +145,7 @@ class SubmissionView:
     withheld: frozenset[int] = frozenset()  # questions held for a confidentiality review
     corrected_by: str | None = None  # the staff account that corrected a misread value (flow.correction)
     correction_reason: str | None = None
+    area: str | None = None  # the part of the municipality the report is about ("Område"), when the form gave one
 
 
 @dataclass(frozen=True, slots=True)

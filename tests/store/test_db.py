@@ -50,11 +50,11 @@ def test_migrate_from_empty_creates_every_table_and_is_idempotent(empty_url: str
         assert current_revision(engine) is None
         migrate(engine)
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-        assert current_revision(engine) == head_revision() == HEAD_REVISION == "0008"
+        assert current_revision(engine) == head_revision() == HEAD_REVISION == "0009"
         with transaction(engine) as s:
             insert(s, "kept")
         migrate(engine)  # a second start changes nothing and keeps the data
-        assert current_revision(engine) == head_revision() == "0008"
+        assert current_revision(engine) == head_revision() == "0009"
         with transaction(engine) as s:
             assert set(repo.known_refs(s, MAILBOX, 0, ["kept"])) == {"kept"}
     finally:
@@ -95,7 +95,7 @@ def test_two_processes_migrating_at_once_both_succeed(empty_url: str) -> None:
     assert outcomes == ["ok", "ok"]
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0008"
+        assert current_revision(engine) == head_revision() == "0009"
     finally:
         engine.dispose()
 
