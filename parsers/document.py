@@ -38,6 +38,11 @@ class Grid:
     doubt: str = ""
     doubtful: frozenset[str] = frozenset()
     page: int = field(default=0, compare=False)  # the page it starts on (PDF), as for `Paragraph`
+    #: For a spreadsheet, the sheet's own number (1-based) of each row and column of the grid (hidden
+    #: ones are left out of the grid, so they differ from the position): "cell C12" in a value's source.
+    #: Empty for other tables. Not part of equality, as `page`.
+    row_numbers: tuple[int, ...] = field(default=(), compare=False)
+    column_numbers: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def width(self) -> int:

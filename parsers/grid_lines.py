@@ -12,6 +12,7 @@ from parsers.form_plan import form_plan, match_labels
 from parsers.impact import UNCHECKED
 from parsers.normalize import clean, fold, squash
 from parsers.paragraph_lines import classify
+from parsers.sheet_place import RowWhere, Where, flipped_place, in_row, placed, sheet_place
 from parsers.typed_line import Kind, Line
 
 
@@ -109,21 +110,24 @@ def _is_marked(cell: str) -> bool:
     return bool(c) and not all(ch in UNCHECKED + " []()" for ch in c)
 
 
-def _value_lines(cells: list[str], roles: dict[int, tuple[_Role, int]], form: FormSpec) -> list[Line]:
-    """The impact and comment lines of one data row."""
+def _value_lines(cells: list[str], roles: dict[int, tuple[_Role, int]], form: FormSpec,
+                 where: RowWhere) -> list[Line]:
+    """The impact and comment lines of one data row, each told its cell (or the row, for several)."""
     out: list[Line] = []
     levels = [(c, v) for c, (role, v) in roles.items() if role is _Role.LEVEL]
     if levels:
-        marked = [v for c, v in levels if _is_marked(cells[c])]
-        out.append(Line(Kind.IMPACT, " och ".join(str(v) for v in marked), from_grid=True))
+        marked = [(c, v) for c, v in levels if _is_marked(cells[c])]
+        out.append(Line(Kind.IMPACT, " och ".join(str(v) for _, v in marked), from_grid=True,
+                        place=where(marked[0][0] if len(marked) == 1 else None)))
     for c, (role, _) in sorted(roles.items()):
         if role is not _Role.IMPACT and role is not _Role.COMMENT:
             continue
         labelled = _self_labelled(cells[c], form)
         if labelled is not None:
-            out.extend(labelled)
+            out.extend(placed(labelled, where(c)))
         else:
-            out.append(Line(Kind.IMPACT if role is _Role.IMPACT else Kind.COMMENT, clean(cells[c]), from_grid=True))
+            out.append(Line(Kind.IMPACT if role is _Role.IMPACT else Kind.COMMENT, clean(cells[c]), from_grid=True,
+                            place=where(c)))
     # The row as read: a ticked level column says its level ("X i kolumn 3").
     levelled = dict(levels)
     row = _row_text([f"{cell.strip()} i kolumn {levelled[c]}" if c in levelled and _is_marked(cell) else cell
@@ -158,7 +162,7 @@ def _self_labelled(cell: str, form: FormSpec) -> list[Line] | None:
 
 
 def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tuple[_Role, int]],
-                     form: FormSpec) -> list[Line] | None:
+                     form: FormSpec, where: Where) -> list[Line] | None:
     """Lines for a grid with a header row; None when no data row names a question.
 
     A grid whose every column is a value column ("Påverkan (1-5) | Kommentar"
@@ -181,11 +185,12 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
             role_cols = set(roles)
     comment_cols = {c for c, (role, _) in roles.items() if role is _Role.COMMENT}
     in_table = False
-    for row in rows[header_row + 1:]:
+    for r, row in enumerate(rows[header_row + 1:], start=header_row + 1):
         cells = row + [""] * (max(max(roles, default=0) + 1, width) - len(row))
+        at = in_row(where, r)
         if answers_only:
             if any(c.strip() for c in cells):
-                out.extend(_value_lines(cells, roles, form))
+                out.extend(_value_lines(cells, roles, form, at))
                 found += 1
             continue
         number_cells = [cells[c] for c, (role, _) in roles.items() if role is _Role.NUMBER]
@@ -203,21 +208,22 @@ def _structured_rows(rows: list[list[str]], header_row: int, roles: dict[int, tu
             filled = {c for c, cell in enumerate(cells) if cell.strip()}
             if in_table and filled and filled <= comment_cols:
                 # The comment goes on in the next row of its own column.
-                out.extend(Line(Kind.TEXT, clean(cells[c])) for c in sorted(filled))
+                out.extend(Line(Kind.TEXT, clean(cells[c]), place=at(c)) for c in sorted(filled))
                 continue
             if in_table and filled:
                 # Text elsewhere below the table (a note, a contact line) is not
                 # the last question's comment.
                 out.append(Line(Kind.BREAK, ""))
                 in_table = False
-            out.extend(_generic_row(row, form))
+            out.extend(_generic_row(row, form, at))
             continue
         found += 1
         in_table = True
         anchor.strength = max(anchor.strength, 2)
         anchor.from_grid = True
+        anchor.place = at(None)
         out.append(anchor)
-        out.extend(_value_lines(cells, roles, form))
+        out.extend(_value_lines(cells, roles, form, at))
     return out if found else None
 
 
@@ -242,22 +248,24 @@ def _paired_cells(left: str, right: str, form: FormSpec) -> list[Line] | None:
     return out
 
 
-def _generic_row(row: list[str], form: FormSpec) -> list[Line]:
+def _generic_row(row: list[str], form: FormSpec, where: RowWhere) -> list[Line]:
     """A row without a header: label cells take the value cells beside them."""
-    lines = _generic_row_lines(row, form)
+    lines = placed(_generic_row_lines(row, form, where), where(None))
     text = _row_text(row)
     for line in lines:
         line.row = line.row or text
     return lines
 
 
-def _generic_row_lines(row: list[str], form: FormSpec) -> list[Line]:
-    cells = [c for c in row if c.strip()]
+def _generic_row_lines(row: list[str], form: FormSpec, where: RowWhere) -> list[Line]:
+    """The row's lines, each told its cell where it came from one (the rest are told the row by the caller)."""
+    filled = [c for c, cell in enumerate(row) if cell.strip()]
+    cells = [row[c] for c in filled]
     if len(cells) == 2 and (role := _role(cells[0], form)) and role[0] in (_Role.QUESTION, _Role.NUMBER):
         # "Område | Skolor", "Fråga | Hot och våld": the left cell only says what the right one is.
         named = classify(cells[1], form)
         if named and named[0].kind is Kind.ANCHOR:
-            return named
+            return placed(named, where(filled[1]))
     if len(cells) == 2 and "\n" in cells[0]:
         paired = _paired_cells(cells[0], cells[1], form)
         if paired is not None:
@@ -283,15 +291,16 @@ def _generic_row_lines(row: list[str], form: FormSpec) -> list[Line]:
                 j += 1
             if values:
                 joined = " ".join(values) if line[0].kind is Kind.IMPACT else "\n".join(values)
-                out.append(Line(line[0].kind, joined, from_grid=True))
+                out.append(Line(line[0].kind, joined, from_grid=True,
+                                place=where(filled[i + 1] if j == i + 2 else None)))
                 i = j
                 continue
-        out.extend(line)
+        out.extend(placed(line, where(filled[i])))
         i += 1
     return out
 
 
-def _transposed_lines(rows: list[list[str]], form: FormSpec) -> list[Line] | None:
+def _transposed_lines(rows: list[list[str]], form: FormSpec, where: Where) -> list[Line] | None:
     """Questions across the columns: a header column ("Fråga", "Påverkan", "Kommentar").
 
     Rows above the table (e.g. "Kommun:" | "Gagnef") are read as ordinary rows.
@@ -317,11 +326,13 @@ def _transposed_lines(rows: list[list[str]], form: FormSpec) -> list[Line] | Non
         header = _header(flipped, form)
         if header is None or header[0] != 0:
             continue
-        structured = _structured_rows(flipped, 0, header[1], form)
+        # A row of `flipped` is a column of the sheet: a cell is where its row and column meet; a whole
+        # "row" of it is a column, which no place names.
+        structured = _structured_rows(flipped, 0, header[1], form, flipped_place(where, top, col))
         if structured is None:
             continue
-        around = rows[:top] + rows[bottom + 1:]
-        return [ln for row in around for ln in _generic_row(row, form)] + structured
+        around = [r for r in range(len(rows)) if r < top or r > bottom]
+        return [ln for r in around for ln in _generic_row(rows[r], form, in_row(where, r))] + structured
     return None
 
 
@@ -333,23 +344,29 @@ def _joined(upper: str, lower: str) -> str:
     return f"{upper}\n{lower}" if upper.strip() and lower.strip() else upper or lower
 
 
-def _continuation(rows: list[list[str]], roles: dict[int, tuple[_Role, int]]) -> list[Line] | None:
-    """A table's next page: its header repeated over rows that only continue a comment."""
+def _continuation(rows: list[list[str]], roles: dict[int, tuple[_Role, int]], first: int,
+                  where: Where) -> list[Line] | None:
+    """A table's next page: its header repeated over rows that only continue a comment (`rows` start at the
+    grid's row `first`)."""
     comment_cols = {c for c, (role, _) in roles.items() if role is _Role.COMMENT}
     out: list[Line] = []
-    for row in rows:
+    for r, row in enumerate(rows, start=first):
         filled = {c for c, cell in enumerate(row) if cell.strip()}
         if not filled:
             continue
         if not comment_cols or not filled <= comment_cols:
             return None
-        out.extend(Line(Kind.TEXT, clean(row[c])) for c in sorted(filled))
+        out.extend(Line(Kind.TEXT, clean(row[c]), place=where(r, c)) for c in sorted(filled))
     return out
 
 
 def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
-    """Typed lines for a table or sheet; text from a doubtful cell carries the grid's doubt."""
-    lines = _grid_lines(grid, form)
+    """Typed lines for a table or sheet; text from a doubtful cell carries the grid's doubt.
+
+    A line read from a sheet is told where (`Line.place`): its cell ("cell C12") when it came from one,
+    else its row ("rad 12"); `parsers.lines` puts the sheet's name before it.
+    """
+    lines = _grid_lines(grid, form, sheet_place(grid))
     if grid.doubtful:
         doubtful = [clean(t) for t in grid.doubtful]
         for line in lines:
@@ -359,18 +376,18 @@ def grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
     return lines
 
 
-def _grid_lines(grid: Grid, form: FormSpec) -> list[Line]:
+def _grid_lines(grid: Grid, form: FormSpec, where: Where) -> list[Line]:
     rows = [list(r) for r in grid.rows]
     header = _header(rows, form)
     if header:
-        structured = _structured_rows(rows, header[0], header[1], form)
+        before = [ln for r in range(header[0]) for ln in _generic_row(rows[r], form, in_row(where, r))]
+        structured = _structured_rows(rows, header[0], header[1], form, where)
         if structured is not None:
-            before = [ln for row in rows[: header[0]] for ln in _generic_row(row, form)]
             return before + structured
-        continued = _continuation(rows[header[0] + 1:], header[1])
+        continued = _continuation(rows[header[0] + 1:], header[1], first=header[0] + 1, where=where)
         if continued is not None:
-            return [ln for row in rows[: header[0]] for ln in _generic_row(row, form)] + continued
-    transposed = _transposed_lines(rows, form)
+            return before + continued
+    transposed = _transposed_lines(rows, form, where)
     if transposed is not None:
         return transposed
-    return [ln for row in rows for ln in _generic_row(row, form)]
+    return [ln for r, row in enumerate(rows) for ln in _generic_row(row, form, in_row(where, r))]

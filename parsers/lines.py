@@ -36,7 +36,8 @@ def section_lines(section: Section, form: FormSpec) -> list[Line]:
         place = block_place(section, block, tables)
         if place:
             for line in lines:
-                line.place = place
+                # A line from a sheet knows its cell or row ("cell C12"): after the sheet's name.
+                line.place = f"{place}, {line.place}" if line.place else place
         out.extend(lines)
     return out
 

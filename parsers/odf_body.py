@@ -11,7 +11,7 @@ from lxml import etree
 
 from parsers.document import Block, Grid, Paragraph
 from parsers.limits import Refused
-from parsers.xlsx import FALSE_TEXT, TRUE_TEXT, cell_text, make_grid, number_text
+from parsers.xlsx import FALSE_TEXT, TRUE_TEXT, cell_text, make_grid, number_text, numbered
 
 OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
@@ -165,13 +165,18 @@ class Reader:
         """
         hidden_cols = _hidden_columns(table)
         rows: list[list[str]] = []
+        numbers: list[int] = []  # the sheet's number of each row in `rows`
+        empty: list[range] = []  # the sheet's numbers of the empty rows waiting (not materialised)
         width = charged = pending_empty = 0
+        sheet_row = 1
         for row, repeat in table_rows(table):
+            first, sheet_row = sheet_row, sheet_row + repeat
             if row.get(TABLE + "visibility", "visible") != "visible":
                 continue
             cells = self._row_cells(row, spreadsheet, hidden_cols)
             if not cells:
                 pending_empty += repeat
+                empty.append(range(first, first + repeat))
                 continue
             # Charge the grid's new area (make_grid pads every row to the
             # widest) before materialising anything.
@@ -181,8 +186,12 @@ class Reader:
             charged = area
             rows.extend([[] for _ in range(pending_empty)])
             rows.extend([cells] * repeat)
+            numbers.extend(n for span in empty for n in span)
+            numbers.extend(range(first, first + repeat))
             pending_empty = 0
-        return make_grid(rows, name)
+            empty.clear()
+        grid = make_grid(rows, name)
+        return numbered(grid, numbers, _visible_columns(hidden_cols, width)) if spreadsheet else grid
 
     def _row_cells(self, row: etree._Element, spreadsheet: bool, hidden_cols: list[range]) -> list[str]:
         """The row's visible cell texts with trailing empty cells dropped."""
@@ -269,6 +278,22 @@ def _columns(container: etree._Element) -> Iterator[etree._Element]:
             yield child
         elif child.tag in _COLUMN_CONTAINERS:
             yield from _columns(child)
+
+
+def _visible_columns(hidden: list[range], width: int) -> list[int]:
+    """The sheet's numbers (1-based) of the first `width` columns not hidden."""
+    out: list[int] = []
+    spans = sorted(hidden, key=lambda span: span.start)
+    column = i = 0
+    while len(out) < width:
+        while i < len(spans) and spans[i].stop <= column:
+            i += 1
+        if i < len(spans) and spans[i].start <= column:
+            column = spans[i].stop  # a hidden run may be long: step over it at once
+            continue
+        out.append(column + 1)
+        column += 1
+    return out
 
 
 def _visible_count(span: range, hidden: list[range]) -> int:

@@ -19,7 +19,7 @@ from xlrd.sheet import Cell, Sheet
 from parsers.document import Document, NamedField, Section
 from parsers.limits import Limits, Refused
 from parsers.safe_zip import CORRUPT_MESSAGE, PASSWORD_MESSAGE
-from parsers.xlsx import active_first, cell_text, make_grid
+from parsers.xlsx import active_first, cell_text, make_grid, numbered
 
 # xlrd signals a damaged file with its own error and with whatever its
 # struct unpacking hits on the way.
@@ -102,19 +102,21 @@ def _read_sheet(book: Book, index: int, limits: Limits) -> tuple[Section, bool]:
         # Row/column info is only there with formatting_info; hidden ones
         # usually hold last month's answers (see parsers.xlsx).
         hidden_cols = {c for c, info in sheet.colinfo_map.items() if info.hidden}
+        row_indexes = [r for r in range(sheet.nrows) if not getattr(sheet.rowinfo_map.get(r), "hidden", False)]
         rows = [
             [
                 "" if (r, c) in covered else _cell_text(sheet.cell(r, c), book.datemode)
                 for c in range(sheet.row_len(r))
                 if c not in hidden_cols
             ]
-            for r in range(sheet.nrows)
-            if not getattr(sheet.rowinfo_map.get(r), "hidden", False)
+            for r in row_indexes
         ]
+        widest = max((sheet.row_len(r) for r in row_indexes), default=0)
+        numbers = ([r + 1 for r in row_indexes], [c + 1 for c in range(widest) if c not in hidden_cols])
         active = bool(sheet.sheet_visible)  # xlrd's name for "active" (WINDOW2)
     finally:
         book.unload_sheet(index)
-    grid = make_grid(rows, sheet.name)
+    grid = numbered(make_grid(rows, sheet.name), *numbers)
     return Section(blocks=(grid,) if grid else (), name=sheet.name), active
 
 

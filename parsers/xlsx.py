@@ -19,6 +19,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from lxml import etree
@@ -232,7 +233,7 @@ def _read_sheet(ws: Worksheet, limits: Limits) -> Section:
             "blanketten och skicka igen."
         )
     rows = [[texts.get((r, c), "") for c in col_numbers] for r in row_numbers]
-    grid = make_grid(rows, ws.title)
+    grid = numbered(make_grid(rows, ws.title), row_numbers, col_numbers)
     return Section(blocks=(grid,) if grid else (), name=ws.title)
 
 
@@ -370,6 +371,14 @@ def make_grid(rows: Sequence[Sequence[str]], name: str = "") -> Grid | None:
     if width == 0:
         return None
     return Grid(rows=tuple(_pad(row, width) for row in cleaned), name=name)
+
+
+def numbered(grid: Grid | None, rows: Sequence[int], columns: Sequence[int]) -> Grid | None:
+    """`grid` knowing the sheet's number of each of its rows and columns (`rows`, `columns`: of the rows
+    and columns it was made from, in order; `make_grid` only trims at the end)."""
+    if grid is None:
+        return None
+    return replace(grid, row_numbers=tuple(rows[:len(grid.rows)]), column_numbers=tuple(columns[:grid.width]))
 
 
 def _used_width(row: Sequence[str]) -> int:

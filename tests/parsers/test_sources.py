@@ -59,19 +59,19 @@ def test_word_form_fields_name_the_field() -> None:
 
 
 @pytest.mark.parametrize("build, name", [(build_xlsx, "rapport.xlsx"), (build_ods, "rapport.ods")])
-def test_spreadsheet_names_the_sheet_and_the_row(build: Callable[[Filled], bytes], name: str) -> None:
+def test_spreadsheet_names_the_sheet_the_cell_and_the_row(build: Callable[[Filled], bytes], name: str) -> None:
     result = parse(build(FILLED), name)
     row = "1. Ordningsstörningar och otrygghet | 2 | Kommentar om fråga 1, rad ett. Andra st…"
-    assert result.answers[1].impact_source == Source("blad \"Lägesbild\"", row)
-    assert result.answers[1].comment_source == Source("blad \"Lägesbild\"", row)
+    assert result.answers[1].impact_source == Source("blad \"Lägesbild\", cell B7", row)
+    assert result.answers[1].comment_source == Source("blad \"Lägesbild\", cell C7", row)
     boxes = "2. Hot och våld | ☐1 ☐2 ☒3 ☐4 ☐5 | Boxar i raden."
-    assert result.answers[2].impact_source == Source("blad \"Lägesbild\"", boxes)
+    assert result.answers[2].impact_source == Source("blad \"Lägesbild\", cell B8", boxes)
 
 
 def test_a_long_question_cell_leaves_room_for_the_value() -> None:
     result = parse(build_xlsx(FILLED, "wide"), "rapport.xlsx")
     source = result.answers[1].impact_source
-    assert source is not None and source.place == "blad \"Lägesbild\""
+    assert source is not None and source.place == "blad \"Lägesbild\", cell D7"
     assert "Vilka ordningsstörningar och händelser… | 2 |" in source.text
     assert len(source.text) <= SOURCE_TEXT_MAX
 

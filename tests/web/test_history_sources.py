@@ -132,3 +132,21 @@ def test_a_form_written_in_the_mail_says_it_was_read_from_the_mails_text(config:
 
     assert notes[:2] == ["Läst ur e-brevets text: Påverkan: 3", "Läst ur e-brevets text: Kommentar: Svar 1."]
     assert len(notes) == 13 and all(n.startswith("Läst ur e-brevets text: ") for n in notes)
+
+
+def test_a_value_read_from_a_sheet_names_its_cell(config: Config, any_engine: Engine) -> None:
+    from tests.builders.xlsx_builder import build_xlsx
+    from tests.parsers.test_sources import FILLED
+
+    eml = mails.build_mail("samordnare@ludvika.se", "Lägesbild oktober", "Hej!",
+                           [("rapport.xlsx", build_xlsx(FILLED), mails.XLSX_TYPE)], message_id="<x@kommun.se>")
+    handle_message(RawMail(MessageRef("maildir:/test", 0, "8"), eml, ARRIVED), any_engine, config, ARRIVED,
+                   parse=parse_bytes)
+    staff = client_for(config, any_engine, STAFF, Role.STAFF)
+
+    notes = sources(staff.get("/kommun/Ludvika").text)
+
+    row = "1. Ordningsstörningar och otrygghet | 2 | Kommentar om fråga 1, rad ett. Andra st…"
+    assert notes[:2] == [f'Läst ur rapport.xlsx, blad "Lägesbild", cell B7: {row}',
+                         f'Läst ur rapport.xlsx, blad "Lägesbild", cell C7: {row}']
+    assert notes[2].startswith('Läst ur rapport.xlsx, blad "Lägesbild", cell B8: 2. Hot och våld')
