@@ -37,6 +37,7 @@ class BoardRow:
     comments: dict[int, str]  # question number → comment, only those not blank (withheld ones are blank)
     version: int | None
     withheld: frozenset[int]
+    area: str | None = None  # the part of the municipality the latest version is about, when its form gave one
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,9 +98,9 @@ def board_for(engine: Engine, config: Config, period: Period, now: datetime) -> 
         levels = {n: (answers[n].impact if n in answers else None) for n, _ in questions}
         comments = {n: a.comment for n, a in sorted(answers.items()) if a.comment}
         state = MonthState.ON_TIME if view.first_received_at < end else MonthState.LATE
-        rows.append(BoardRow(m.name, state, levels, comments, view.version, view.withheld))
+        rows.append(BoardRow(m.name, state, levels, comments, view.version, view.withheld, view.area))
         reports[(m.name, period.number)] = MonthReport(m.name, period, state, dict(view.answers),
-                                                       version=view.version, withheld=view.withheld)
+                                                       version=view.version, withheld=view.withheld, area=view.area)
     health = worker_health(engine, config, now)
     late_after = max(300, 3 * config.mailbox.poll_interval_seconds)
     late = health.age_seconds is None or health.age_seconds > late_after

@@ -214,7 +214,7 @@ def _file(s: Session, config: Config, latest: repo.SubmissionView, number: int, 
         s, county=config.county.code, municipality=latest.municipality, period=latest.period,
         received_at=latest.received_at, raw_id=latest.raw_message_id, filename=latest.filename,
         format=latest.format, answers=answers, issues=issues, flags=sorted(flags), deadline_end=None,
-        withheld=withheld, corrected_by=request.actor, correction_reason=reason)
+        withheld=withheld, corrected_by=request.actor, correction_reason=reason, area=latest.area)
     if result.kind is repo.SubmissionKind.IDENTICAL:
         raise CorrectionRefused("Rättelsen ändrar ingenting.")
     return result

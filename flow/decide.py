@@ -80,10 +80,13 @@ def sender_rules(config: Config) -> tuple[SenderRule, ...]:
 
 
 def content_hash(result: ParseResult) -> str:
-    """What makes two files the same report: municipality, period and every answer."""
-    payload = {
+    """What makes two files the same report: every answer, and the area when the form gives one
+    (without one the hash is what it was before areas were read)."""
+    payload: dict[str, object] = {
         "answers": {str(n): [a.impact, " ".join(a.comment.split())] for n, a in sorted(result.answers.items())},
     }
+    if result.area is not None:
+        payload["area"] = result.area
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
 

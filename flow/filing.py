@@ -122,14 +122,48 @@ def file_plan(s: Session, raw_id: int, raw: RawMail, plan: PlannedSubmission, co
     if replaced:
         flags.append("text_replaced")
     withheld, screening = screen_answers(answers, config.county.form)
+    area, area_issues = screen_area(result.area)
+    area_issues += area_change(s, config.county.code, plan.municipality, str(plan.period_choice.period), area)
     return repo.record_submission(
         s, county=config.county.code, municipality=plan.municipality, period=str(plan.period_choice.period),
         received_at=raw.received_at, raw_id=raw_id, filename=masked_ids(plan.parsed.filename),
-        format=result.format.value, answers=answers, issues=(*result.issues, *doubts, *replaced, *screening),
+        format=result.format.value, answers=answers,
+        issues=(*result.issues, *doubts, *replaced, *screening, *area_issues),
         flags=flags, content_hash=plan.content_hash,
         deadline_end=deadline_end(plan.period_choice.period, tz, grace, config.county.form.deadline),
-        withheld=withheld,
+        withheld=withheld, area=area,
     )
+
+
+def screen_area(area: str | None) -> tuple[str | None, tuple[Issue, ...]]:
+    """The area under the text rule as it enters the store (see `screen_text_of`), whitespace runs
+    collapsed again; a warning when the rule changed it."""
+    if area is None:
+        return None, ()
+    text, changed = screen_text(area)
+    text = " ".join(text.split())
+    issues = (Issue.warning("area", "Området innehöll tecken som inte kan visas (ersatta eller borttagna); "
+                                    "kontrollera att det blev rätt."),) if changed else ()
+    return text or None, issues
+
+
+def area_change(s: Session, county: str, municipality: str, period: str, area: str | None) -> tuple[Issue, ...]:
+    """A warning when the report's previous version named another area (or none, or this one none).
+
+    A municipality files one report a week, with its area attached: a new version about another
+    area replaces the earlier one, which is what a correction does but not what a second area's
+    checklist should do, so the coordinator and staff are told. Case alone is no other area.
+    """
+    previous = repo.latest_area(s, county, municipality, period)
+    if previous is None:
+        return ()
+    version, before = previous
+    if (before or "").casefold() == (area or "").casefold():
+        return ()
+    was = f"gällde området \"{before}\"" if before else "angav inget område"
+    now = f"gäller \"{area}\"" if area else "anger inget område"
+    return (Issue.warning("area", f"Version {version} {was}, men den här versionen {now}. Den ersätter version "
+                                  f"{version}: en kommun lämnar en checklista per vecka. Kontrollera området."),)
 
 
 def _screened(source: Source | None) -> Source | None:

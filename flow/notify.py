@@ -146,7 +146,7 @@ def _sender_replies(config: Config, raw_id: int, to: str, message: MailMessage, 
             version=result.submission.version,
             answers=parsed.answers, issues=result.submission.issues, period_inferred=plan.period_choice.inferred,
             late=result.submission.on_time is False, held_for_review=bool(result.submission.withheld),
-            filename=masked_ids(plan.parsed.filename), now=now,
+            filename=masked_ids(plan.parsed.filename), now=now, area=result.submission.area,
             **original)
         out.append(("receipt", f"receipt:{key}", receipt))
     return out
@@ -181,7 +181,7 @@ def _part(plan: PlannedSubmission, result: Any) -> Part:
     return Part(plan.parsed.filename, plan.municipality, plan.period_choice.period, str(result.kind),
                 version=submission.version, answers=plan.parsed.result.answers, issues=submission.issues,
                 held_for_review=bool(submission.withheld), late=submission.on_time is False,
-                period_inferred=plan.period_choice.inferred)
+                period_inferred=plan.period_choice.inferred, area=submission.area)
 
 
 def _reply_not_built(s: Any, config: Config, raw_id: int, to: str, message: MailMessage, exc: Exception,
@@ -276,7 +276,8 @@ def queue_signals(s: Any, config: Config, submission: Any, now: datetime) -> int
             ctx, to=list(match.rule.to), rule_name=match.rule.name, municipality=submission.municipality,
             period=submission.period, question_label=f"Fråga {question.number} {question.short}",
             level_name=level_label(form.scale, impact) if impact else "ingen nivå angiven", excerpt=match.excerpt,
-            reason=match.reason, received_at=submission.received_at, reply_to=tuple(config.county.staff), now=now)
+            reason=match.reason, received_at=submission.received_at, reply_to=tuple(config.county.staff), now=now,
+            area=submission.area)
         if queue_mail_once(s, "signal", f"signal:{submission.id}:{match.rule.name}", notice, now,
                            submission.raw_message_id):
             queued += 1

@@ -43,6 +43,6 @@ def build_picture(engine: Engine, config: Config, year: int, now: datetime) -> C
             reports[(name, number)] = MonthReport(
                 name, period, MonthState.ON_TIME if on_time else MonthState.LATE, answers,
                 received_at=view.first_received_at, latest_at=view.received_at, version=view.version,
-                flags=view.flags, withheld=view.withheld)
+                flags=view.flags, withheld=view.withheld, area=view.area)
     groups = tuple(Group(g.name, g.members) for g in config.groups)
     return CountyPicture(config.county.name, config.county.code, year, config.county.form, names, groups, reports)

@@ -55,6 +55,7 @@ def export_period(engine: Engine, config: Config, period: Period) -> list[dict[s
         out.append({
             "municipality": v.municipality,
             "period": str(v.period),
+            "area": v.area,
             "version": v.version,
             "received_at": _iso(v.received_at, tz),
             "first_received_at": _iso(v.first_received_at, tz),

@@ -179,8 +179,11 @@ def build_signal_notice(
     received_at: datetime | None = None,
     reply_to: Sequence[str] = (),
     tz: ZoneInfo = STOCKHOLM,
+    area: str | None = None,
 ) -> EmailMessage:
     """A short notice to another county mission that a report touches its area.
+
+    `area` is the part of the municipality the report is about, when its form gave one.
 
     Says what was reported (question, level, why the rule fired), where
     (municipality) and when (month, and arrival when given), with an excerpt
@@ -194,6 +197,7 @@ def build_signal_notice(
         **_common(ctx),
         "rule_name": clean_header_text(rule_name, 120),
         "municipality": municipality,
+        "area": area or "",
         "month": month_text(period),
         "weekly": period.is_week,
         "question_label": clean_header_text(question_label, 200),

@@ -15,7 +15,7 @@ from datetime import datetime
 from email.message import EmailMessage
 
 from outputs.mail import clean_header_text, set_body
-from outputs.replies import AnswerLine, ReplyContext, _common, _reply, answer_lines, month_text, render
+from outputs.replies import AnswerLine, ReplyContext, _common, _reply, answer_lines, area_line, month_text, render
 from parsers.result import Answer, Issue, Period, Severity
 
 
@@ -38,12 +38,14 @@ class Part:
     held_for_review: bool = False
     late: bool = False
     period_inferred: bool = False
+    area: str | None = None  # the part of the municipality the form is about, as filed
 
 
 @dataclass(frozen=True, slots=True)
 class _PartView:
     heading: str
     outcome: str
+    area: str | None
     lines: tuple[AnswerLine, ...]
     notes: tuple[str, ...]
 
@@ -73,7 +75,8 @@ def _view(ctx: ReplyContext, part: Part) -> _PartView:
         if part.late:
             notes.append("Den kom in efter sista dagen för inlämning och är registrerad som sen.")
     heading = f"{clean_header_text(part.filename, 120)}: {part.municipality}, {month_text(part.period)}"
-    return _PartView(heading, _outcome(part), lines, tuple(dict.fromkeys(notes)))
+    area = area_line(ctx.form, part.area) if part.kind in ("new", "correction") else None
+    return _PartView(heading, _outcome(part), area, lines, tuple(dict.fromkeys(notes)))
 
 
 def parts_subject(parts: Sequence[Part]) -> str:

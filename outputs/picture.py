@@ -39,6 +39,7 @@ class MonthReport:
     version: int | None = None
     flags: tuple[str, ...] = ()
     withheld: frozenset[int] = frozenset()  # questions held for confidentiality review
+    area: str | None = None  # the part of the municipality the report is about, when its form gave one
 
     @property
     def reported(self) -> bool:

@@ -175,6 +175,13 @@ def _reply(ctx: ReplyContext, *, to: str, subject: str, original_message_id: str
     )
 
 
+def area_line(form: FormSpec, area: str | None) -> str | None:
+    """ "Område: Vivalla" for a report about a part of the municipality; None without an area."""
+    if area is None:
+        return None
+    return f"{form.labels.area[0] if form.labels.area else 'Område'}: {area}"
+
+
 def receipt_subject(municipality: str, period: Period, version: int) -> str:
     """ "Kvittens: lägesbild oktober 2026, Ludvika" (+ " (rättelse, version 2)")."""
     subject = f"Kvittens: lägesbild {month_text(period)}, {clean_header_text(municipality, 80)}"
@@ -198,8 +205,12 @@ def build_receipt(
     held_for_review: bool,
     filename: str,
     now: datetime | None = None,
+    area: str | None = None,
 ) -> EmailMessage:
     """The receipt for a stored report (or a correction, `version` > 1).
+
+    `area` is the part of the municipality the report is about, as filed
+    (None: the form named none), shown above the answers.
 
     Lists what was read per question, errors and warnings in plain words,
     and notes for an inferred month, a late report and a report held because
@@ -212,6 +223,7 @@ def build_receipt(
         "month": month_text(period),
         "version": version,
         "filename": filename,
+        "area": area_line(ctx.form, area),
         "original_subject": clean_header_text(original_subject),
         "lines": answer_lines(ctx.form, answers, quote_comments=not held_for_review),
         "errors": _unique_messages(issues, Severity.ERROR),

@@ -84,7 +84,11 @@ def write_comments_sheet(ws: Worksheet, picture: CountyPicture, rows: Sequence[A
     put(ws, 1, 1, f"Kommentarer – {picture.county_name} {picture.year}", S.TITLE)
     put(ws, 2, 1, "Senaste versionen av varje rapport. Svar som granskas för sekretess visas "
                    "utan nivå och kommentar. Inkom = när den senaste versionen kom in.", S.NOTE)
-    headers = ("Kommun", "Vecka" if picture.weekly else "Månad", "Fråga", "Nivå", "Kommentar", "Inkom", "Version")
+    headers: tuple[str, ...] = ("Kommun", "Vecka" if picture.weekly else "Månad", "Fråga", "Nivå", "Kommentar",
+                                "Inkom", "Version")
+    with_area = bool(form.labels.area)
+    if with_area:
+        headers += (form.labels.area[0],)  # "Område": the report's area, last so the other columns stay put
     for col, label in enumerate(headers, start=1):
         put(ws, 3, col, label, S.HEAD)
     body = BulkRows(ws, 4, len(headers))
@@ -110,9 +114,11 @@ def write_comments_sheet(ws: Worksheet, picture: CountyPicture, rows: Sequence[A
             comment,
             (local_time(report.latest_at or report.received_at), S.DATETIME),
             (report.version, S.INT),
+            *(((report.area, S.PLAIN),) if with_area else ()),
         ), _row_height(comment[0], _COMMENT_WIDTH))
-    ws.auto_filter.ref = f"A3:G{max(body.last_row, 3)}"
+    ws.auto_filter.ref = f"A3:{'H' if with_area else 'G'}{max(body.last_row, 3)}"
     ws.freeze_panes = "B4"
-    set_widths(ws, {1: name_width(picture), 2: 15, 3: 36, 4: 12, 5: _COMMENT_WIDTH, 6: 17, 7: 9})
+    set_widths(ws, {1: name_width(picture), 2: 15, 3: 36, 4: 12, 5: _COMMENT_WIDTH, 6: 17, 7: 9,
+                 **({8: 24} if with_area else {})})
     print_setup(ws, picture, rows="3:3", cols=None)
     return body
