@@ -18,27 +18,16 @@ from parsers import parse_bytes
 from parsers.form import default_form
 from parsers.header import AREA_MAX, area_text
 from parsers.result import ParseResult
-from tests.builders.docx_builder import Doc, P, Text, render_docx
 from tests.builders.other_builder import convert, libreoffice_available
 from tests.outputs.fill import fill_docx, fill_xlsx
-from tests.parsers.test_forms_as_data import EST, EST_ANSWERS, WEEK
+from tests.parsers.test_forms_as_data import EST, EST_ANSWERS, WEEK, est_docx_own_words
 
 AREA = "Vivalla och Baronbackarna"
 
 
 def _typed_docx(header: list[str], *, under_question: str = "") -> bytes:
     """The checklist as a coordinator types it, with `header` lines above the first point."""
-    body = [P(Text(EST.title, bold=True), style="Title"), P(Text("Kommun: ", bold=True), "Kumla"),
-            *(P(line) for line in header), P(EST.instruction)]
-    for q in EST.questions:
-        answer = EST_ANSWERS[q.number]
-        body.append(P(Text(f"Punkt {q.number}, {q.short}: ", bold=True), q.text))
-        if q.impact:
-            body.append(P(f"Påverkan: {answer.impact}"))
-        body.append(P(f"Kommentar: {answer.comment}"))
-        if q.number == 1 and under_question:
-            body.append(P(under_question))
-    return render_docx(Doc(tuple(body)))
+    return est_docx_own_words(tuple(header), under_question)
 
 
 def _est(data: bytes, name: str) -> ParseResult:

@@ -45,16 +45,19 @@ def _expect(result_answers: dict[str, dict[str, object]], answers: dict[int, Ans
     assert result_answers == {str(n): {"impact": a.impact, "comment": a.comment} for n, a in answers.items()}
 
 
-def _est_docx_own_words() -> bytes:
-    """The checklist as a coordinator types it: "Punkt N", "Vecka och år: v.43 2026"."""
+def est_docx_own_words(header: tuple[str, ...] = ("Vecka och år: v.43 2026",), under_first: str = "") -> bytes:
+    """The checklist as a coordinator types it: "Punkt N", `header` lines ("Vecka och år: v.43 2026")
+    under "Kommun: Kumla", and `under_first` typed as a line after point 1's comment."""
     body = [P(Text(EST.title, bold=True), style="Title"), P(Text("Kommun: ", bold=True), "Kumla"),
-            P(Text("Vecka och år: ", bold=True), "v.43 2026"), P(EST.instruction)]
+            *(P(line) for line in header), P(EST.instruction)]
     for q in EST.questions:
         answer = EST_ANSWERS[q.number]
         body.append(P(Text(f"Punkt {q.number}, {q.short}: ", bold=True), q.text))
         if q.impact:
             body.append(P(f"Påverkan: {answer.impact}"))
         body.append(P(f"Kommentar: {answer.comment}"))
+        if q.number == 1 and under_first:
+            body.append(P(under_first))
     return render_docx(Doc(tuple(body)))
 
 
@@ -78,7 +81,7 @@ def test_a_filled_weekly_checklist_in_word_is_read_with_its_week() -> None:
 
 
 def test_the_checklist_in_the_coordinators_own_words() -> None:
-    out = parse_bytes(_est_docx_own_words(), "checklista.docx", form=EST).to_json("checklista.docx")
+    out = parse_bytes(est_docx_own_words(), "checklista.docx", form=EST).to_json("checklista.docx")
     assert out["period"] == "2026-W43"
     _expect(out["answers"], EST_ANSWERS)
 

@@ -54,3 +54,17 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 def url(engine: Engine) -> str:
     """The URL of `engine`, for child processes."""
     return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a database with nothing in it."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'new' / 'lagesbild.db'}"
+        return
+    reason = postgres.available()
+    if reason:
+        pytest.skip(reason)
+    url, drop = postgres.fresh_schema()
+    yield url
+    drop()

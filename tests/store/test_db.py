@@ -6,7 +6,6 @@ import multiprocessing
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,24 +23,9 @@ from store.errors import StoreUnavailable
 from store.models import metadata
 from tests.store import workers
 from tests.store.helpers import MAILBOX, NOW, insert
-from tests.support import postgres
 
 TABLES = {"raw_message", "submission", "answer", "submission_issue", "outbox", "audit_event", "job_lock",
           "user_account", "worker_cycle", "county_start"}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a database with nothing in it."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'new' / 'lagesbild.db'}"
-        return
-    reason = postgres.available()
-    if reason:
-        pytest.skip(reason)
-    url, drop = postgres.fresh_schema()
-    yield url
-    drop()
 
 
 def test_migrate_from_empty_creates_every_table_and_is_idempotent(empty_url: str) -> None:

@@ -4,10 +4,6 @@ versions through 0009 with no area."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
@@ -15,7 +11,6 @@ from parsers.result import Format
 from store import repo
 from store.db import _alembic_config, current_revision, make_engine, migrate, read_transaction, transaction
 from tests.store.helpers import DEADLINE_END, NOW, answers, insert
-from tests.support import postgres
 
 WEEK = "2026-W43"
 
@@ -68,19 +63,6 @@ def test_latest_area_names_the_latest_versions_area(engine: Engine) -> None:
     with transaction(engine) as s:
         assert repo.latest_area(s, "20", "Avesta", WEEK) == (2, "Brickebacken")
         assert repo.latest_area(s, "20", "Borlänge", WEEK) is None
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'lb.db'}"
-        return
-    reason = postgres.available()
-    if reason:
-        pytest.skip(reason)
-    url, drop = postgres.fresh_schema()
-    yield url
-    drop()
 
 
 def test_a_database_at_0008_keeps_its_versions_through_0009_without_an_area(empty_url: str) -> None:
