@@ -6,9 +6,12 @@ kinds and says where they are, with a masked form that staff notices may
 show instead of the data itself:
 
 * ``personnummer``: YYMMDD-NNNN, YYMMDD+NNNN (a person over 100),
-  YYMMDDNNNN, YYYYMMDD-NNNN and YYYYMMDDNNNN (also with a space or an en
-  dash). The date must exist and the last digit must be the Luhn check digit
-  of the ten-digit form, so a date followed by a case number is not flagged
+  YYMMDDNNNN, YYYYMMDD-NNNN and YYYYMMDDNNNN, the date also in parts
+  (YYYY.MM.DD, YY/MM/DD, YYYY MM DD). Between the date and the last four
+  digits may stand a space of any kind, a line break, "-", "+", ".", "/",
+  "_" or a dash, with blanks around it; inside the date the same but "+".
+  The date must exist and the last digit must be the Luhn check digit of
+  the ten-digit form, so a date followed by a case number is not flagged
   unless the check digit happens to fit.
 * ``samordningsnummer``: the same, with 60 added to the day.
 * ``email``: any e-mail address (in a report comment it names a person or
@@ -28,7 +31,10 @@ every dash as "-", invisible format characters dropped), so "１９１２１２�
 "19121212\u20111212" or Arabic-Indic digits are found like "19121212-1212";
 the findings point into the original text. An identity number may be
 written in groups: "1912 1212 1212", "19121212 1212", "12 12 12-1212",
-"191212 - 1212".
+"191212 - 1212", "1912.12.12-1212", "19121212\n1212", and invisible format
+characters (zero-width space, soft hyphen, word joiner: Unicode category Cf)
+anywhere in it are skipped. The text is read once, left to right, so the
+time grows with its length and no more.
 
 Pure: text in, findings out. Names and addresses are not looked for: they
 cannot be told from places and organisations without a far larger model.
@@ -73,13 +79,34 @@ class Finding:
 # Personnummer and samordningsnummer
 # --------------------------------------------------------------------------
 
-# A run of digit groups: not glued to other digits, nor continuing a number written with
-# separators ("2026-191212-1212"). Groups are split by a space or two, or a dash or plus with
-# optional spaces around it.
-_RUN_RE = re.compile(r"(?<!\d)(?<!\d[-+./:,])\d+(?:(?: ?[-+] ?| {1,2})\d+){0,4}(?!\d)(?![-./:,]\d)")
-_GROUP_RE = re.compile(r"\d+")
-# How people group the digits of an identity number (digits per group).
+# The text is read as digit groups and the gaps between them, once, left to right; an
+# identity number is one to four neighbouring groups of a shape people write (digits per
+# group), with gaps a person puts in such a number. At most four windows are tried from
+# each group, so the time is linear in the text however hostile it is.
+_DIGITS_RE = re.compile(r"[0-9]+")
 _ID_SHAPES = frozenset({(10,), (6, 4), (2, 2, 2, 4), (12,), (8, 4), (4, 4, 4), (4, 2, 2, 4), (2, 6, 4)})
+_MOST_GROUPS = max(len(shape) for shape in _ID_SHAPES)
+_FIRST_GROUPS = frozenset(shape[0] for shape in _ID_SHAPES)
+# Spaces (every kind is a space after normalising) and line breaks: a number wrapped at the
+# end of a line, or pasted from a table, is still a number.
+_BLANKS = " \t\r\n\x0b\x0c\x85\u2028\u2029"
+# Inside the date ("1912.12.12", "1912-12-12", "19 12 12", "12/12/12", "1912_12_12"): a mark
+# with blanks around it, or blanks alone. Between the date and the last four digits also "+",
+# the mark of a person over 100 ("121212+1212").
+_DATE_GAP_RE = re.compile(f"[{_BLANKS}]{{0,3}}[-./_]?[{_BLANKS}]{{0,3}}")
+_SERIAL_GAP_RE = re.compile(f"[{_BLANKS}]{{0,3}}[-+./_]?[{_BLANKS}]{{0,3}}")
+_LONGEST_GAP = 7
+# A mark alone between two digits continues the number ("2026-191212-1212" is a case number,
+# "191212-1212,5" a decimal); blanks, or a mark and blanks ("nr 5. 191212-1212"), end it.
+_JOINING = frozenset("-+./_:,")
+
+
+def _gap_fits(gap: str, pattern: re.Pattern[str]) -> bool:
+    return 0 < len(gap) <= _LONGEST_GAP and pattern.fullmatch(gap) is not None
+
+
+def _joins(gap: str) -> bool:
+    return 0 < len(gap) <= 3 and all(ch in _JOINING for ch in gap)
 
 
 def luhn_check_digit(nine: str) -> int:
@@ -138,31 +165,44 @@ def _mask(written: str, century: bool) -> str:
     return "".join(out)
 
 
+def _id_window(text: str, groups: list[tuple[int, int]], i: int) -> tuple[int, str] | None:
+    """The longest identity number starting at group `i`: (the group after it, kind), or None."""
+    def gap(k: int) -> str:  # between group k and k + 1
+        return text[groups[k][1]:groups[k + 1][0]]
+
+    if groups[i][1] - groups[i][0] not in _FIRST_GROUPS or (i > 0 and _joins(gap(i - 1))):
+        return None
+    for j in range(min(len(groups), i + _MOST_GROUPS), i, -1):  # the longest window first
+        if tuple(end - start for start, end in groups[i:j]) not in _ID_SHAPES:
+            continue
+        if j < len(groups) and _joins(gap(j - 1)):
+            continue
+        # The last gap parts the date from the four last digits, the others are inside the date.
+        if not all(_gap_fits(gap(k), _SERIAL_GAP_RE if k == j - 2 else _DATE_GAP_RE) for k in range(i, j - 1)):
+            continue
+        kind = _id_at("".join(text[start:end] for start, end in groups[i:j]))
+        if kind is not None:
+            return j, kind
+    return None
+
+
 def _ids(text: str, original: str, where: list[int]) -> list[Finding]:
     """Identity numbers in the normalised `text` (positions mapped through `where` into `original`)."""
+    groups = [m.span() for m in _DIGITS_RE.finditer(text)]
     out: list[Finding] = []
-    for run in _RUN_RE.finditer(text):
-        groups = list(_GROUP_RE.finditer(run.group()))
-        i = 0
-        while i < len(groups):
-            for j in range(len(groups), i, -1):  # the longest window first
-                window = groups[i:j]
-                shape = tuple(len(g.group()) for g in window)
-                # A window inside a run starts and ends where a space (not a dash) parts it from the rest.
-                before = run.group()[groups[i - 1].end():window[0].start()] if i > 0 else " "
-                after = run.group()[window[-1].end():groups[j].start()] if j < len(groups) else " "
-                if shape not in _ID_SHAPES or before.strip() or after.strip():
-                    continue
-                digits = "".join(g.group() for g in window)
-                kind = _id_at(digits)
-                if kind is None:
-                    continue
-                start, end = where[run.start() + window[0].start()], where[run.start() + window[-1].end() - 1] + 1
-                out.append(Finding(kind, start, end, _mask(original[start:end], len(digits) == 12)))
-                i = j - 1
-                break
+    i = 0
+    while i < len(groups):
+        found = _id_window(text, groups, i)
+        if found is None:
             i += 1
+            continue
+        j, kind = found
+        start, end = where[groups[i][0]], where[groups[j - 1][1] - 1] + 1
+        century = sum(e - s for s, e in groups[i:j]) == 12
+        out.append(Finding(kind, start, end, _mask(original[start:end], century)))
+        i = j
     return out
+
 
 
 # --------------------------------------------------------------------------
