@@ -5,7 +5,8 @@ library can still spin or allocate on a crafted file. Every file is therefore
 read in a reader process whose address space is capped (RLIMIT_AS, set when
 the reader starts, so no parser can lift it) and which is killed when a file
 takes longer than `limits.seconds_per_file`. Either way the caller gets a
-ParseResult: a file that broke a cap gets an issue on `file`.
+ParseResult: a file that broke a cap gets an issue on `file`. What runs in a
+reader is flow.reader_process; this module starts, feeds and replaces readers.
 
 Readers live for many files. Forking a fresh child for every file, as this
 module first did, cost more than reading a typical form (a fork of a 150 MB
@@ -26,11 +27,9 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import gc
 import itertools
 import multiprocessing
 import os
-import resource
 import threading
 import time
 from collections import deque
@@ -38,8 +37,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from flow.reader_process import MEMORY_MESSAGE, serve
 from ground.errors import LagesbildError
-from parsers import blank_result, parse_bytes, warm_up
+from parsers import blank_result, warm_up
 from parsers.form import FormSpec
 from parsers.limits import Limits
 from parsers.result import Format, Issue, ParseResult
@@ -48,14 +48,8 @@ _TIMEOUT_MESSAGE = (
     "Filen tog för lång tid att läsa (över {seconds:g} sekunder) och avbröts. "
     "Spara den på nytt som .docx eller .xlsx och skicka igen."
 )
-_MEMORY_MESSAGE = (
-    "Filen krävde för mycket minne för att läsas och avbröts. "
-    "Spara den på nytt som .docx eller .xlsx och skicka igen."
-)
 
 RECYCLE_AFTER = 500  # files per reader; bounds heap fragmentation from odd files
-_MEMORY_MARGIN = 16 * 1024 * 1024  # within this of the cap, a failed read is the cap's doing
-_RETIRE_MARGIN = 64 * 1024 * 1024  # a reader that came this close to its cap is replaced
 
 
 class ParserCrashed(LagesbildError):
@@ -66,71 +60,6 @@ warm_up()
 # In the threaded worker readers come from a fork server; give it the readers
 # up front so each new reader does not import them again.
 multiprocessing.set_forkserver_preload(["flow.sandbox"])
-
-
-def _peak_address_space() -> int:
-    """This process's peak virtual size (VmPeak), in bytes; 0 where unknown."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmPeak:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
-
-
-def _read_one(data: bytes, filename: str, form: FormSpec, limits: Limits, memory_bytes: int) -> object:
-    """One file in a reader: a ParseResult, or ("crash", text) for the parent to raise."""
-    try:
-        result = parse_bytes(data, filename, form, limits)
-        if result.unreadable and _peak_address_space() >= memory_bytes - _MEMORY_MARGIN:
-            # Libraries report an allocation that failed under the cap as a
-            # damaged file (zlib, lxml); the cap is the true reason.
-            result = blank_result(form, result.format, [Issue.error("file", _MEMORY_MESSAGE)])
-        return result
-    except MemoryError:
-        return blank_result(form, Format.UNKNOWN, [Issue.error("file", _MEMORY_MESSAGE)])
-    except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it there
-        return ("crash", f"{type(exc).__name__}: {exc}")
-
-
-def _serve(conn: Connection, memory_bytes: int) -> None:
-    """A reader's loop: receive (filename, form key, form or None, limits) and then the file's bytes,
-    answer (result, retiring), until told to stop. A form comes once per reader and is kept under its
-    key: the parsers cache their per-form tables by the form object, which a fresh unpickled copy per
-    file would defeat."""
-    # Some containers forbid changing limits; the time cap still holds then.
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    # Everything inherited from the parent (its whole heap: the ORM, the configuration) is moved out
-    # of the collector's sight: otherwise every full collection here walks it all again, which made
-    # a reader forked from `lagesbild reprocess` twice as slow as the same parse in process.
-    gc.freeze()
-    forms: dict[int, FormSpec] = {}
-    while True:
-        try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        filename, key, sent, limits = task
-        try:
-            data = conn.recv_bytes()
-        except (EOFError, OSError):
-            return
-        if sent is not None:
-            forms[key] = sent
-        form = forms[key]
-        answer = _read_one(data, filename, form, limits, memory_bytes)
-        retiring = _peak_address_space() >= memory_bytes - _RETIRE_MARGIN
-        try:
-            conn.send((answer, retiring))
-        except (OSError, ValueError):
-            return
-        if retiring:
-            return
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +223,7 @@ class ReaderPool:
                     answer, retiring = reader.conn.recv()
                 except (EOFError, OSError):
                     # The reader died without answering: out of memory or killed by a signal.
-                    self._answer(ticket, blank_result(form, Format.UNKNOWN, [Issue.error("file", _MEMORY_MESSAGE)]))
+                    self._answer(ticket, blank_result(form, Format.UNKNOWN, [Issue.error("file", MEMORY_MESSAGE)]))
                     self._replace(reader)
                     continue
                 self._answer(ticket, answer)
@@ -318,7 +247,7 @@ class ReaderPool:
             raise RuntimeError("a ReaderPool is used in the process that made it only")
         ctx = multiprocessing.get_context("fork") if _fork_available() else multiprocessing.get_context("forkserver")
         parent, child = ctx.Pipe(duplex=True)
-        process = ctx.Process(target=_serve, args=(child, self.memory_bytes), daemon=True)
+        process = ctx.Process(target=serve, args=(child, self.memory_bytes), daemon=True)
         process.start()
         child.close()
         self.started += 1

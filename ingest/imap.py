@@ -1,8 +1,8 @@
 """An IMAP mailbox (Dovecot, Exchange Online, ...) as a MailSource: listing, fetching, moving and waiting.
 
 The session itself (TLS, sign-in, reconnecting after failures) is
-`ingest.imap_connection`'s. Bodies are fetched with BODY.PEEK[], so nothing
-is marked read; handled messages are moved with UID MOVE, or with UID COPY,
+`ingest.imap_connection`'s; what one UID FETCH asks for and how its answer is
+read, `ingest.imap_fetch`'s. Handled messages are moved with UID MOVE, or with UID COPY,
 \\Deleted and UID EXPUNGE of just their UIDs, never a plain EXPUNGE that
 would remove other people's deleted messages.
 """
@@ -15,8 +15,7 @@ import logging
 import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 from imapclient import IMAPClient
@@ -25,15 +24,14 @@ from imapclient.imapclient import DELETED
 from ground.errors import MailboxUnavailable
 from ground.refs import MessageRef
 from ingest.imap_connection import ImapConnection
+from ingest.imap_fetch import FETCH_BYTES, UNKNOWN_TIME, Meta, fetch_bodies, fetch_meta, triage
 from ingest.oauth import TokenProvider
 from ingest.settings import MailboxConfig, configured_folders
-from ingest.source import Folder, RawMail, groups_of_bytes, too_big
+from ingest.source import Folder, RawMail, groups_of_bytes
 
 _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Message bytes one FETCH brings at most (by the sizes the server gave; a bigger message comes alone).
-FETCH_BYTES = 16 * 1024 * 1024
 _IDLE_RESTART_SECONDS = 25 * 60  # RFC 2177: re-issue IDLE at least every 29 minutes
 
 
@@ -111,18 +109,8 @@ class ImapSource:
         for start in range(0, len(refs), size):
             batch = refs[start:start + size]
             meta = self._meta(batch)
-            wanted: list[MessageRef] = []
-            for ref in batch:
-                if ref not in meta:
-                    continue  # expunged, moved, or from an older UIDVALIDITY
-                received, octets, problem = meta[ref]
-                if problem:
-                    yield RawMail(ref, b"", received, problem=problem)
-                elif octets is not None and octets > self._config.max_message_bytes:
-                    yield RawMail(ref, b"", received, problem=too_big(octets, self._config.max_message_bytes),
-                                  park=True, size=octets)
-                else:
-                    wanted.append(ref)
+            answered, wanted = triage(batch, meta, self._config.max_message_bytes)
+            yield from answered
             for group in groups_of_bytes(wanted, {ref: meta[ref][1] for ref in wanted}, FETCH_BYTES):
                 try:
                     got = self._run("UID FETCH", functools.partial(self._fetch_batch, batch=group))
@@ -132,7 +120,7 @@ class ImapSource:
                     got = list(self._fetch_one_by_one(group, meta))
                 yield from got
 
-    def _meta(self, batch: Sequence[MessageRef]) -> dict[MessageRef, tuple[datetime, int | None, str]]:
+    def _meta(self, batch: Sequence[MessageRef]) -> dict[MessageRef, Meta]:
         """`_fetch_meta` for a batch; when the server fails on it (Dovecot gives up on a message whose
         file name states a wrong size), one at a time, so that message alone comes back with a problem."""
         try:
@@ -140,7 +128,7 @@ class ImapSource:
         except MailboxUnavailable:
             if not self._reachable():
                 raise
-        out: dict[MessageRef, tuple[datetime, int | None, str]] = {}
+        out: dict[MessageRef, Meta] = {}
         for ref in batch:
             try:
                 out.update(self._run("UID FETCH", functools.partial(self._fetch_meta, batch=[ref])))
@@ -148,12 +136,10 @@ class ImapSource:
                 if not self._reachable():
                     raise
                 _log.warning("message %s could not be fetched: %s", ref.uid, exc)
-                out[ref] = (datetime.fromtimestamp(0, UTC), None,
-                            f"the IMAP server could not give message {ref.uid}: {exc}")
+                out[ref] = (UNKNOWN_TIME, None, f"the IMAP server could not give message {ref.uid}: {exc}")
         return out
 
-    def _fetch_one_by_one(self, refs: Sequence[MessageRef],
-                          meta: dict[MessageRef, tuple[datetime, int | None, str]]) -> Iterator[RawMail]:
+    def _fetch_one_by_one(self, refs: Sequence[MessageRef], meta: dict[MessageRef, Meta]) -> Iterator[RawMail]:
         for ref in refs:
             try:
                 yield from self._run("UID FETCH", functools.partial(self._fetch_batch, batch=[ref]))
@@ -245,54 +231,16 @@ class ImapSource:
         return (int(info[b"UIDVALIDITY"]), int(uidnext) if uidnext is not None else None,
                 int(exists) if isinstance(exists, int) else 0)
 
-    def _fetch_meta(self, c: IMAPClient, batch: Sequence[MessageRef],
-                    ) -> dict[MessageRef, tuple[datetime, int | None, str]]:
-        """(INTERNALDATE, RFC822.SIZE, problem) of each ref still there in the current UIDVALIDITY."""
+    def _current(self, c: IMAPClient, batch: Sequence[MessageRef]) -> list[MessageRef]:
+        """The refs of `batch` in the folder's current UIDVALIDITY, the folder selected read-only."""
         uidvalidity, _ = self._select(c, readonly=True)
-        current = [r for r in batch if r.uidvalidity == uidvalidity]
-        if not current:
-            return {}
-        data: dict[int, dict[bytes, Any]] = c.fetch([int(r.uid) for r in current], [b"INTERNALDATE", b"RFC822.SIZE"])
-        out: dict[MessageRef, tuple[datetime, int | None, str]] = {}
-        for ref in current:
-            item = data.get(int(ref.uid))
-            if item is None:
-                continue
-            octets = item.get(b"RFC822.SIZE")
-            size = int(octets) if isinstance(octets, int) else None
-            try:
-                out[ref] = (_utc(item.get(b"INTERNALDATE")), size, "")
-            except imaplib.IMAP4.error as exc:  # this message's date is broken, not the mailbox
-                out[ref] = (datetime.fromtimestamp(0, UTC), size, f"message {ref.uid}: {exc}")
-        return out
+        return [r for r in batch if r.uidvalidity == uidvalidity]
+
+    def _fetch_meta(self, c: IMAPClient, batch: Sequence[MessageRef]) -> dict[MessageRef, Meta]:
+        return fetch_meta(c, self._current(c, batch))
 
     def _fetch_batch(self, c: IMAPClient, batch: Sequence[MessageRef]) -> list[RawMail]:
-        uidvalidity, _ = self._select(c, readonly=True)
-        current = [r for r in batch if r.uidvalidity == uidvalidity]
-        if not current:
-            return []
-        # At most one byte over the cap is asked for: a size the server gave wrong (a Maildir file name's
-        # S= value it trusts) can then neither bring a bigger message into memory nor past the cap.
-        cap = self._config.max_message_bytes
-        data: dict[int, dict[bytes, Any]] = c.fetch([int(r.uid) for r in current],
-                                                    [f"BODY.PEEK[]<0.{cap + 1}>".encode(), b"INTERNALDATE"])
-        out: list[RawMail] = []
-        for ref in current:
-            item = data.get(int(ref.uid))
-            got = None if item is None else item.get(b"BODY[]<0>", item.get(b"BODY[]"))
-            if item is None or got is None:
-                continue  # expunged or moved since listing
-            body = bytes(got)
-            try:
-                received = _utc(item[b"INTERNALDATE"])
-            except imaplib.IMAP4.error as exc:
-                out.append(RawMail(ref, b"", datetime.fromtimestamp(0, UTC), problem=f"message {ref.uid}: {exc}"))
-                continue
-            if len(body) > cap:
-                out.append(RawMail(ref, b"", received, problem=too_big(len(body), cap), park=True, size=len(body)))
-                continue
-            out.append(RawMail(ref, body, received, size=len(body)))
-        return out
+        return fetch_bodies(c, self._current(c, batch), self._config.max_message_bytes)
 
     def _idle(self, c: IMAPClient, timeout: float) -> bool:
         uidvalidity, uidnext, exists = self._select_counts(c, readonly=True)
@@ -397,10 +345,3 @@ class ImapSource:
         if not ref.uid.isdigit():
             raise ValueError(f"not an IMAP UID: {ref.uid!r}")
 
-
-def _utc(value: Any) -> datetime:
-    if not isinstance(value, datetime):
-        raise imaplib.IMAP4.error(f"INTERNALDATE is not a date: {value!r}")
-    if value.tzinfo is None:  # imapclient gives an aware time when normalise_times is off
-        raise imaplib.IMAP4.error("INTERNALDATE without a time zone")
-    return value.astimezone(UTC)

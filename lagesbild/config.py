@@ -4,13 +4,12 @@
 every key a table leaves out) from the built-in defaults, which are
 `config.example.toml`, and returns frozen dataclasses. Errors name the key and
 say what is wrong. Secrets are read here, from the environment variables the
-configuration names; below the command line no code reads the environment.
+configuration names (lagesbild.config_table); below the command line no code
+reads the environment.
 """
 
 from __future__ import annotations
 
-import builtins
-import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -34,6 +33,7 @@ from flow.signals import rules_from_config
 from ground.errors import ConfigError
 from ground.net import mask_url
 from ingest.settings import MailboxConfig
+from lagesbild.config_table import EMAIL_RE, ConfigTable
 from lagesbild.config_web import web_config
 from outputs.settings import OutboxConfig
 from parsers.form import FormError, FormSpec, builtin_form_path, load_form
@@ -47,94 +47,7 @@ def default_config_text() -> str:
     return (resources.files("lagesbild") / "defaults.toml").read_text(encoding="utf-8")
 
 
-class _Table:
-    """Typed access to one TOML table, with errors that name the key."""
-
-    def __init__(self, name: str, data: Mapping[str, Any], defaults: Mapping[str, Any],
-                 environ: Mapping[str, str] | None = None) -> None:
-        self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        unknown = sorted(set(data) - set(defaults))
-        if unknown and defaults:
-            raise ConfigError(f"[{name}] unknown key '{unknown[0]}' (known keys: {', '.join(sorted(defaults))})")
-        self.name = name
-        self.data = {**defaults, **data}
-
-    def _get(self, key: str) -> Any:
-        if key not in self.data:
-            raise ConfigError(f"[{self.name}] {key}: missing")
-        return self.data[key]
-
-    def str(self, key: str, *, allow_empty: bool = True) -> str:
-        value = self._get(key)
-        if not isinstance(value, str):
-            raise ConfigError(f"[{self.name}] {key}: must be a string, got {type(value).__name__}")
-        if not allow_empty and not value.strip():
-            raise ConfigError(f"[{self.name}] {key}: must not be empty")
-        return value
-
-    def int(self, key: builtins.str, minimum: int = 0, maximum: int | None = None) -> int:
-        value = self._get(key)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"[{self.name}] {key}: must be a whole number, got {value!r}")
-        if value < minimum or (maximum is not None and value > maximum):
-            upper = f" and at most {maximum}" if maximum is not None else ""
-            raise ConfigError(f"[{self.name}] {key}: must be at least {minimum}{upper}, got {value}")
-        return value
-
-    def bool(self, key: builtins.str) -> bool:
-        value = self._get(key)
-        if not isinstance(value, bool):
-            raise ConfigError(f"[{self.name}] {key}: must be true or false, got {value!r}")
-        return value
-
-    def strings(self, key: builtins.str) -> tuple[builtins.str, ...]:
-        value = self._get(key)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"[{self.name}] {key}: must be a list of strings")
-        return tuple(value)
-
-    def emails(self, key: builtins.str) -> tuple[builtins.str, ...]:
-        values = self.strings(key)
-        for v in values:
-            if not _EMAIL_RE.fullmatch(v):
-                raise ConfigError(f"[{self.name}] {key}: '{v}' is not an e-mail address")
-        return values
-
-    def secret(self, key: builtins.str) -> builtins.str | None:
-        """The value of the environment variable named by `key` (None when unset), from the environment
-        the configuration is loaded with: the one place secrets are read. When the variable is unset and
-        systemd handed the service credentials (`LoadCredential=NAME:…` sets $CREDENTIALS_DIRECTORY), a
-        credential file of the variable's name holds it: secrets then never stand in the environment."""
-        var = self.str(key)
-        if var and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
-            # Never echo the value: it may be the secret itself, pasted in by mistake.
-            raise ConfigError(f"[{self.name}] {key}: must name an environment variable (letters, digits and _), "
-                              "not hold the secret itself")
-        return secret_value(var, self.environ) if var else None
-
-
-def secret_value(var: str, environ: Mapping[str, str]) -> str | None:
-    """The secret in the environment variable `var`, else in the systemd credential of that name
-    ($CREDENTIALS_DIRECTORY/`var`); None when neither holds it."""
-    value = environ.get(var)
-    if value is None and environ.get("CREDENTIALS_DIRECTORY"):
-        value = _credential(Path(environ["CREDENTIALS_DIRECTORY"]) / var)
-    return value
-
-
-def _credential(path: Path) -> str | None:
-    """A systemd credential file's text without its final newline (None when there is none)."""
-    try:
-        return path.read_text(encoding="utf-8").removesuffix("\n")
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as exc:
-        raise ConfigError(f"credential {path.name} cannot be read: {exc.strerror}") from exc
-
-
-_EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _DOMAIN_RE = re.compile(r"(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
-
 
 
 def _resolve_path_url(value: str, scheme: str, base: Path) -> str:
@@ -202,7 +115,7 @@ def _municipalities(items: Any, county_code: str) -> tuple[MunicipalityConfig, .
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise ConfigError(f"[[municipalities]] #{i + 1}: must be a table")
-        t = _Table(f"municipalities #{i + 1}", item, keys)
+        t = ConfigTable(f"municipalities #{i + 1}", item, keys)
         name = t.str("name", allow_empty=False)
         found = registry.by_name(name)
         if found is None:
@@ -241,8 +154,8 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
         if key not in ("municipalities", "groups", "signals") and not isinstance(value, dict):
             raise ConfigError(f"[{key}] must be a table")
 
-    def table(name: str) -> _Table:
-        return _Table(name, data.get(name, {}), defaults[name], environ)
+    def table(name: str) -> ConfigTable:
+        return ConfigTable(name, data.get(name, {}), defaults[name], environ)
 
     c = table("county")
     code = c.str("code", allow_empty=False)
@@ -308,7 +221,7 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     groups = _groups(data.get("groups", defaults.get("groups", [])), municipalities)
     r = table("reminders")
     try:
-        stages = stages_from_config(r._get("stages"))
+        stages = stages_from_config(r.value("stages"))
         form = county.form
         # The built-in signal rules name the built-in form's questions; a county
         # with a form of its own gets none unless it writes its own.
@@ -329,12 +242,12 @@ def config_from_dict(data: Mapping[str, Any], base: Path, path: Path | None = No
     return Config(path, county, municipalities, mailbox, StoreConfig(store_url, s.secret("password_env")),
                   outbox, limits, deadline, security, groups, stages, signals, schedule,
                   corrections=CorrectionsConfig(table("corrections").bool("tell_municipality")),
-                  web=web_config(lambda name, d, dflt: _Table(name, d, dflt, environ), data.get("web", {}),
+                  web=web_config(lambda name, d, dflt: ConfigTable(name, d, dflt, environ), data.get("web", {}),
                                  defaults["web"], code),
                   operations=_operations(table("metrics"), table("watchdog"), base))
 
 
-def _operations(metrics: _Table, watchdog: _Table, base: Path) -> OperationsConfig:
+def _operations(metrics: ConfigTable, watchdog: ConfigTable, base: Path) -> OperationsConfig:
     """[metrics] listen (HOST:PORT) and textfile (a .prom file for node_exporter), [watchdog] stall_seconds."""
     listen = metrics.str("listen").strip()
     if listen and not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}", listen):
@@ -356,7 +269,7 @@ def _groups(items: Any, municipalities: tuple[MunicipalityConfig, ...]) -> tuple
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise ConfigError(f"[[groups]] #{i + 1}: must be a table")
-        t = _Table(f"groups #{i + 1}", item, {"name": "", "members": []})
+        t = ConfigTable(f"groups #{i + 1}", item, {"name": "", "members": []})
         name = t.str("name", allow_empty=False)
         members = t.strings("members")
         unknown = [m for m in members if m not in names]
@@ -368,7 +281,7 @@ def _groups(items: Any, municipalities: tuple[MunicipalityConfig, ...]) -> tuple
     return tuple(out)
 
 
-def _first_period(t: _Table) -> Period | None:
+def _first_period(t: ConfigTable) -> Period | None:
     text = t.str("first_period")
     if not text:
         return None
@@ -378,9 +291,9 @@ def _first_period(t: _Table) -> Period | None:
         raise ConfigError(f"[county] first_period: '{text}' must be YYYY-MM, e.g. 2026-01") from exc
 
 
-def _one_email(t: _Table, key: str) -> str:
+def _one_email(t: ConfigTable, key: str) -> str:
     value = t.str(key, allow_empty=False)
-    if not _EMAIL_RE.fullmatch(value):
+    if not EMAIL_RE.fullmatch(value):
         raise ConfigError(f"[{t.name}] {key}: '{value}' is not an e-mail address")
     return value
 

@@ -21,7 +21,7 @@ MIN_SESSION_SECRET = 32  # characters; a shorter secret could be guessed offline
 
 
 class Table(Protocol):
-    """What `lagesbild.config._Table` offers: typed keys with errors that name them."""
+    """What `lagesbild.config_table.ConfigTable` offers: typed keys with errors that name them."""
 
     name: builtins.str
     data: dict[builtins.str, Any]

@@ -1,4 +1,7 @@
-"""Verbs on received messages: claiming exactly once, outcomes, failures and retries, the audit trail."""
+"""Verbs on received messages: claiming exactly once, outcomes, failures and retries, the kept bytes.
+
+The audit trail's verbs are store.audit_trail's.
+"""
 
 from __future__ import annotations
 
@@ -17,9 +20,9 @@ from ground.refs import MessageRef
 from ground.retry import doubling
 from store._sql import chunks, clock, insert_or_conflict, is_unique_violation
 from store.errors import AlreadyClaimed, NotFound
-from store.models import AuditEvent, RawMessage
+from store.models import RawMessage
 from store.outcome import Outcome
-from store.views import AuditView, FailureRecord, KnownRef, RawMessageView
+from store.views import FailureRecord, KnownRef, RawMessageView
 
 _RAW_BYTES = cast("InstrumentedAttribute[bytes | None]", RawMessage.raw)
 
@@ -28,7 +31,6 @@ _RAW_BYTES = cast("InstrumentedAttribute[bytes | None]", RawMessage.raw)
 _RAW = RawMessage.__table__  # type: ignore[attr-defined]
 _INSERT_RAW = _RAW.insert().returning(_RAW.c.id)
 _UPDATE_RAW = _RAW.update().where(_RAW.c.id == bindparam("row_id"))  # SET: the other keys of the parameters
-_INSERT_AUDIT = AuditEvent.__table__.insert()  # type: ignore[attr-defined]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -348,41 +350,6 @@ def count_quarantined(s: Session, county: str) -> int:
     query = select(func.count()).select_from(RawMessage).where(
         col(RawMessage.county) == county, col(RawMessage.outcome) == Outcome.QUARANTINED)
     return int(s.exec(query).one())
-
-
-def audit(s: Session, raw_id: int | None, event: str, detail: str, now: datetime, *, actor: str = "worker",
-          county: str | None = None, municipality: str | None = None, before: str | None = None,
-          after: str | None = None) -> None:
-    """Append a line to the audit trail (raw_id None: about the worker, not one message).
-
-    `actor` is "worker" for what the worker decided, else the staff account
-    that acted; `before`/`after` hold a changed value as text.
-    """
-    s.connection().execute(_INSERT_AUDIT, {
-        "raw_message_id": raw_id, "at": now, "event": event, "detail": detail, "actor": actor,
-        "county": county, "municipality": municipality, "before": before, "after": after})
-
-
-def _audit_view(row: AuditEvent) -> AuditView:
-    assert row.id is not None
-    return AuditView(row.id, row.raw_message_id, row.at, row.event, row.detail, row.actor, row.county,
-                     row.municipality, row.before, row.after)
-
-
-def audit_trail(s: Session, raw_id: int | None = None) -> list[AuditView]:
-    """The audit trail, oldest first; only one message's lines when `raw_id` is given."""
-    query = select(AuditEvent).order_by(col(AuditEvent.at), col(AuditEvent.id))
-    if raw_id is not None:
-        query = query.where(col(AuditEvent.raw_message_id) == raw_id)
-    return [_audit_view(row) for row in s.exec(query)]
-
-
-def audit_events_after(s: Session, county: str, event: str, after_id: int) -> list[AuditView]:
-    """Audit lines `event` about messages of `county` with an id above `after_id`, oldest first."""
-    query = select(AuditEvent).join(RawMessage, col(RawMessage.id) == col(AuditEvent.raw_message_id)).where(
-        col(AuditEvent.event) == event, col(AuditEvent.id) > after_id, col(RawMessage.county) == county,
-    ).order_by(col(AuditEvent.id))
-    return [_audit_view(row) for row in s.exec(query)]
 
 
 def purge_raw_before(s: Session, county: str, before: datetime) -> int:

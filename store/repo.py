@@ -6,8 +6,8 @@
         repo.queue_mail(s, ...)
         repo.set_outcome(s, row.id, Outcome.STORED, "...")
 
-The verbs live in small modules by subject (messages, submissions, outbox,
-locks); this module is the one place callers import them from. No verb
+The verbs live in small modules by subject (messages, audit_trail, submissions,
+outbox, locks); this module is the one place callers import them from. No verb
 commits; `store.db.transaction` does. Every verb returns plain values from
 store.views. `now` is always passed in (the clock is the caller's, so
 `--now` replays work); only created_at/updated_at bookkeeping reads the wall clock.
@@ -22,6 +22,7 @@ serialises writers on SQLite), so two corrections never get the same number.
 from __future__ import annotations
 
 from store.accounts import add_account, find_account, list_accounts, set_password_hash
+from store.audit_trail import audit, audit_events_after, audit_trail
 from store.glance import year_levels
 from store.heartbeat import CycleView, count_parked, last_cycle, outbox_backlog, prune_cycles, record_cycle
 from store.history import (
@@ -37,9 +38,6 @@ from store.history import (
 )
 from store.locks import release_lock, try_lock
 from store.messages import (
-    audit,
-    audit_events_after,
-    audit_trail,
     backoff,
     count_quarantined,
     find_copies,

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from flow.settings import Config
-from lagesbild.config import default_config_text, secret_value
+from lagesbild.config import default_config_text
+from lagesbild.config_table import secret_value
 from lagesbild.doctor.checks import Check, table_key
 
 #: The keys that name an environment variable holding a secret.
