@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
 
@@ -165,15 +165,7 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
     """Each line with the glyphs it holds (spaces left out), top to bottom."""
     if not chars:
         return []
-    tops = [c[3] for c in chars]
-    total = sum(tops)
-    if max(tops) <= min(tops) + _Y_TOLERANCE and total == total:  # (no top that is not a number)
-        # All within one line's height (most table cells): the clustering below makes one line of them.
-        ordered = sorted(chars, key=_x0)
-        only = _words(ordered)
-        line = _line(only, _spaced(ordered))
-        return [] if line is None else [(line, [c for word in only for c in word])]
-    cluster_of = _cluster_ids(tops, _Y_TOLERANCE)
+    cluster_of = _cluster_ids([c[3] for c in chars], _Y_TOLERANCE)
     by_line: dict[int, list[Char]] = defaultdict(list)
     for char in chars:
         by_line[cluster_of[char[3]]].append(char)
@@ -182,7 +174,8 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
     for cluster in sorted(by_line):
         line_chars = sorted(by_line[cluster], key=_x0)
         words.extend(_words(line_chars))
-        spaced.update(_spaced(line_chars))
+        spaced.update((id(a), b) for a, b in zip(line_chars, line_chars[1:], strict=False)
+                      if b[0].isspace() and not a[0].isspace())
     # pdfplumber clusters the words once more by their tops, keeping their order.
     word_tops = [min(map(_top, word)) for word in words]
     word_cluster = _cluster_ids(word_tops, _Y_TOLERANCE)
@@ -194,11 +187,6 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
         if line is not None:
             out.append((line, [c for word in line_words for c in word]))
     return out
-
-
-def _spaced(line_chars: list[Char]) -> dict[int, Char]:
-    """id of each glyph of a line (left to right) followed by a space glyph -> that space."""
-    return {id(a): b for a, b in zip(line_chars, line_chars[1:], strict=False) if b[0].isspace() and not a[0].isspace()}
 
 
 _x0 = itemgetter(1)
@@ -276,3 +264,13 @@ def _first_word_width(chars: Sequence[Char]) -> float:
             break
         end = char[2]
     return end - start if start is not None and end is not None else 0.0
+
+
+def inside(box: tuple[float, float, float, float]) -> Callable[[Char], bool]:
+    """A test for glyphs whose centre lies in `box` (x0, top, x1, bottom), edges included."""
+    x0, top, x1, bottom = box
+
+    def test(char: Char) -> bool:
+        return x0 <= (char.x0 + char.x1) / 2 <= x1 and top <= (char.top + char.bottom) / 2 <= bottom
+
+    return test

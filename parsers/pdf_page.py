@@ -310,7 +310,7 @@ class _Rules:
         a, b, c, d, e, f = m
         x, y, x_ref, y_ref = self.x, self.y, self.x_ref, self.y_ref
         get_segment, get_point, get_kind, get_close = _GET_SEGMENT, _GET_POINT, _GET_SEGMENT_TYPE, _GET_CLOSE
-        horizontal, vertical = self.horizontal, self.vertical
+        add = self.add
         started = placed = False  # a subpath has begun; a current point is set
         sx = sy = cx = cy = 0.0
         for j in range(_COUNT_SEGMENTS(path)):
@@ -325,20 +325,18 @@ class _Rules:
                 started = placed = True
                 continue
             if kind == _LINETO and placed:
-                _add(cx, cy, px, py, horizontal, vertical)
+                add(cx, cy, px, py)
             cx, cy = px, py
             placed = True
             if get_close(segment) and started:
-                _add(px, py, sx, sy, horizontal, vertical)
+                add(px, py, sx, sy)
                 cx, cy = sx, sy
 
-
-def _add(px: float, py: float, qx: float, qy: float, horizontal: list[Edge], vertical: list[Edge]) -> None:
-    """The segment from p to q, if it is a rule."""
-    if abs(py - qy) <= _AXIS_SLACK and abs(px - qx) > _AXIS_SLACK:
-        horizontal.append(_new(Edge, (min(px, qx), py, max(px, qx), py)))
-    elif abs(px - qx) <= _AXIS_SLACK and abs(py - qy) > _AXIS_SLACK:
-        vertical.append(_new(Edge, (px, min(py, qy), px, max(py, qy))))
+    def add(self, px: float, py: float, qx: float, qy: float) -> None:
+        if abs(py - qy) <= _AXIS_SLACK and abs(px - qx) > _AXIS_SLACK:
+            self.horizontal.append(_new(Edge, (min(px, qx), py, max(px, qx), py)))
+        elif abs(px - qx) <= _AXIS_SLACK and abs(py - qy) > _AXIS_SLACK:
+            self.vertical.append(_new(Edge, (px, min(py, qy), px, max(py, qy))))
 
 
 def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
