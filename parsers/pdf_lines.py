@@ -20,11 +20,9 @@ their own direction.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
-from operator import itemgetter
 
 from parsers.pdf_line import COLUMN_GAP, Line
 from parsers.pdf_page import Char
@@ -68,10 +66,6 @@ def _may_repeat(chars: Sequence[Char]) -> bool:
     point off in both directions may round apart and pass unseen, as
     pdfium's own check lets through only what it judged to be new text.
     """
-    try:
-        return len({(c[0], c[5], round(c[3]), round(c[1])) for c in chars}) < len(chars)
-    except (ValueError, OverflowError):
-        pass  # a position that is not a number: look glyph by glyph, as far as they go
     seen: set[tuple[str, float, int, int]] = set()
     for char in chars:
         key = (char.text, char.size, round(char.top), round(char.x0))
@@ -110,10 +104,8 @@ def text_lines(chars: Sequence[Char]) -> list[Line]:
     place it would have on a page turned upright, read like upright text
     there, and each line found gets back the box its glyphs cover.
     """
-    upright = [c for c in chars if not c[6]]
+    upright = [c for c in chars if c.upright]
     lines = _lines(upright)
-    if len(upright) == len(chars):
-        return lines
     for turn in (90, 180, 270):
         turned = [c for c in chars if c.turn == turn]
         if turned:
@@ -165,19 +157,19 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
     """Each line with the glyphs it holds (spaces left out), top to bottom."""
     if not chars:
         return []
-    cluster_of = _cluster_ids([c[3] for c in chars], _Y_TOLERANCE)
+    cluster_of = _cluster_ids((c.top for c in chars), _Y_TOLERANCE)
     by_line: dict[int, list[Char]] = defaultdict(list)
     for char in chars:
-        by_line[cluster_of[char[3]]].append(char)
+        by_line[cluster_of[char.top]].append(char)
     words: list[list[Char]] = []
     spaced: dict[int, Char] = {}  # id of a glyph -> the space glyph that follows it
     for cluster in sorted(by_line):
         line_chars = sorted(by_line[cluster], key=_x0)
         words.extend(_words(line_chars))
         spaced.update((id(a), b) for a, b in zip(line_chars, line_chars[1:], strict=False)
-                      if b[0].isspace() and not a[0].isspace())
+                      if b.text.isspace() and not a.text.isspace())
     # pdfplumber clusters the words once more by their tops, keeping their order.
-    word_tops = [min(map(_top, word)) for word in words]
+    word_tops = [min(c.top for c in word) for word in words]
     word_cluster = _cluster_ids(word_tops, _Y_TOLERANCE)
     out: list[tuple[Line, list[Char]]] = []
     pairs = zip(words, word_tops, strict=True)
@@ -189,25 +181,19 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
     return out
 
 
-_x0 = itemgetter(1)
-_x1 = itemgetter(2)
-_top = itemgetter(3)
+def _x0(char: Char) -> float:
+    return char.x0
 
 
 def _words(line: Sequence[Char]) -> list[list[Char]]:
     words: list[list[Char]] = []
     current: list[Char] = []
     for char in line:
-        if char[0].isspace():
+        if char.text.isspace():
             if current:
                 words.append(current)
             current = []
-        elif current and (
-            # A step back to the left, a gap or a jump in height begins a word.
-            char[1] < current[-1][1]
-            or char[1] > current[-1][2] + _X_TOLERANCE
-            or abs(char[3] - current[-1][3]) > _Y_TOLERANCE
-        ):
+        elif current and _begins_word(current[-1], char):
             words.append(current)
             current = [char]
         else:
@@ -217,28 +203,29 @@ def _words(line: Sequence[Char]) -> list[list[Char]]:
     return words
 
 
+def _begins_word(previous: Char, char: Char) -> bool:
+    return (
+        char.x0 < previous.x0
+        or char.x0 > previous.x1 + _X_TOLERANCE
+        or abs(char.top - previous.top) > _Y_TOLERANCE
+    )
+
+
 def _line(words: list[list[Char]], spaced: dict[int, Char] | None = None) -> Line | None:
-    texts = "".join(c[0] for word in words for c in word)
-    if _HAS_LIGATURE(texts):
-        text = " ".join("".join(_LIGATURES.get(c.text, c.text) for c in word) for word in words).strip()
-    else:
-        text = " ".join("".join(c[0] for c in word) for word in words).strip()
+    text = " ".join("".join(_LIGATURES.get(c.text, c.text) for c in word) for word in words).strip()
     if not text:
         return None
     chars = [c for word in words for c in word]
-    _texts, x0s, x1s, tops, bottoms, _sizes, _turns = zip(*chars, strict=True)
-    top, bottom, x1 = min(tops), max(bottoms), max(x1s)
-    # The glyph that reaches furthest right (the first such): is a space glyph after it?
-    space = (spaced or {}).get(id(chars[x1s.index(x1)]))
-    spans = [(min(map(_x0, word)), max(map(_x1, word))) for word in words if word]
+    space = (spaced or {}).get(id(max(chars, key=_x1)))
+    spans = [(min(c.x0 for c in word), max(c.x1 for c in word)) for word in words if word]
     gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
-    height = bottom - top
+    height = max(c.bottom for c in chars) - min(c.top for c in chars)
     return Line(
         text=text,
-        top=top,
-        bottom=bottom,
-        x0=min(x0s),
-        x1=x1,
+        top=min(c.top for c in chars),
+        bottom=max(c.bottom for c in chars),
+        x0=min(c.x0 for c in chars),
+        x1=max(c.x1 for c in chars),
         first_word=_first_word_width(chars),
         widest_gap=max(gaps, default=0.0),
         column_gaps=sum(1 for g in gaps if g > COLUMN_GAP * height),
@@ -247,22 +234,23 @@ def _line(words: list[list[Char]], spaced: dict[int, Char] | None = None) -> Lin
     )
 
 
-_HAS_LIGATURE = re.compile("[" + "".join(_LIGATURES) + "]").search
+def _x1(char: Char) -> float:
+    return char.x1
 
 
 def _first_word_width(chars: Sequence[Char]) -> float:
     """Width of the first word: up to a space glyph or a gap wide enough to be a space."""
     start = end = None
     for char in chars:
-        if char[0].isspace():
+        if char.text.isspace():
             if start is not None:
                 break
             continue
         if start is None:
-            start = char[1]
-        elif end is not None and char[1] - end > 0.2 * char[5]:
+            start = char.x0
+        elif end is not None and char.x0 - end > 0.2 * char.size:
             break
-        end = char[2]
+        end = char.x1
     return end - start if start is not None and end is not None else 0.0
 
 
