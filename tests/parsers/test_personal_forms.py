@@ -9,14 +9,13 @@ masked text holds none of its digits.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lagesbild.samples import _COMMENTS as SAMPLE_COMMENTS
-from parsers.personal import PERSONNUMMER, SAMORDNINGSNUMMER, find_personal_data, luhn_check_digit, redact
+from parsers.personal import PERSONNUMMER, SAMORDNINGSNUMMER, find_personal_data, redact
+from tests.parsers.identity_numbers import real_number
 
 SPACES = [" ", "\u00a0", "\u202f", "\u2009", "\u2007", "\u3000", "  "]
 DASHES = ["-", "\u2013", "\u2011", "\u2010", "\u2212", "\u2014", "\uff0d", " - ", " \u2013 "]
@@ -30,12 +29,7 @@ def in_script(digits: str, zero: int) -> str:
 @st.composite
 def identity(draw: st.DrawFn) -> tuple[str, str, str]:
     """(written, kind, the ten digits): a real-looking number written as people write them."""
-    day = draw(st.dates(min_value=date(1890, 1, 1), max_value=date(2025, 12, 31)))
-    samordning = draw(st.booleans())
-    dd = day.day + (60 if samordning else 0)
-    nine = f"{day.year % 100:02d}{day.month:02d}{dd:02d}{draw(st.integers(0, 999)):03d}"
-    ten = nine + str(luhn_check_digit(nine))
-    century = str(day.year // 100)
+    century, samordning, ten = draw(real_number())
     long = draw(st.booleans())
     digits = century + ten if long else ten
     shapes = [(12,), (8, 4), (4, 4, 4), (4, 2, 2, 4)] if long else [(10,), (6, 4), (2, 2, 2, 4)]

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 import parsers.personal as personal
 from lagesbild.samples import _COMMENTS as SAMPLE_COMMENTS
 from parsers.personal import PERSONNUMMER, SAMORDNINGSNUMMER, find_personal_data, luhn_check_digit, redact
+from tests.parsers.identity_numbers import real_number
 
 IDS = (PERSONNUMMER, SAMORDNINGSNUMMER)
 BLANKS = ["", " ", "  ", "\u00a0", "\u2009", "\u202f", "\u2007", "\t", "\n", "\r\n", " \n"]
@@ -56,13 +57,9 @@ def write(draw: st.DrawFn, digits: str) -> str:
 @st.composite
 def identity(draw: st.DrawFn) -> tuple[str, str, bool]:
     """(written, kind, with the century): a real person's number as someone may write it."""
-    day = draw(st.dates(min_value=date(1890, 1, 1), max_value=date(2025, 12, 31)))
-    samordning = draw(st.booleans())
-    dd = day.day + (60 if samordning else 0)
-    nine = f"{day.year % 100:02d}{day.month:02d}{dd:02d}{draw(st.integers(0, 999)):03d}"
-    ten = nine + str(luhn_check_digit(nine))
+    century, samordning, ten = draw(real_number())
     long = draw(st.booleans())
-    written = write(draw, f"{day.year // 100}{ten}" if long else ten)
+    written = write(draw, f"{century}{ten}" if long else ten)
     return written, SAMORDNINGSNUMMER if samordning else PERSONNUMMER, long
 
 
