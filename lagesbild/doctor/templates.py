@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from zoneinfo import ZoneInfo
@@ -73,7 +74,8 @@ def render_samples(config: Config, now: datetime) -> list[str]:
     county, form = config.county, config.county.form
     ctx = ReplyContext(county.name, county.sender_name, county.mailbox_address, form)
     tz = ZoneInfo(config.deadline.timezone)
-    period = Period(now.year, now.month).previous()
+    month = Period(now.year, now.month).previous()  # the digest's sample is of a month
+    period = sample_period(config, now)
     names = [m.name for m in config.municipalities]
     muni = names[0]
     answers = sample_answers(form, muni, period)
@@ -96,10 +98,7 @@ def render_samples(config: Config, now: datetime) -> list[str]:
     kinds = ["receipt", "error reply", "duplicate notice"]
     build_staff_notice(ctx, to=staff, subject="Prov", lines=["Exempel på en rad."], now=now)
     kinds.append("staff notice")
-    due = deadline(period)
-    for stage in ("before_deadline", "deadline_day", "after_deadline"):
-        build_reminder(ctx, to=[to], cc=staff if stage == "after_deadline" else (), municipality=muni,
-                       period=period, stage=stage, deadline=due, blank_form=docx, now=now, tz=tz)
+    sample_reminders(config, now)
     kinds.append("reminders")
     level = form.scale.levels[-1]
     build_signal_notice(ctx, to=staff, rule_name="Prov", municipality=muni, period=period,
@@ -111,18 +110,42 @@ def render_samples(config: Config, now: datetime) -> list[str]:
                             reason="Exempel", original_message_id=mid, now=now)
     kinds.append("correction notice")
     arrival = Arrival(muni, 2, now - timedelta(days=1), late=True, flags=("personal_data", "held"))
-    summary = CompilationSummary(due, len(names), 1, 0, (arrival,), tuple(names[1:2]), tuple(names[2:3]),
-                                 (muni,), 1)
+    summary = CompilationSummary(deadline(period, form.deadline), len(names), 1, 0, (arrival,), tuple(names[1:2]),
+                                 tuple(names[2:3]), (muni,), 1)
     build_compilation(ctx, to=staff, period=period, summary=summary, workbook=("Lägesbild.xlsx", b"x"), now=now,
                       tz=tz)
     kinds.append("compilation")
-    picture = _sample_picture(config, period, tz)
-    digest = build_digest(picture, period)
+    picture = _sample_picture(config, month, tz)
+    digest = build_digest(picture, month)
     digest_message(digest, sender_name=county.sender_name, mailbox_address=county.mailbox_address,
                    to=list(county.leadership) or staff, now=now)
     digest_file_html(digest)
     kinds.append("digest")
     return kinds
+
+
+def sample_period(config: Config, now: datetime) -> Period:
+    """The period before `now`'s, of the form's kind: a month, or an ISO week for a weekly form."""
+    local = now.astimezone(ZoneInfo(config.deadline.timezone)).date()
+    return Period.containing(local, config.county.form.cadence).previous()
+
+
+def sample_reminders(config: Config, now: datetime) -> list[EmailMessage]:
+    """The reminder of each stage (before, on and after the deadline day) for the period before `now`'s, of
+    the form's kind (a month, or an ISO week), with the deadline the form's configured rule gives it (a
+    weekly form's "tisdag kl. 16.00"), as `flow.jobs.queue_reminders` builds them."""
+    county, form = config.county, config.county.form
+    ctx = ReplyContext(county.name, county.sender_name, county.mailbox_address, form)
+    tz = ZoneInfo(config.deadline.timezone)
+    period = sample_period(config, now)
+    muni = config.municipalities[0].name
+    blank = (blank_form_filename(form, "docx", muni, period), build_blank_docx(form, muni, period))
+    staff = list(county.staff) or [county.mailbox_address]
+    due = deadline(period, form.deadline)
+    return [build_reminder(ctx, to=["samordnare@kommun.example"], cc=staff if stage == "after_deadline" else (),
+                           municipality=muni, period=period, stage=stage, deadline=due, blank_form=blank, now=now,
+                           tz=tz, due_at=form.deadline.at)
+            for stage in ("before_deadline", "deadline_day", "after_deadline")]
 
 
 def _sample_picture(config: Config, period: Period, tz: ZoneInfo) -> CountyPicture:

@@ -562,3 +562,34 @@ def test_format_and_exit_code() -> None:
     assert exit_code(checks) == 1
     assert exit_code(checks[:2] + checks[3:]) == 0
     assert exit_code([Check("configuration", False, "bad", "fix it")]) == 2
+
+
+def _reminder_texts(config_path: str | None) -> list[str]:
+    config = load_config(config_path)
+    texts = []
+    for msg in doctor_templates.sample_reminders(config, NOW):
+        body = msg.get_body(("plain",))
+        assert body is not None
+        texts.append(f"{msg['Subject']}\n{body.get_content()}")
+    return texts
+
+
+def test_the_sample_reminders_of_a_weekly_form_are_for_a_week_with_its_configured_deadline() -> None:
+    """Örebro's EST checklist is due Tuesday 16:00 of its week: the doctor's reminders (5 November 2026, week
+    45) are for week 44 with Tuesday 27 October at 16.00, not a month's last working day (Friday 30 October)."""
+    weekly = str(Path(__file__).parents[2] / "examples" / "orebro-est-weekly.toml")
+
+    texts = _reminder_texts(weekly)
+
+    assert len(texts) == 3
+    for text in texts:
+        assert "27 oktober" in text and "16.00" in text, text
+        assert "30 oktober" not in text and "oktober 2026" not in text, text
+    assert "vecka 44" in " ".join(texts).lower()
+    assert doctor_templates.templates_check(load_config(weekly), NOW).ok
+
+
+def test_the_sample_reminders_of_the_monthly_form_keep_the_last_working_day() -> None:
+    texts = _reminder_texts(None)
+
+    assert all("30 oktober" in text and "kl. 16" not in text for text in texts), texts
