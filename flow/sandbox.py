@@ -4,7 +4,9 @@ The parsers are pure and refuse what they can recognise as hostile, but a
 library can still spin or allocate on a crafted file. Every file is therefore
 read in a reader process whose address space is capped (RLIMIT_AS, set when
 the reader starts, so no parser can lift it) and which is killed when a file
-takes longer than `limits.seconds_per_file`. Either way the caller gets a
+takes more than `limits.seconds_per_file` of the reader's CPU time (or, as a
+backstop for a reader that is stopped or starved, `WALL_BACKSTOP` times that
+in wall time; see flow.cpu_clock for why CPU time). Either way the caller gets a
 ParseResult: a file that broke a cap gets an issue on `file`. What runs in a
 reader is flow.reader_process; this module starts, feeds and replaces readers.
 
@@ -37,6 +39,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from flow.cpu_clock import cpu_seconds
 from flow.reader_process import MEMORY_MESSAGE, serve
 from ground.errors import LagesbildError
 from parsers import blank_result, warm_up
@@ -50,6 +53,9 @@ _TIMEOUT_MESSAGE = (
 )
 
 RECYCLE_AFTER = 500  # files per reader; bounds heap fragmentation from odd files
+# A file's cap counts its reader's CPU time; one that gets little of it (a stopped
+# reader, a machine far over its cores) is still ended after this many caps of wall time.
+WALL_BACKSTOP = 3.0
 
 
 class ParserCrashed(LagesbildError):
@@ -83,8 +89,10 @@ class _Reader:
     served: int = 0
     forms: set[int] = field(default_factory=set)  # keys of the forms it holds
     ticket: int | None = None  # the file it is reading
-    seconds: float = 0.0  # that file's time cap
-    deadline: float = 0.0
+    seconds: float = 0.0  # that file's time cap, in the reader's CPU seconds
+    started: float = 0.0  # wall clock (monotonic) when the file was handed over
+    cpu_at_start: float | None = None  # the reader's CPU seconds then; None where it cannot be read
+    deadline: float = 0.0  # the next wall-clock moment the file could be over its cap
 
 
 class ReaderPool:
@@ -184,7 +192,9 @@ class ReaderPool:
                 self._queue.appendleft((ticket, task))
                 continue
             reader.ticket, reader.seconds = ticket, task[3].seconds_per_file
-            reader.deadline = time.monotonic() + reader.seconds
+            reader.started = time.monotonic()
+            reader.cpu_at_start = cpu_seconds(reader.process.pid)
+            reader.deadline = reader.started + reader.seconds
             reader.served += 1
 
     def _form_key(self, form: FormSpec) -> int:
@@ -230,10 +240,27 @@ class ReaderPool:
                 reader.ticket = None
                 if retiring or reader.served >= RECYCLE_AFTER:
                     self._replace(reader)
-            elif now >= reader.deadline:
-                self._answer(ticket, blank_result(
-                    form, Format.UNKNOWN, [Issue.error("file", _TIMEOUT_MESSAGE.format(seconds=reader.seconds))]))
+            elif now >= reader.deadline and self._over_time(reader, now):
+                self._answer(
+                    ticket,
+                    blank_result(
+                        form, Format.UNKNOWN, [Issue.error("file", _TIMEOUT_MESSAGE.format(seconds=reader.seconds))]
+                    ),
+                )
                 self._replace(reader, kill=True)
+
+    @staticmethod
+    def _over_time(reader: _Reader, now: float) -> bool:
+        """Whether `reader`'s file is past its cap; if not, move its deadline to when it next could be."""
+        wall = now - reader.started
+        backstop = reader.seconds * WALL_BACKSTOP
+        cpu_now = cpu_seconds(reader.process.pid) if reader.cpu_at_start is not None else None
+        used = wall if cpu_now is None or reader.cpu_at_start is None else cpu_now - reader.cpu_at_start
+        if used >= reader.seconds or wall >= backstop:
+            return True
+        # One thread spends at most one CPU second a second, so it cannot be over before this.
+        reader.deadline = min(now + reader.seconds - used, reader.started + backstop)
+        return False
 
     def _answer(self, ticket: int, answer: object) -> None:
         if ticket in self._dropped:

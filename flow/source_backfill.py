@@ -11,6 +11,11 @@ made by correcting a value gets what a correction made today gets: the
 correction (who and why) for the value it changed, the version before's
 sources for the others; a corrected value is never given a file's source.
 
+A version whose mail the retention job purged (`[retention] raw_message_days`)
+has nothing left to read: it is counted, not skipped as an error, and not
+read again by the next run (the purge leaves the message's size 0, which the
+store's query leaves out).
+
 Only values without a source are filled, and each version is committed on its
 own: a run stopped half-way goes on where it stopped, and a second run
 changes nothing. The versions are taken a page at a time and each message's
@@ -56,6 +61,7 @@ class BackfillReport:
     values: int = 0  # values given a source
     differing: int = 0  # answers whose re-reading differs from what is stored (no source given)
     skipped: list[str] = field(default_factory=list)  # "version <id> (<municipality> <period>): why"
+    purged: int = 0  # versions without sources whose mail the retention rule purged: nothing to read, not an error
 
 
 @dataclass(slots=True)
@@ -87,12 +93,15 @@ def backfill_sources(engine: Engine, config: Config, now: datetime, parse: Parse
             break
         after = page[-1].id
         _page(engine, config, page, parse, report)
+    with read_transaction(engine) as s:
+        report.purged = sources.count_unsourced_purged(s, config.county.code)
     if report.values:
         with transaction(engine) as s:
             repo.audit(s, None, "sources_backfilled",
                        f"{report.versions} versioner utan källor lästa om: {report.filled} fick källor "
                        f"({report.values} värden), {report.differing} svar lästes annorlunda, "
-                       f"{len(report.skipped)} hoppades över", now, county=config.county.code)
+                       f"{len(report.skipped)} hoppades över; {report.purged} versioner utan sparat original "
+                       "(rensat enligt gallringsregeln)", now, county=config.county.code)
     return report
 
 

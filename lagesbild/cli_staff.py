@@ -234,6 +234,9 @@ def sources_cmd(backfill: bool, county: str | None) -> None:
     click.echo(f"{report.versions} versions without sources: {report.filled} given sources ({report.values} "
                f"values), {report.differing} answers read differently now (no source), "
                f"{len(report.skipped)} skipped")
+    if report.purged:  # nothing left to read, as the retention rule meant: not a failure
+        click.echo(f"{report.purged} versions without a kept original (purged under the retention rule): "
+                   "left without sources")
     for line in report.skipped:
         click.echo(f"skipped (left as it was): {line}", err=True)
     if report.skipped:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import exists, or_, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session
 
@@ -86,18 +86,30 @@ class Unsourced:
     answers: dict[int, Answer]
 
 
-def unsourced_versions(s: Session, county: str, after_id: int, limit: int) -> list[Unsourced]:
-    """Up to `limit` of `county`'s versions after id `after_id`, in filing order, that have answers and
-    no source on any of them (what a version filed before sources were kept holds)."""
-    sub, a, raw = _SUBMISSION.c, _ANSWER.c, _RAW.c
+def _unsourced() -> ColumnElement[bool]:
+    """A version that has answers and no source on any of them."""
+    sub, a = _SUBMISSION.c, _ANSWER.c
     sourced = exists().where(a.submission_id == sub.id, or_(a.impact_source.is_not(None),
                                                             a.comment_source.is_not(None)))
-    answered = exists().where(a.submission_id == sub.id)
+    return and_(exists().where(a.submission_id == sub.id), ~sourced)
+
+
+def _purged() -> ColumnElement[bool]:
+    """The version's message was purged by the retention job: its row stays with size 0, its bytes are gone
+    (a kept message is never empty). A correction needs no bytes: it reads the version before."""
+    return and_(_RAW.c.size == 0, _SUBMISSION.c.corrected_by.is_(None))
+
+
+def unsourced_versions(s: Session, county: str, after_id: int, limit: int) -> list[Unsourced]:
+    """Up to `limit` of `county`'s versions after id `after_id`, in filing order, that have answers and
+    no source on any of them (what a version filed before sources were kept holds), leaving out those whose
+    mail was purged (nothing is left to read: `count_unsourced_purged` counts them)."""
+    sub, a, raw = _SUBMISSION.c, _ANSWER.c, _RAW.c
     rows = s.connection().execute(
         core_select(sub.id, sub.raw_message_id, raw.mailbox, sub.municipality, sub.period, sub.version,
                     sub.filename, sub.content_hash, sub.corrected_by, sub.correction_reason)
         .join_from(_SUBMISSION, _RAW, raw.id == sub.raw_message_id)
-        .where(sub.county == county, sub.id > after_id, answered, ~sourced)
+        .where(sub.county == county, sub.id > after_id, _unsourced(), ~_purged())
         .order_by(sub.id).limit(limit)).all()
     answers: dict[int, dict[int, Answer]] = {row.id: {} for row in rows}
     if rows:
@@ -107,6 +119,15 @@ def unsourced_versions(s: Session, county: str, after_id: int, limit: int) -> li
             answers[submission_id][question] = Answer(impact, comment)
     return [Unsourced(r.id, r.raw_message_id, r.mailbox, r.municipality, r.period, r.version, r.filename,
                       r.content_hash, r.corrected_by, r.correction_reason, answers[r.id]) for r in rows]
+
+
+def count_unsourced_purged(s: Session, county: str) -> int:
+    """How many of `county`'s versions without any source cannot get one: their mail was purged under the
+    retention rule (`[retention] raw_message_days`). One count, nothing read: a run does not try them again."""
+    sub, raw = _SUBMISSION.c, _RAW.c
+    return int(s.connection().execute(
+        core_select(func.count()).select_from(_SUBMISSION).join(_RAW, raw.id == sub.raw_message_id)
+        .where(sub.county == county, _unsourced(), _purged())).scalar_one())
 
 
 def version_with_sources(s: Session, county: str, municipality: str, period: str,

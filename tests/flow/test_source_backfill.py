@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from flow.correction import KEEP, CorrectionRequest, correct
+from flow.jobs import purge_old_messages
 from flow.pipeline import poll_once
 from flow.sandbox import parse_isolated
 from flow.settings import Config
@@ -211,3 +212,36 @@ def test_a_stored_file_that_breaks_the_readers_time_cap_is_skipped_and_the_rest_
     assert "Falun 2026-10" in skipped and "för lång tid" in skipped
     assert any("sources not restored" in r.message and "Falun" in r.message for r in caplog.records)
     assert report.filled == 3
+
+
+def test_versions_whose_mail_was_purged_are_counted_not_skipped_and_not_read_again(
+        tmp_path: Path, any_engine: Engine, config: Config) -> None:
+    """The retention job purged Ludvika's and Mora's mail (received first): nothing is left to read, which is
+    what the rule meant, so those versions are counted as such and are no error; the correction of Mora's
+    needs no mail and gets its who and why; the others get their sources. A second run reads nothing."""
+    mail_in(tmp_path, any_engine, config)
+    correct_mora(any_engine, config)
+    filed = sources(any_engine)
+    strip(any_engine)
+    kept_a_day = dataclasses.replace(config, schedule=dataclasses.replace(config.schedule, raw_message_days=1))
+    assert purge_old_messages(any_engine, kept_a_day, ARRIVED + timedelta(days=1, seconds=90)) == 2
+    read: list[str] = []
+
+    def counted(data: bytes, filename: str, form: FormSpec, limits: Limits) -> ParseResult:
+        read.append(filename)
+        return in_process(data, filename, form, limits)
+
+    first = backfill_sources(any_engine, config, NOW, parse=counted)
+    after_first = sources(any_engine)
+    read_first, read[:] = list(read), []
+    second = backfill_sources(any_engine, config, NOW, parse=counted)
+
+    assert (first.purged, first.skipped, first.versions, first.filled) == (2, [], 3, 3)
+    assert sorted(read_first) == ["Falun.docx", "meddelandetext.txt"]
+    assert all(pair == (None, None) for (m, v, _), pair in after_first.items() if m == "Ludvika" or (m, v) == (
+        "Mora", 1))
+    assert {k: v for k, v in after_first.items() if k[0] in ("Hedemora", "Falun")} == {
+        k: v for k, v in filed.items() if k[0] in ("Hedemora", "Falun")}
+    assert "anna.handlaggare" in (after_first[("Mora", 2, 2)][0] or "")
+    assert (second.purged, second.skipped, second.versions, second.values) == (2, [], 0, 0)
+    assert read == [] and sources(any_engine) == after_first

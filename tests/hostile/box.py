@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 from flow.folders import FOLDER_FOR
 from flow.pipeline import PollReport, poll_once
 from flow.reports import export_period
+from flow.sandbox import WALL_BACKSTOP
 from flow.settings import Config
 from ingest.maildir import MaildirSource, folder_dirname
 from ingest.settings import configured_folders
@@ -239,8 +240,12 @@ class CaseRun:
     child_peak_bytes: int = 0
 
     def budget(self, config: Config) -> float:
-        """The wall time the configured limits allow: every attachment up to the per-file cap, plus margin."""
-        return self.case.files * config.limits.seconds_per_file + MARGIN_SECONDS
+        """The wall time the configured limits allow: every attachment up to the per-file cap, plus margin.
+
+        The cap counts the reader's CPU time; on a loaded machine a file may use up to the
+        wall-clock backstop (WALL_BACKSTOP caps) before it is ended.
+        """
+        return self.case.files * config.limits.seconds_per_file * WALL_BACKSTOP + MARGIN_SECONDS
 
 
 TIMINGS: list[CaseRun] = []
