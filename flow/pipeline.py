@@ -73,10 +73,16 @@ def _retry_delay(attempts: int) -> timedelta:
 
 
 def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
-              parse: Parse = parse_isolated, progress: Progress | None = None) -> PollReport:
+              parse: Parse = parse_isolated, progress: Progress | None = None,
+              alive: Callable[[], None] | None = None) -> PollReport:
     """Handle every message waiting in the mailbox once. Raises MailboxUnavailable or
-    StoreUnavailable only when nothing could be done at all."""
+    StoreUnavailable only when nothing could be done at all.
+
+    `alive()` is called each time one message moves on (fetched, its forms read and decided, recorded,
+    handled alone), not once a batch: the worker's watchdog counts it as progress, so a batch of slow
+    messages keeps it fed while one message stuck longer than its stall time still starves it."""
     report = PollReport()
+    tick = alive or _nothing
     refs = source.list_refs()
     if not refs:
         return report
@@ -104,13 +110,15 @@ def poll_once(source: MailSource, engine: Engine, config: Config, now: datetime,
         source.mark_done_many([(ref, folder) for ref, folder, _ in chunk])
         _record_moved(engine, [raw_id for _, _, raw_id in chunk])
         report.moved_only += len(chunk)
+        tick()
     new_keys = {ref for ref in to_fetch if (ref.mailbox, ref.uidvalidity, ref.uid) not in known}
     done = 0
     # The next batch's forms are read while this one is recorded: a window of a whole batch.
-    for batch in _batches(read_ahead(source.fetch(to_fetch), config, parse, window=size), size):
+    for batch in _batches(read_ahead(_each(source.fetch(to_fetch), tick), config, parse, window=size), size):
         for one in _handle_batch(batch, source, engine, config, now, report, new_keys,
-                                 getattr(parse, "pump", _nothing)):
+                                 getattr(parse, "pump", _nothing), tick):
             done += 1
+            tick()
             if progress is not None:
                 progress(done, len(to_fetch))
             if one is None:
@@ -163,9 +171,16 @@ def _nothing() -> None:
     pass
 
 
+def _each(raws: Iterable[RawMail], tick: Callable[[], None]) -> Iterator[RawMail]:
+    """`raws` as fetched, with a tick after each one (a slow mailbox's batch is many steps, not one)."""
+    for raw in raws:
+        tick()
+        yield raw
+
+
 def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, config: Config, now: datetime,
                   report: PollReport, new_keys: set[MessageRef], pump: Callable[[], None] = _nothing,
-                  ) -> list[Handled | None]:
+                  tick: Callable[[], None] = _nothing) -> list[Handled | None]:
     """Handle a batch of messages with one transaction for all of them; their outcomes in order.
 
     Each message is recorded in a savepoint of its own, so one that fails
@@ -174,7 +189,8 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
     committed (the database went away), every message is handled alone: a
     batch never changes what becomes of a message, only how many commits it
     takes. Nothing is sent before the commit, so a crash loses nothing.
-    `pump` keeps the readers on the next batch's forms while this one is recorded.
+    `pump` keeps the readers on the next batch's forms while this one is recorded; `tick` is called as
+    each message moves on (its forms read and decided, recorded, handled alone).
     """
     try:
         if len(batch) == 1:
@@ -198,6 +214,7 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
                 decided.append((i, items[i]))
             except Exception:  # noqa: BLE001 - handled alone below, inside the per-message trap
                 alone.append(i)
+            tick()  # a message's forms read (the slow part): progress, however many the batch holds
         try:
             with transaction(engine) as s:
                 for i, item in decided:
@@ -205,6 +222,7 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
                         with s.begin_nested():
                             recorded[i] = record_message(s, item, config, now)
                         pump()
+                        tick()
                     except AlreadyClaimed:
                         recorded[i] = None
                     except Exception:  # noqa: BLE001 - rolled back to its savepoint; handled alone below.
@@ -229,6 +247,7 @@ def _handle_batch(batch: list[Reading], source: MailSource, engine: Engine, conf
         for i in sorted(alone):
             outcomes[i] = _handle_with_trap(batch[i], source, engine, config, now, report,
                                             batch[i].raw.ref in new_keys, items.get(i))
+            tick()
         return outcomes
     finally:
         for reading in batch:

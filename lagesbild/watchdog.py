@@ -5,11 +5,14 @@ $NOTIFY_SOCKET (sd_notify(3)); a few lines here instead of a dependency.
 Outside systemd (no $NOTIFY_SOCKET) nothing is sent.
 
 The pings come from a thread of their own, but only while `Liveness` says
-the jobs progress: every job marks its start, each step (a message handled)
-and its end. A job stuck in one step longer than `stall_seconds`, or an
-interval job that has not started again within its interval plus
-`stall_seconds` (the scheduler itself hung), stops the pings; systemd then
-kills and restarts the worker after `WatchdogSec`. A worker whose mailbox
+the jobs progress: every job marks its start, each step and its end. For
+ingest a step is one message moving on (fetched, its forms read, recorded),
+never a whole batch: fifty slow messages in one batch are fifty steps, while
+one message stuck longer than `stall_seconds` is still a stall. A job stuck
+in one step longer than `stall_seconds`, or an interval job that has not
+started again within its interval plus `stall_seconds` (the scheduler itself
+hung), stops the pings; systemd then kills and restarts the worker after
+`WatchdogSec`. A worker whose mailbox
 or database is away is *not* hung: its jobs end quickly with an error and
 start again, and a restart would not help.
 """

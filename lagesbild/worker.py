@@ -160,7 +160,7 @@ def _cycle(worker: Worker) -> None:
         started = worker.clock.now()
         result, error = PollResult(), None
         try:
-            result = poll_and_send(config, started, progress=lambda done, total: step(), engine=worker.store())
+            result = poll_and_send(config, started, engine=worker.store(), alive=step)  # a mark per message
             if result.outcomes or result.moved_only or result.sent or result.failed:
                 _log.info("ingest: %s", result.summary())  # a quiet cycle says nothing: no chatter per cycle
             if result.locked_out != worker.locked_out:  # said once when it starts and once when it ends
