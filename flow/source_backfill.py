@@ -11,6 +11,15 @@ made by correcting a value gets what a correction made today gets: the
 correction (who and why) for the value it changed, the version before's
 sources for the others; a corrected value is never given a file's source.
 
+A value read from a spreadsheet before cells were named (64f46c6) has a source
+naming only its sheet ('blad "Svar"'). The same pass, over those versions,
+gives it the source naming the cell ('blad "Svar", cell C12') where the
+re-read answer is exactly the one stored and its place is in that sheet; a
+correction's unchanged value takes the version before's, as a correction
+does. A value read across a row still names no cell: it stays as it was (and
+its version is read again by the next run, as one whose answer reads
+differently now is).
+
 A version whose mail the retention job purged (`[retention] raw_message_days`)
 has nothing left to read: it is counted, not skipped as an error, and not
 read again by the next run (the purge leaves the message's size 0, which the
@@ -25,11 +34,12 @@ bytes one at a time, so memory stays bounded however long the history.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from flow.decide import ParsedFile, content_hash
 from flow.filing import screen_text_of
@@ -61,17 +71,22 @@ class BackfillReport:
     values: int = 0  # values given a source
     differing: int = 0  # answers whose re-reading differs from what is stored (no source given)
     skipped: list[str] = field(default_factory=list)  # "version <id> (<municipality> <period>): why"
-    purged: int = 0  # versions without sources whose mail the retention rule purged: nothing to read, not an error
+    purged: int = 0  # versions whose mail the retention rule purged: nothing to read, not an error
+    sheet_versions: int = 0  # versions with a value whose source names a sheet without its cell
+    celled: int = 0  # of those, versions given at least one cell
+    cells: int = 0  # values whose source now names its cell
+    no_cell: int = 0  # values whose re-reading names no cell either (a row read across): left as they were
+    cell_differing: int = 0  # values whose re-reading differs from what is stored (left as they were)
 
 
 @dataclass(slots=True)
 class _Unit:
     """Versions handled together: those of one stored message (read once), or one correction."""
 
-    versions: list[sources.Unsourced]
+    versions: list[sources.StoredVersion]
 
     @property
-    def first(self) -> sources.Unsourced:
+    def first(self) -> sources.StoredVersion:
         return self.versions[0]
 
     @property
@@ -79,33 +94,60 @@ class _Unit:
         return self.first.corrected_by is None and self.first.mailbox != IMPORT_MAILBOX
 
 
+Apply = Callable[[Engine, sources.StoredVersion, list[ParsedFile] | None, Config, BackfillReport], None]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pass:
+    """One kind of version the backfill completes: how the store finds them, what is done with one read
+    again (or, for a correction, with None), and where they are counted."""
+
+    select: Callable[[Session, str, int, int], list[sources.StoredVersion]]
+    apply: Apply
+    count: Callable[[BackfillReport, int], None]
+
+
 def backfill_sources(engine: Engine, config: Config, now: datetime, parse: Parse = parse_isolated) -> BackfillReport:
-    """Give the county's versions that have no source at all the sources a filing today would give them.
+    """Give the county's versions that have no source at all the sources a filing today would give them,
+    and a value whose source names a sheet without its cell (filed before cells were named) its cell where
+    it still reads as stored (`name_cells`).
 
     Raises StoreUnavailable when the store goes away (what was committed stays; run it again).
     """
     report = BackfillReport()
-    after = 0
-    while True:
-        with read_transaction(engine) as s:
-            page = sources.unsourced_versions(s, config.county.code, after, _PAGE)
-        if not page:
-            break
-        after = page[-1].id
-        _page(engine, config, page, parse, report)
+    for kind in (_Pass(sources.unsourced_versions, _file, _count_unsourced),
+                 _Pass(sources.sheet_sourced_versions, name_cells, _count_sheets)):
+        after = 0
+        while True:
+            with read_transaction(engine) as s:
+                page = kind.select(s, config.county.code, after, _PAGE)
+            if not page:
+                break
+            after = page[-1].id
+            _page(engine, config, page, parse, report, kind)
     with read_transaction(engine) as s:
-        report.purged = sources.count_unsourced_purged(s, config.county.code)
-    if report.values:
+        report.purged = sources.count_purged(s, config.county.code)
+    if report.values or report.cells:
         with transaction(engine) as s:
             repo.audit(s, None, "sources_backfilled",
                        f"{report.versions} versioner utan källor lästa om: {report.filled} fick källor "
                        f"({report.values} värden), {report.differing} svar lästes annorlunda, "
-                       f"{len(report.skipped)} hoppades över; {report.purged} versioner utan sparat original "
-                       "(rensat enligt gallringsregeln)", now, county=config.county.code)
+                       f"{len(report.skipped)} hoppades över; {report.celled} av {report.sheet_versions} "
+                       f"versioner med blad utan cell fick cellen ({report.cells} värden); {report.purged} "
+                       "versioner utan sparat original (rensat enligt gallringsregeln)", now,
+                       county=config.county.code)
     return report
 
 
-def _units(page: list[sources.Unsourced]) -> list[_Unit]:
+def _count_unsourced(report: BackfillReport, versions: int) -> None:
+    report.versions += versions
+
+
+def _count_sheets(report: BackfillReport, versions: int) -> None:
+    report.sheet_versions += versions
+
+
+def _units(page: list[sources.StoredVersion]) -> list[_Unit]:
     units: list[_Unit] = []
     for version in page:
         last = units[-1] if units else None
@@ -117,8 +159,8 @@ def _units(page: list[sources.Unsourced]) -> list[_Unit]:
     return units
 
 
-def _page(engine: Engine, config: Config, page: list[sources.Unsourced], parse: Parse,
-          report: BackfillReport) -> None:
+def _page(engine: Engine, config: Config, page: list[sources.StoredVersion], parse: Parse,
+          report: BackfillReport, kind: _Pass) -> None:
     units = _units(page)
 
     def stored_mail() -> Iterator[RawMail]:
@@ -132,9 +174,9 @@ def _page(engine: Engine, config: Config, page: list[sources.Unsourced], parse: 
     readings = read_ahead(stored_mail(), config, parse)
     try:  # a generator: closing it stops reading what is left
         for unit in units:
-            report.versions += len(unit.versions)
+            kind.count(report, len(unit.versions))
             if unit.first.corrected_by is not None:
-                _file(engine, unit.first, None, config, report)
+                kind.apply(engine, unit.first, None, config, report)
                 continue
             if unit.rereads_mail:
                 reading = next(readings)
@@ -153,14 +195,14 @@ def _page(engine: Engine, config: Config, page: list[sources.Unsourced], parse: 
                     continue
                 files = imported
             for version in unit.versions:
-                _file(engine, version, files, config, report)
+                kind.apply(engine, version, files, config, report)
     finally:
         close = getattr(readings, "close", None)
         if close is not None:
             close()
 
 
-def _read_import(engine: Engine, config: Config, version: sources.Unsourced, parse: Parse,
+def _read_import(engine: Engine, config: Config, version: sources.StoredVersion, parse: Parse,
                  report: BackfillReport) -> list[ParsedFile] | None:
     """A form filed by hand: its kept bytes are the file."""
     with read_transaction(engine) as s:
@@ -177,7 +219,7 @@ def _read_import(engine: Engine, config: Config, version: sources.Unsourced, par
         return None
 
 
-def _file(engine: Engine, version: sources.Unsourced, files: list[ParsedFile] | None, config: Config,
+def _file(engine: Engine, version: sources.StoredVersion, files: list[ParsedFile] | None, config: Config,
           report: BackfillReport) -> None:
     """Work out and store one version's sources, in a transaction of its own."""
     with transaction(engine) as s:
@@ -197,7 +239,7 @@ def _file(engine: Engine, version: sources.Unsourced, files: list[ParsedFile] | 
         report.values += given
 
 
-def corrected_sources(version: sources.Unsourced, prior: dict[int, Answer]) -> Found:
+def corrected_sources(version: sources.StoredVersion, prior: dict[int, Answer]) -> Found:
     """A correction's sources as `flow.correction` gives them: who and why for a changed value, the
     version before's sources for the values it left as they were."""
     by = Source.correction(version.corrected_by or "", version.correction_reason or "")
@@ -209,10 +251,26 @@ def corrected_sources(version: sources.Unsourced, prior: dict[int, Answer]) -> F
     return found
 
 
-def reread_sources(version: sources.Unsourced, files: list[ParsedFile], config: Config,
+def reread_sources(version: sources.StoredVersion, files: list[ParsedFile], config: Config,
                    report: BackfillReport) -> Found | str:
     """The sources the file `version` was read from gives again, for the answers it still reads the same;
     a reason (English, for the log) when the file is not in the message or cannot be read now."""
+    screened = reread_answers(version, files, config)
+    if isinstance(screened, str):
+        return screened
+    found: Found = {}
+    for number, stored in version.answers.items():
+        read = screened.get(number)
+        if read is None or read.impact != stored.impact or read.comment != stored.comment:
+            report.differing += 1  # not what is stored (a newer reading, a changed parser): no source
+            continue
+        found[number] = (read.impact_source, read.comment_source)
+    return found
+
+
+def reread_answers(version: sources.StoredVersion, files: list[ParsedFile], config: Config) -> dict[int, Answer] | str:
+    """The answers, with their sources and under the filing's text rule, of the file `version` was read from
+    as read again; a reason (English, for the log) when it is not in the message or cannot be read now."""
     named = [p for p in files if masked_ids(p.filename) == version.filename]
     if len(named) > 1:
         named = [p for p in named if content_hash(p.result) == version.content_hash]
@@ -224,17 +282,60 @@ def reread_sources(version: sources.Unsourced, files: list[ParsedFile], config: 
     if result.unreadable:
         return "the file could not be read now: " + " ".join(i.message for i in result.issues_for("file"))
     screened, _ = screen_text_of(dict(result.answers), config.county.form)
-    found: Found = {}
+    return screened
+
+
+def name_cells(engine: Engine, version: sources.StoredVersion, files: list[ParsedFile] | None, config: Config,
+               report: BackfillReport) -> None:
+    """Give `version`'s values whose source names a sheet without its cell the source naming the cell, where
+    the file read again (`files`) still gives the very answer stored and names a cell of that sheet; for a
+    correction (`files` None), the source the version before now has for a value it left unchanged.
+    In a transaction of its own; a value that changed meanwhile is left alone (`sources.replace_sources`)."""
+    with transaction(engine) as s:
+        if files is None:
+            read: dict[int, Answer] | str | None = sources.version_with_sources(
+                s, config.county.code, version.municipality, version.period, version.version - 1)
+            read = "no version before the correction" if read is None else read
+        else:
+            read = reread_answers(version, files, config)
+        if isinstance(read, str):
+            _skip(report, [version], read)
+            return
+        changed = sources.replace_sources(s, version.id, cell_changes(version, read, report))
+    if changed:
+        report.celled += 1
+        report.cells += changed
+
+
+
+
+def cell_changes(version: sources.StoredVersion, read: dict[int, Answer],
+                 report: BackfillReport) -> dict[int, tuple[sources.SourceChange, sources.SourceChange]]:
+    """Per question, which of `version`'s sheet sources without a cell `read` (the same answers read again,
+    with their sources) names the cell of: a value (the impact, the comment) only where it reads exactly
+    as stored and its new place is in the same sheet ('blad "Svar"' -> 'blad "Svar", cell C12')."""
+    changes: dict[int, tuple[sources.SourceChange, sources.SourceChange]] = {}
     for number, stored in version.answers.items():
-        read = screened.get(number)
-        if read is None or read.impact != stored.impact or read.comment != stored.comment:
-            report.differing += 1  # not what is stored (a newer reading, a changed parser): no source
-            continue
-        found[number] = (read.impact_source, read.comment_source)
-    return found
+        again = read.get(number, Answer(None, ""))
+        pair: list[sources.SourceChange] = []
+        for old, new, same in ((stored.impact_source, again.impact_source, again.impact == stored.impact),
+                               (stored.comment_source, again.comment_source, again.comment == stored.comment)):
+            if old is None or not sources.is_sheet_without_cell(old):
+                pair.append(None)
+            elif not same:
+                report.cell_differing += 1  # not what is stored now: its source stays as it was
+                pair.append(None)
+            elif new is not None and new.place.startswith(old.place + ", "):
+                pair.append((old, new))
+            else:
+                report.no_cell += 1  # read from a whole row, or no longer from this sheet
+                pair.append(None)
+        if pair[0] is not None or pair[1] is not None:
+            changes[number] = (pair[0], pair[1])
+    return changes
 
 
-def _skip(report: BackfillReport, versions: list[sources.Unsourced], why: str) -> None:
+def _skip(report: BackfillReport, versions: list[sources.StoredVersion], why: str) -> None:
     for v in versions:
         line = f"version {v.id} ({v.municipality} {v.period}, {v.filename or 'utan filnamn'}): {why}"
         report.skipped.append(line)

@@ -214,8 +214,10 @@ def sources_cmd(backfill: bool, county: str | None) -> None:
     """Where stored values were read from: --backfill gives versions filed before this was kept their sources.
 
     Each such version's stored file is read again with today's parsers (capped readers, as on arrival); a
-    value gets a source only where it still reads exactly as stored, a corrected value its correction. It
-    commits version by version and only fills what is missing: run it again after a stop, it goes on.
+    value gets a source only where it still reads exactly as stored, a corrected value its correction. A
+    spreadsheet value whose source names only its sheet (filed before cells were named) gets its cell the
+    same way. It commits version by version and only fills what is missing: run it again after a stop, it
+    goes on. Versions whose mail was purged under the retention rule are counted, not an error.
 
     Example: lagesbild sources --backfill
     """
@@ -234,6 +236,10 @@ def sources_cmd(backfill: bool, county: str | None) -> None:
     click.echo(f"{report.versions} versions without sources: {report.filled} given sources ({report.values} "
                f"values), {report.differing} answers read differently now (no source), "
                f"{len(report.skipped)} skipped")
+    if report.sheet_versions:
+        click.echo(f"{report.sheet_versions} versions naming a sheet without its cell: {report.celled} given "
+                   f"cells ({report.cells} values), {report.no_cell} values read from no one cell (left as they "
+                   f"were), {report.cell_differing} values read differently now (left as they were)")
     if report.purged:  # nothing left to read, as the retention rule meant: not a failure
         click.echo(f"{report.purged} versions without a kept original (purged under the retention rule): "
                    "left without sources")

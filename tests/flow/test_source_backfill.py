@@ -30,10 +30,13 @@ from lagesbild.samples import filled_xlsx, template_docx
 from parsers import parse_bytes
 from parsers.form import FormSpec
 from parsers.limits import Limits
-from parsers.result import Answer, ParseResult, Period
+from parsers.result import Answer, ParseResult, Period, Source
+from store import sources as store_sources
 from store.db import transaction
 from store.models import AnswerRow, RawMessage, Submission
+from tests.builders import Entry, Filled, muni, period
 from tests.builders import mail as mails
+from tests.builders.xlsx_builder import build_xlsx
 from tests.flow.test_sandbox import _big_docx
 from tests.web import conftest as web_fixtures
 
@@ -91,6 +94,10 @@ def mail_in(tmp_path: Path, engine: Engine, config: Config) -> None:
             ("Falun.docx", template_docx(form, "Falun", OCT, answers("Falun")), mails.DOCX_TYPE)],
             message_id="<f@falun.se>"),
     ]
+    delivered_and_polled(maildir, engine, config, sent)
+
+
+def delivered_and_polled(maildir: Path, engine: Engine, config: Config, sent: list[bytes]) -> None:
     for n, raw in enumerate(sent):
         delivered = maildir / "new" / f"17900000{n:02d}.M1P1.mx"
         delivered.write_bytes(raw)
@@ -98,7 +105,7 @@ def mail_in(tmp_path: Path, engine: Engine, config: Config) -> None:
         os.utime(delivered, (arrival, arrival))
     report = poll_once(MaildirSource(maildir, configured_folders(config.mailbox)), engine, config, ARRIVED,
                        parse=in_process)
-    assert dict(report.outcomes) == {"stored": 4}
+    assert dict(report.outcomes) == {"stored": len(sent)}
 
 
 def sources(engine: Engine) -> dict[tuple[str, int, int], tuple[str | None, str | None]]:
@@ -194,11 +201,12 @@ def test_a_stored_file_that_breaks_the_readers_time_cap_is_skipped_and_the_rest_
     mail_in(tmp_path, any_engine, config)
     filed = sources(any_engine)
     strip(any_engine)
-    raw, sub = _RAW.c, _SUBMISSION.c
+    body = RawMessage.metadata.tables["raw_message_body"]  # the kept bytes (store.raw_bodies)
+    sub = _SUBMISSION.c
     hostile = mails.build_mail("samordnare@falun.se", "Lägesbild oktober", "Hej!", [
         ("Falun.docx", _big_docx(20_000), mails.DOCX_TYPE)], message_id="<f@falun.se>")
     with transaction(any_engine) as s:
-        s.connection().execute(update(_RAW).where(raw.id.in_(
+        s.connection().execute(update(body).where(body.c.raw_message_id.in_(
             select(sub.raw_message_id).where(sub.municipality == "Falun"))).values(raw=hostile))
     capped = dataclasses.replace(config, limits=dataclasses.replace(config.limits, seconds_per_file=2.0))
 
@@ -245,3 +253,108 @@ def test_versions_whose_mail_was_purged_are_counted_not_skipped_and_not_read_aga
     assert "anna.handlaggare" in (after_first[("Mora", 2, 2)][0] or "")
     assert (second.purged, second.skipped, second.versions, second.values) == (2, [], 0, 0)
     assert read == [] and sources(any_engine) == after_first
+
+
+def sheet_only(engine: Engine) -> int:
+    """Make every spreadsheet source name its sheet alone ('blad "Svar"'), as sources stored before cells were
+    named are; how many values were changed."""
+    a = _ANSWER.c
+    changed = 0
+    with transaction(engine) as s:
+        rows = s.connection().execute(select(a.submission_id, a.question, a.impact_source, a.comment_source)).all()
+        for submission_id, question, *pair in rows:
+            values = {}
+            for column, text in zip(("impact_source", "comment_source"), pair, strict=True):
+                source = store_sources.decode(text)
+                if source is not None and source.place.startswith('blad "') and ", " in source.place:
+                    values[column] = store_sources.encode(Source(source.place.split(", ")[0], source.text))
+            if values:
+                changed += len(values)
+                s.connection().execute(update(_ANSWER).where(a.submission_id == submission_id,
+                                                             a.question == question).values(values))
+    return changed
+
+
+def sender_of(config: Config, town: str) -> str:
+    found = config.municipality(town)
+    assert found is not None
+    return found.contacts[0]
+
+
+def sheets_in(tmp_path: Path, engine: Engine, config: Config) -> None:
+    """October from Rättvik and Orsa as plain spreadsheets (a grid of questions, no named fields: each value's
+    source names its sheet and cell), and Mora's form with named fields; then a clerk corrects Rättvik's
+    question 2."""
+    maildir = tmp_path / "Maildir"
+    for sub in ("new", "cur", "tmp"):
+        (maildir / sub).mkdir(parents=True, exist_ok=True)
+
+    def grid(town: str) -> bytes:
+        entries = tuple(Entry(q, typed=str(q % 5 + 1) if q < 7 else None, comment=(f"{town}: fråga {q}.",))
+                        for q in range(1, 8))
+        return build_xlsx(Filled(entries, muni(town), period(2026, 10)))
+    form = config.county.form
+    delivered_and_polled(maildir, engine, config, [
+        mails.build_mail(sender_of(config, town), "Lägesbild oktober", "Hej!",
+                         [(f"{town}.xlsx", grid(town), mails.XLSX_TYPE)], message_id=f"<{town}@x.se>")
+        for town in ("Rättvik", "Orsa")] + [mails.build_mail(
+            "samordnare@mora.se", "Lägesbild oktober", "Hej!",
+            [("Mora oktober.xlsx", filled_xlsx(form, "Mora", OCT, answers("Mora")), mails.XLSX_TYPE)])])
+    correct(engine, config, CorrectionRequest(municipality="Rättvik", period=OCT, question=2, reason="Fel rad",
+                                              actor="anna.handlaggare", impact=5, comment=KEEP), NOW)
+
+
+def test_a_sheet_named_without_its_cell_gets_the_cell_where_it_reads_as_stored_once(
+        tmp_path: Path, any_engine: Engine, config: Config) -> None:
+    """Mora's Excel form and the correction of it, their sources naming the sheet alone as before cells were
+    named: the backfill gives back exactly the sources naming the cells (the correction's unchanged values
+    the version before's, its changed one its who and why), touches nothing else, and a second run finds
+    nothing to do."""
+    sheets_in(tmp_path, any_engine, config)
+    filed = sources(any_engine)
+    downgraded = sheet_only(any_engine)
+    old_style = sources(any_engine)
+    assert downgraded > 30
+    assert {m for key, pair in old_style.items() if pair != filed[key] for m in key[:1]} == {"Rättvik", "Orsa"}
+    assert [store_sources.decode(text) for text in old_style[("Orsa", 1, 3)]] == [
+        Source('blad "Lägesbild"', "3. Extremism och kriminella nätverk | 4 | Orsa: fråga 3.")] * 2
+    assert "anna.handlaggare" in str(old_style[("Rättvik", 2, 2)][0])
+
+    first = backfill_sources(any_engine, config, NOW, parse=in_process)
+    after_first = sources(any_engine)
+    second = backfill_sources(any_engine, config, NOW, parse=in_process)
+
+    assert after_first == filed
+    assert ", cell " in str(after_first[("Orsa", 1, 3)]) and ", cell " in str(after_first[("Rättvik", 2, 3)])
+    assert (first.sheet_versions, first.celled, first.cells, first.skipped) == (3, 3, downgraded, [])
+    assert (first.no_cell, first.cell_differing, first.versions) == (0, 0, 0)
+    assert (second.sheet_versions, second.celled, second.cells) == (0, 0, 0)
+    assert sources(any_engine) == after_first
+
+
+def test_a_sheet_value_that_reads_differently_now_keeps_its_source(
+        tmp_path: Path, any_engine: Engine, config: Config) -> None:
+    """Orsa's comment to question 4 is stored as an older reading gave it: its source keeps naming the sheet
+    alone (each run looks at it again and changes nothing); everything else gets its cell."""
+    sheets_in(tmp_path, any_engine, config)
+    filed = sources(any_engine)
+    sheet_only(any_engine)
+    a, sub = _ANSWER.c, _SUBMISSION.c
+    with transaction(any_engine) as s:
+        s.connection().execute(update(_ANSWER).where(
+            a.question == 4, a.submission_id.in_(select(sub.id).where(sub.municipality == "Orsa")))
+            .values(comment="Läst med en äldre version av läsaren."))
+    before = sources(any_engine)
+
+    report = backfill_sources(any_engine, config, NOW, parse=in_process)
+    again = backfill_sources(any_engine, config, NOW, parse=in_process)
+
+    now = sources(any_engine)
+    # The impact still reads as stored and gets its cell; the comment does not and keeps the sheet alone.
+    assert now[("Orsa", 1, 4)] == (filed[("Orsa", 1, 4)][0], before[("Orsa", 1, 4)][1])
+    assert ", cell " in (now[("Orsa", 1, 4)][0] or "") and ", cell " not in (now[("Orsa", 1, 4)][1] or "")
+    assert {k: v for k, v in now.items() if k != ("Orsa", 1, 4)} == {
+        k: v for k, v in filed.items() if k != ("Orsa", 1, 4)}
+    assert (report.sheet_versions, report.celled, report.cell_differing) == (3, 3, 1)
+    assert (again.sheet_versions, again.celled, again.cells, again.cell_differing) == (1, 0, 0, 1)
+    assert sources(any_engine) == now
