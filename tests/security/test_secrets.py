@@ -15,6 +15,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -173,10 +174,23 @@ password_env = "LB_TEST_SMTP_PASSWORD"
     env = {**base, "LB_TEST_IMAP_PASSWORD": imap_password, "LB_TEST_SMTP_PASSWORD": smtp_password}
     worker = subprocess.Popen([sys.executable, "-m", "lagesbild", "run", "--config", str(config)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    stderr, stdout = worker.stderr, worker.stdout
+    assert stderr is not None and stdout is not None
+    logged: list[str] = []
+    reading = threading.Thread(target=lambda: logged.extend(iter(stderr.readline, "")), daemon=True)
+    reading.start()
     try:
-        time.sleep(6)
+        # Until the worker has tried the mailbox (its start-up alone can take seconds on a busy
+        # machine), then a few seconds of retries, before it is asked to stop.
+        tried = time.monotonic() + 120
+        while not any("cannot connect" in line for line in logged) and time.monotonic() < tried:
+            time.sleep(0.1)
+        time.sleep(3)
         worker.send_signal(signal.SIGTERM)
-        out, err = worker.communicate(timeout=60)
+        worker.wait(timeout=60)  # it logs to stderr (read above); stdout stays far under a pipe's buffer
+        out = stdout.read()
+        reading.join(timeout=10)
+        err = "".join(logged)
     finally:
         if worker.poll() is None:
             worker.kill()
