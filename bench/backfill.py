@@ -183,7 +183,7 @@ def read_store(url: str) -> tuple[float, int, int]:
     start, rows, total = time.perf_counter(), 0, 0
     with engine.connect() as conn:
         result = conn.execution_options(yield_per=200).execute(
-            text("SELECT raw FROM raw_message WHERE raw IS NOT NULL"))
+            text("SELECT raw FROM raw_message_body"))
         for (raw,) in result:
             rows += 1
             total += len(raw)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlmodel import Session, col, select, update
 
 from store._sql import clock
@@ -14,12 +12,10 @@ from store.models import RawMessage
 from store.outcome import Outcome
 from store.views import RawMessageView
 
-_RAW_BYTES = cast("InstrumentedAttribute[bytes | None]", RawMessage.raw)
-
 
 def failed_messages(s: Session, county: str) -> list[RawMessageView]:
     """Messages of `county` that failed: waiting for a retry or parked (no retry due), newest first."""
-    query = select(RawMessage).options(defer(_RAW_BYTES)).where(
+    query = select(RawMessage).where(
         col(RawMessage.county) == county, col(RawMessage.outcome) == Outcome.FAILED,
     ).order_by(col(RawMessage.updated_at).desc(), col(RawMessage.id).desc())
     return [_raw_view(row) for row in s.exec(query)]

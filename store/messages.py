@@ -1,35 +1,37 @@
-"""Verbs on received messages: claiming exactly once, outcomes, failures and retries, the kept bytes.
+"""Verbs on received messages: claiming exactly once, outcomes, failures and retries.
 
-The audit trail's verbs are store.audit_trail's.
+The kept bytes are store.raw_bodies' (a table of their own, written once);
+the audit trail's verbs are store.audit_trail's.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute, defer
 from sqlmodel import Session, col, select
 
 from ground.refs import MessageRef
 from ground.retry import doubling
 from store._sql import chunks, clock, insert_or_conflict, is_unique_violation
 from store.errors import AlreadyClaimed, NotFound
-from store.models import RawMessage
+from store.models import RawMessage, RawMessageBody
 from store.outcome import Outcome
 from store.views import FailureRecord, KnownRef, RawMessageView
-
-_RAW_BYTES = cast("InstrumentedAttribute[bytes | None]", RawMessage.raw)
 
 # The statements every received message runs, built once and run as Core on the session's connection:
 # the ORM's unit of work and per-statement compilation cost more than the writes themselves.
 _RAW = RawMessage.__table__  # type: ignore[attr-defined]
 _INSERT_RAW = _RAW.insert().returning(_RAW.c.id)
+# The bytes, in a table of their own that is never updated (migration 0010): SQLite rewrites a whole
+# row on UPDATE, and this row is updated with every step of a message's handling.
+_BODY = RawMessageBody.__table__  # type: ignore[attr-defined]
+_INSERT_BODY = _BODY.insert()
 _UPDATE_RAW = _RAW.update().where(_RAW.c.id == bindparam("row_id"))  # SET: the other keys of the parameters
 
 
@@ -83,7 +85,7 @@ def _ref_clause(ref: MessageRef) -> Any:
 
 
 def _row_for(s: Session, ref: MessageRef, *, for_update: bool = False) -> RawMessage | None:
-    query = select(RawMessage).options(defer(_RAW_BYTES)).where(_ref_clause(ref))
+    query = select(RawMessage).where(_ref_clause(ref))
     if for_update:
         query = query.with_for_update()
     return s.exec(query).first()
@@ -94,7 +96,7 @@ def known_refs(s: Session, mailbox: str, uidvalidity: int, uids: Iterable[str]) 
     wanted = list(dict.fromkeys(stored_uid(u) for u in uids))
     out: dict[str, KnownRef] = {}
     for chunk in chunks(wanted):
-        query = select(RawMessage).options(defer(_RAW_BYTES)).where(
+        query = select(RawMessage).where(
             col(RawMessage.mailbox) == mailbox, col(RawMessage.uidvalidity) == uidvalidity,
             col(RawMessage.uid).in_(chunk))
         for row in s.exec(query):
@@ -124,9 +126,11 @@ def insert_raw(s: Session, ref: MessageRef, *, message_id: str | None, sha256: s
     if existing is None:
         row = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=stored_uid(ref.uid),
                          county=county, message_id=message_id, sha256=sha256, sender=sender, subject=subject,
-                         received_at=received_at, raw=raw, size=len(raw), created_at=now, updated_at=now)
+                         received_at=received_at, size=len(raw), created_at=now, updated_at=now)
         if not insert_or_conflict(s, row):
             raise AlreadyClaimed(ref)
+        assert row.id is not None
+        _keep_bytes(s, row.id, raw, new=True)
         return _raw_view(row)
     if existing.outcome is not Outcome.FAILED:
         raise AlreadyClaimed(ref)
@@ -135,10 +139,12 @@ def insert_raw(s: Session, ref: MessageRef, *, message_id: str | None, sha256: s
         col(RawMessage.id) == existing.id, col(RawMessage.outcome) == Outcome.FAILED,
         col(RawMessage.attempts) == existing.attempts,
     ).values(outcome=None, reason=None, county=county or existing.county, message_id=message_id, sha256=sha256,
-             sender=sender, subject=subject, received_at=received_at, raw=raw, size=len(raw), updated_at=now)
+             sender=sender, subject=subject, received_at=received_at, size=len(raw), updated_at=now)
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         raise AlreadyClaimed(ref)
+    assert existing.id is not None
+    _keep_bytes(s, existing.id, raw, same_as_kept=existing.sha256 == sha256)
     s.expire(existing)
     refreshed = _row_for(s, ref)
     assert refreshed is not None
@@ -155,7 +161,7 @@ def _claim_new(s: Session, ref: MessageRef, *, county: str, message_id: str | No
     """
     values: dict[str, Any] = dict(
         mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=stored_uid(ref.uid), county=county,
-        message_id=message_id, sha256=sha256, sender=sender, subject=subject, received_at=received_at, raw=raw,
+        message_id=message_id, sha256=sha256, sender=sender, subject=subject, received_at=received_at,
         size=len(raw), attempts=0,
         moved=False, created_at=now, updated_at=now)
     try:
@@ -164,10 +170,29 @@ def _claim_new(s: Session, ref: MessageRef, *, county: str, message_id: str | No
         if not is_unique_violation(exc):
             raise
         raise AlreadyClaimed(ref) from exc
+    s.connection().execute(_INSERT_BODY, {"raw_message_id": raw_id, "raw": raw})
     # A view of what was written, not read back, and not built through a model object (that cost
     # more than the insert: SQLModel validates and instruments every field).
-    written = {k: v for k, v in values.items() if k != "raw"} | {"uid": ref.uid}
+    written = values | {"uid": ref.uid}
     return RawMessageView(id=raw_id, outcome=None, reason=None, municipality=None, next_attempt_at=None, **written)
+
+
+def _keep_bytes(s: Session, raw_id: int, raw: bytes, *, new: bool = False, same_as_kept: bool = True) -> None:
+    """Keep `raw` as the bytes of message `raw_id`.
+
+    `new`: the message's row was inserted in this transaction, so it has no
+    bytes yet. Otherwise bytes already kept stay as they are when
+    `same_as_kept` (a retry of the same mail), and are replaced when not;
+    they are never rewritten in place.
+    """
+    conn = s.connection()
+    if not new:
+        kept = conn.execute(select(_BODY.c.raw_message_id).where(_BODY.c.raw_message_id == raw_id)).first()
+        if kept is not None and same_as_kept:
+            return
+        if kept is not None:
+            conn.execute(_BODY.delete().where(_BODY.c.raw_message_id == raw_id))
+    conn.execute(_INSERT_BODY, {"raw_message_id": raw_id, "raw": raw})
 
 
 def find_copies(s: Session, keys: Iterable[tuple[str | None, str]]) -> dict[tuple[str | None, str], RawMessageView]:
@@ -206,7 +231,7 @@ def find_same_content(s: Session, message_id: str | None, sha256: str, *,
 def _handled_copies(s: Session, clause: Any) -> Any:
     """The rows matching `clause` that were handled (undecided and FAILED ones were never answered),
     oldest first, without their bytes."""
-    return s.exec(select(RawMessage).options(defer(_RAW_BYTES)).where(
+    return s.exec(select(RawMessage).where(
         clause, col(RawMessage.outcome).is_not(None), col(RawMessage.outcome) != Outcome.FAILED,
     ).order_by(col(RawMessage.id)))
 
@@ -262,11 +287,15 @@ def record_failure(s: Session, ref: MessageRef, raw: bytes | None, received_at: 
         stamp = clock()
         fresh = RawMessage(mailbox=ref.mailbox, uidvalidity=ref.uidvalidity, uid=stored_uid(ref.uid),
                            county=county, message_id=message_id, sender=sender, subject=subject,
-                           received_at=received_at, raw=raw, size=len(raw or b""),
+                           received_at=received_at, size=len(raw or b""),
                            sha256=hashlib.sha256(raw).hexdigest() if raw else None,
                            created_at=stamp, updated_at=stamp)
         if insert_or_conflict(s, fresh):
             row = fresh
+            assert row.id is not None
+            if raw is not None:
+                _keep_bytes(s, row.id, raw, new=True)
+                raw = None  # kept
         else:  # a concurrent claim or failure committed first: count on its row
             row = _row_for(s, ref, for_update=True)
             assert row is not None
@@ -279,7 +308,9 @@ def record_failure(s: Session, ref: MessageRef, raw: bytes | None, received_at: 
                               "next_attempt_at": None if parked else now + retry_delay(attempts),
                               "updated_at": clock()}
     if raw is not None:
-        values.update(raw=raw, size=len(raw), sha256=hashlib.sha256(raw).hexdigest())
+        sha256 = hashlib.sha256(raw).hexdigest()
+        values.update(size=len(raw), sha256=sha256)
+        _keep_bytes(s, row.id, raw, same_as_kept=row.sha256 == sha256)
     if received_at is not None:
         values["received_at"] = received_at
     _update_raw(s, row.id, values)
@@ -288,58 +319,13 @@ def record_failure(s: Session, ref: MessageRef, raw: bytes | None, received_at: 
 
 def get_message(s: Session, raw_id: int) -> RawMessageView | None:
     """One message's metadata by id."""
-    row = s.exec(select(RawMessage).options(defer(_RAW_BYTES)).where(col(RawMessage.id) == raw_id)).first()
+    row = s.exec(select(RawMessage).where(col(RawMessage.id) == raw_id)).first()
     return None if row is None else _raw_view(row)
-
-
-def get_raw(s: Session, raw_id: int) -> bytes | None:
-    """One message's bytes by id (None: no such message, or its bytes were never kept)."""
-    return s.exec(select(RawMessage.raw).where(col(RawMessage.id) == raw_id)).first()
-
-
-def raw_messages(s: Session, since: datetime | None = None) -> Iterator[tuple[RawMessageView, bytes]]:
-    """Every kept message (received at or after `since`), oldest first, with its bytes; for reprocessing.
-
-    Streams in batches; consume it inside the transaction.
-    """
-    query = select(RawMessage).where(col(RawMessage.raw).is_not(None)).order_by(
-        col(RawMessage.received_at), col(RawMessage.id)).execution_options(yield_per=50)
-    if since is not None:
-        query = query.where(col(RawMessage.received_at) >= since)
-    for row in s.exec(query):
-        assert row.raw is not None
-        yield _raw_view(row), row.raw
-        s.expunge(row)  # keep memory flat over a long history
-
-
-def kept_messages(s: Session, county: str, outcomes: Iterable[Outcome], since: datetime | None = None,
-                  exclude_mailbox: str | None = None) -> list[RawMessageView]:
-    """The kept messages of `county` with one of `outcomes`, oldest first, without their bytes
-    (fetch those in batches with `raw_bytes`); for reprocessing."""
-    query = select(RawMessage).options(defer(_RAW_BYTES)).where(
-        col(RawMessage.raw).is_not(None), col(RawMessage.county) == county,
-        col(RawMessage.outcome).in_(list(outcomes))).order_by(col(RawMessage.received_at), col(RawMessage.id))
-    if since is not None:
-        query = query.where(col(RawMessage.received_at) >= since)
-    if exclude_mailbox is not None:
-        query = query.where(col(RawMessage.mailbox) != exclude_mailbox)
-    return [_raw_view(row) for row in s.exec(query)]
-
-
-def raw_bytes(s: Session, ids: Iterable[int]) -> dict[int, bytes]:
-    """The kept bytes of these messages by id (a purged message is missing)."""
-    out: dict[int, bytes] = {}
-    for chunk in chunks(list(ids)):
-        query = select(RawMessage.id, _RAW_BYTES).where(col(RawMessage.id).in_(chunk), col(RawMessage.raw).is_not(None))
-        for raw_id, raw in s.exec(query):
-            assert raw_id is not None and raw is not None
-            out[raw_id] = raw
-    return out
 
 
 def quarantined(s: Session, county: str) -> list[RawMessageView]:
     """Messages for `county` waiting in quarantine, oldest first."""
-    query = select(RawMessage).options(defer(_RAW_BYTES)).where(
+    query = select(RawMessage).where(
         col(RawMessage.county) == county, col(RawMessage.outcome) == Outcome.QUARANTINED,
     ).order_by(col(RawMessage.received_at), col(RawMessage.id))
     return [_raw_view(row) for row in s.exec(query)]
@@ -350,21 +336,3 @@ def count_quarantined(s: Session, county: str) -> int:
     query = select(func.count()).select_from(RawMessage).where(
         col(RawMessage.county) == county, col(RawMessage.outcome) == Outcome.QUARANTINED)
     return int(s.exec(query).one())
-
-
-def purge_raw_before(s: Session, county: str, before: datetime) -> int:
-    """Drop the stored bytes of messages received before `before`; the record stays.
-
-    What was filed (submissions, answers, the audit trail) is kept; only the
-    raw e-mail, with its attachments, goes. Returns how many were purged.
-    """
-    rows = s.exec(select(RawMessage).where(col(RawMessage.county) == county, col(RawMessage.received_at) < before,
-                                           col(RawMessage.size) > 0))
-    count = 0
-    for row in rows:
-        row.raw = b""
-        row.size = 0
-        s.add(row)
-        count += 1
-    s.flush()
-    return count

@@ -109,7 +109,6 @@ class RawMessage(SQLModel, table=True):
     subject: str = Field(default="", sa_column=Column(Text, nullable=False))
     received_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     size: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
-    raw: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     outcome: Outcome | None = Field(default=None, sa_column=Column(ValueEnum(Outcome)))
     reason: str | None = Field(default=None, sa_column=Column(Text))
     county: str = Field(default="", sa_column=Column(String(64), nullable=False))
@@ -119,6 +118,23 @@ class RawMessage(SQLModel, table=True):
     next_attempt_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime))
     created_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime, nullable=False))
+
+
+class RawMessageBody(SQLModel, table=True):
+    """The bytes of a message as received, written once beside its `RawMessage` row (migration 0010).
+
+    Kept in a table of their own because the message's row is updated while
+    it is handled (outcome, attempts, moved), and SQLite rewrites a whole row
+    on UPDATE: a 20 MB mail was rewritten with every status change. No row:
+    the bytes were never kept (a message that could not be fetched); an empty
+    `raw`: purged by the retention job.
+    """
+
+    __tablename__ = "raw_message_body"
+
+    raw_message_id: int = Field(sa_column=Column(
+        Integer, ForeignKey("raw_message.id", ondelete="CASCADE"), primary_key=True, autoincrement=False))
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Submission(SQLModel, table=True):

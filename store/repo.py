@@ -43,16 +43,11 @@ from store.messages import (
     find_copies,
     find_same_content,
     get_message,
-    get_raw,
     insert_raw,
-    kept_messages,
     known_refs,
     mark_moved,
     mark_moved_many,
-    purge_raw_before,
     quarantined,
-    raw_bytes,
-    raw_messages,
     record_failure,
     set_outcome,
 )
@@ -68,6 +63,7 @@ from store.outbox import (
     replies_for_sender_since,
     sent_count_since,
 )
+from store.raw_bodies import get_raw, kept_messages, purge_raw_before, raw_bytes, raw_messages
 from store.submissions import (
     answers_hash,
     count_held,

@@ -50,7 +50,8 @@ def _check_nothing_lost_while_full(engine: Any, inbox: F.MaildirInbox, batch: li
     """Every letter is either still in the inbox or stored with its bytes; returns how many wait in the inbox."""
     where = inbox.where()
     waiting = where[inbox.inbox]
-    stored = {r.message_id: r for r in F.rows(engine, "SELECT message_id, outcome, raw FROM raw_message")}
+    stored = {r.message_id: r for r in F.rows(engine, "SELECT m.message_id, m.outcome, b.raw FROM raw_message m "
+                                                      "LEFT JOIN raw_message_body b ON b.raw_message_id = m.id")}
     for lt in batch:
         row = stored.get(lt.message_id)
         if waiting[lt.message_id]:

@@ -54,8 +54,9 @@ class Box:
         return poll_and_send(self.config, at(minutes))
 
     def raw_rows(self) -> list[Any]:
-        return F.rows(self.engine, "SELECT id, uidvalidity, uid, message_id, sha256, outcome, moved, attempts, "
-                                   "next_attempt_at, reason, raw FROM raw_message ORDER BY id")
+        return F.rows(self.engine, "SELECT m.id, uidvalidity, uid, message_id, sha256, outcome, moved, attempts, "
+                                   "next_attempt_at, reason, b.raw FROM raw_message m LEFT JOIN raw_message_body b "
+                                   "ON b.raw_message_id = m.id ORDER BY m.id")
 
     def close(self) -> None:
         self.proxy.close()

@@ -100,8 +100,9 @@ def test_a_quarantined_message_whose_mail_was_purged_is_not_released(
     [item] = json.loads(run(["quarantine", "list", "--json"], capsys)[1])
     engine = create_engine(f"sqlite:///{workspace / 'lb.db'}")
     with engine.begin() as conn:  # what the retention job does to old mail: the record stays, the bytes go
-        conn.execute(text("UPDATE raw_message SET raw = :empty, size = 0 WHERE id = :id"),
+        conn.execute(text("UPDATE raw_message_body SET raw = :empty WHERE raw_message_id = :id"),
                      {"empty": b"", "id": item["id"]})
+        conn.execute(text("UPDATE raw_message SET size = 0 WHERE id = :id"), {"id": item["id"]})
     engine.dispose()
     code, _, err = run(["quarantine", "release", str(item["id"]), "--municipality", "Rättvik"], capsys)
     assert code == 1 and "no longer kept" in err, err

@@ -24,8 +24,8 @@ from store.models import metadata
 from tests.store import workers
 from tests.store.helpers import MAILBOX, NOW, insert
 
-TABLES = {"raw_message", "submission", "answer", "submission_issue", "outbox", "audit_event", "job_lock",
-          "user_account", "worker_cycle", "county_start"}
+TABLES = {"raw_message", "raw_message_body", "submission", "answer", "submission_issue", "outbox", "audit_event",
+          "job_lock", "user_account", "worker_cycle", "county_start"}
 
 
 def test_migrate_from_empty_creates_every_table_and_is_idempotent(empty_url: str) -> None:
@@ -34,11 +34,11 @@ def test_migrate_from_empty_creates_every_table_and_is_idempotent(empty_url: str
         assert current_revision(engine) is None
         migrate(engine)
         assert set(inspect(engine).get_table_names()) == TABLES | {"alembic_version"}
-        assert current_revision(engine) == head_revision() == HEAD_REVISION == "0009"
+        assert current_revision(engine) == head_revision() == HEAD_REVISION == "0010"
         with transaction(engine) as s:
             insert(s, "kept")
         migrate(engine)  # a second start changes nothing and keeps the data
-        assert current_revision(engine) == head_revision() == "0009"
+        assert current_revision(engine) == head_revision() == "0010"
         with transaction(engine) as s:
             assert set(repo.known_refs(s, MAILBOX, 0, ["kept"])) == {"kept"}
     finally:
@@ -79,7 +79,7 @@ def test_two_processes_migrating_at_once_both_succeed(empty_url: str) -> None:
     assert outcomes == ["ok", "ok"]
     engine = make_engine(empty_url)
     try:
-        assert current_revision(engine) == head_revision() == "0009"
+        assert current_revision(engine) == head_revision() == "0010"
     finally:
         engine.dispose()
 

@@ -611,7 +611,8 @@ def verify(engine: Engine, inbox: Any, batch: list[Letter], received: list[Any],
     not "everything done".
     """
     by_id = {lt.message_id: lt for lt in batch}
-    stored = rows(engine, "SELECT id, message_id, outcome, moved, raw, sha256 FROM raw_message")
+    stored = rows(engine, "SELECT m.id, m.message_id, m.outcome, m.moved, b.raw, m.sha256 FROM raw_message m "
+                          "LEFT JOIN raw_message_body b ON b.raw_message_id = m.id")
     subs = rows(engine, "SELECT raw_message_id, municipality, period, version FROM submission")
     out = rows(engine, "SELECT id, kind, related_raw_message_id, status, raw FROM outbox")
     per_id = Counter(r.message_id for r in stored)
