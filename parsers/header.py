@@ -199,13 +199,17 @@ def area_text(value: str) -> str | None:
     return text
 
 
-def area_of(values: list[str], field_value: str | None, issues: list[Issue]) -> str | None:
+def area_of(values: list[str], field_value: str | None, issues: list[Issue],
+            refused: list[str] | None = None) -> str | None:
     """The part of the municipality a report is about ("Område: Vivalla"), or None when not given.
 
     The area is optional: a checklist about the whole municipality leaves it
     blank, and that is no issue. A named field's value is the area, and text
     saying another one is flagged; two different areas in the text are
     flagged and neither is taken (one checklist is about one area).
+    `refused` says why a label alone on its line got no value (the next line
+    was another label or a question): with no area from anywhere else, that
+    is flagged, since the name may have been meant to stand there.
     """
     typed = [t for t in map(area_text, values) if t]
     field = area_text(field_value) if field_value else None
@@ -224,7 +228,13 @@ def area_of(values: list[str], field_value: str | None, issues: list[Issue]) -> 
         issues.append(Issue.warning("area", f"Formuläret anger flera områden ({shown}); ange ett område per "
                                             "checklista. Inget område registrerades."))
         return None
-    return _long_area(distinct[0], issues) if distinct else None
+    if distinct:
+        return _long_area(distinct[0], issues)
+    if refused:
+        issues.append(Issue.warning("area", f"Rubriken för området står ensam på sin rad och nästa rad är "
+                                            f"{refused[0]}; inget område registrerades. Skriv området efter "
+                                            "rubriken om rapporten gäller en del av kommunen."))
+    return None
 
 
 def _long_area(area: str, issues: list[Issue]) -> str:

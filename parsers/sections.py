@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from parsers.coverage import find_orphans
 from parsers.document import Section
 from parsers.form import FormSpec
+from parsers.label_value import value_below
 from parsers.lines import section_lines
 from parsers.municipality import load_registry
 from parsers.normalize import fold
@@ -36,6 +37,8 @@ class SectionRead:
     dates: list[Period] = field(default_factory=list)
     #: "Område: Vivalla" above the first question (a form that asks for the area only).
     area_values: list[str] = field(default_factory=list)
+    #: Why an area label alone on its line got no value: the next line was another label or a question.
+    area_refused: list[str] = field(default_factory=list)
     flattened_table: bool = False
     order: list[int] = field(default_factory=list)  # the questions found, in the document's order
     orphans: dict[int, list[str]] = field(default_factory=dict)  # sentences under a question its comment lacks
@@ -92,6 +95,7 @@ def read_section(section: Section, form: FormSpec) -> SectionRead:
     chosen = {q: c[0] for q, c in candidates.items()}
     first_anchor = min(chosen.values(), default=len(lines))
     result = SectionRead({q.number: QuestionRead() for q in form.questions}, [], [], [])
+    taken: set[int] = set()  # lines read as a label's value: not title lines too
     for i, line in enumerate(lines):
         if line.kind is Kind.BREAK and fold(line.raw).startswith("datum"):
             dated = read_period(line.text)
@@ -107,6 +111,14 @@ def read_section(section: Section, form: FormSpec) -> SectionRead:
             if i < first_anchor:
                 if line.text:
                     result.area_values.append(line.text)
+                else:
+                    # "Område:" alone, the name on the next line (Word paragraphs, PDF text, mail text).
+                    below = value_below(lines, i, form)
+                    if below.index is not None:
+                        result.area_values.append(below.value)
+                        taken.add(below.index)
+                    elif below.refused:
+                        result.area_refused.append(below.refused)
             else:
                 # "Område: …" under a question is what the municipality wrote there: its comment's text.
                 line.kind, line.text = Kind.TEXT, line.raw or line.text
@@ -116,7 +128,8 @@ def read_section(section: Section, form: FormSpec) -> SectionRead:
                 result.period_values.append(value)
         elif line.kind is Kind.TEXT and _FLAT_HEADER_RE.search(fold(line.text)) and len(line.text) <= 90:
             result.flattened_table = True
-        elif i < first_anchor and line.kind is Kind.TEXT and line.text and len(line.text) <= 120:
+        elif i < first_anchor and line.kind is Kind.TEXT and line.text and len(line.text) <= 120 \
+                and i not in taken:
             result.title_lines.append(line.text)
     read = _read_questions(lines, chosen, form)
     # The template left blank and the answers given elsewhere (a summary table

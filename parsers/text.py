@@ -69,7 +69,7 @@ def extract(document: Document, form: FormSpec, fmt: Format, filename: str = "")
     else:
         period = period_of(best.period_values, best.title_lines, fields.period, filename, issues, best.dates)
         month_hint = None if period else month_hint_of(best.period_values, best.title_lines, fields.period)
-    area = area_of(best.area_values, fields.area, issues) if form.labels.area else None
+    area = area_of(best.area_values, fields.area, issues, best.area_refused) if form.labels.area else None
     answers: dict[int, Answer] = {}
     for question in form.questions:
         read = best.questions[question.number]
