@@ -8,12 +8,14 @@ from fractions import Fraction
 
 from outputs.blank_forms import SWEDISH_MONTHS
 from outputs.picture import CountyPicture, MonthReport
-from outputs.replies import month_text
+from outputs.replies import excerpt, month_text
 from parsers.form import FormSpec, Question
 from parsers.result import Answer, Period
 
 HISTORY_MONTHS = 12
 AVERAGE_MONTHS = 3
+# An area is shown this long at most: a district's or housing area's name fits.
+AREA_CHARS = 60
 
 SHORT_MONTHS = ("jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec")
 
@@ -90,6 +92,20 @@ class History:
     def covers(self, period: Period) -> bool:
         """Whether any picture holds `period` (a year we were not given is unknown, not empty)."""
         return period.year == self.picture.year or (self.previous is not None and period.year == self.previous.year)
+
+    def area(self, municipality: str, period: Period) -> str:
+        """The area a municipality's report for `period` is about, as the digest names it after the
+        municipality ("område Vivalla"); "" when the report gave none or the form asks for none.
+
+        On one line and shortened (the area is typed text: a sentence after the label must not
+        push the digest's table apart); the templates print it under the text rule like all data.
+        """
+        labels = self.picture.form.labels.area
+        report = self.report(municipality, period)
+        if not labels or report is None or not report.reported or not report.area:
+            return ""
+        shown = excerpt(report.area, AREA_CHARS)
+        return f"{labels[0].lower()} {shown}" if shown else ""
 
     def answers(self, municipality: str, period: Period) -> dict[int, Answer]:
         """The answers that may be shown: never those held for review."""

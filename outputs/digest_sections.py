@@ -55,6 +55,8 @@ class Reporting:
     missing: tuple[str, ...]
     not_in: tuple[str, ...]  # pending, or no row in the picture: nothing yet, no verdict
     withheld_answers: int
+    #: The late ones as the digest names them, each with its report's area ("Kumla (område Vivalla)").
+    late_named: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Change:
     after: str
     up: bool
     steps: int
+    area: str = ""  # this period's report's area as shown ("område Vivalla"), "" for none
 
     @property
     def arrow(self) -> str:
@@ -104,6 +107,7 @@ class SevereAnswer:
     level_name: str
     background: str
     comment: str
+    area: str = ""  # the report's area as shown ("område Vivalla"), "" for none
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class Note:
 
     municipality: str
     comment: str
+    area: str = ""  # the report's area as shown ("område Vivalla"), "" for none
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,13 @@ def who_reported(history: History, period: Period) -> Reporting:
         missing=tuple(missing),
         not_in=tuple(not_in),
         withheld_answers=withheld,
+        late_named=tuple(_named(history, name, period) for name in late),
     )
+
+
+def _named(history: History, name: str, period: Period) -> str:
+    area = history.area(name, period)
+    return f"{name} ({area})" if area else name
 
 
 def find_changes(history: History, period: Period) -> list[Change] | None:
@@ -180,7 +191,7 @@ def find_changes(history: History, period: Period) -> list[Change] | None:
             if before is None or after is None or before == after:
                 continue
             out.append(Change(name, q.number, q.short, form.scale.name_of(before), form.scale.name_of(after),
-                              after > before, abs(after - before)))
+                              after > before, abs(after - before), history.area(name, period)))
     return out
 
 
@@ -212,7 +223,7 @@ def find_severe(history: History, period: Period) -> list[SevereAnswer]:
             comment = excerpt(answers[q.number].comment, COMMENT_CHARS) or "(ingen kommentar)"
             found.append((-value, order, q.number, SevereAnswer(
                 name, q.number, q.short, value, form.scale.name_of(value), "#" + form.scale.colour_of(value),
-                comment)))
+                comment, history.area(name, period))))
     return [entry[-1] for entry in sorted(found, key=lambda e: e[:3])]
 
 
@@ -226,7 +237,7 @@ def note_sections(history: History, period: Period) -> list[NoteSection]:
         for name in history.picture.municipalities:
             answer = history.answers(name, period).get(q.number)
             if answer is not None and answer.comment.strip():
-                notes.append(Note(name, excerpt(answer.comment, COMMENT_CHARS)))
+                notes.append(Note(name, excerpt(answer.comment, COMMENT_CHARS), history.area(name, period)))
         sections.append(NoteSection(q.number, q.short, tuple(notes)))
     return sections
 

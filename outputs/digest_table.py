@@ -36,6 +36,7 @@ class TableRow:
     note: str
     kind: str  # "kommun", "grupp", "län"
     cells: tuple[Cell, ...]
+    area: str = ""  # a municipality's report's area as shown ("område Vivalla"), "" for none
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def municipality_row(history: History, name: str, period: Period) -> TableRow:
         cells = tuple(Cell(_NO_REPORT, NO_REPORT_BG, muted=True) for _ in impact_questions(form))
         return TableRow(name, note, "kommun", cells)
     assert report is not None
+    area = history.area(name, period)
     out: list[Cell] = []
     for q in impact_questions(form):
         value = history.impact(name, period, q.number)
@@ -68,7 +70,7 @@ def municipality_row(history: History, name: str, period: Period) -> TableRow:
             out.append(Cell(NO_IMPACT, _BLANK_BG, muted=True))
         else:
             out.append(_level_cell(form, value))
-    return TableRow(name, note, "kommun", tuple(out))
+    return TableRow(name, note, "kommun", tuple(out), area)
 
 
 def group_roll_ups(history: History, period: Period) -> list[TableRow]:
@@ -106,7 +108,8 @@ def text_table(form: FormSpec, rows: list[TableRow]) -> list[str]:
     """The colour table as fixed-width lines for the plain-text part."""
     questions = impact_questions(form)
     suffix = {"grupp": " (högsta)", "län": " (medel)"}
-    names = [r.name + (f" ({r.note})" if r.kind == "kommun" and r.note else suffix.get(r.kind, "")) for r in rows]
+    names = [r.name + (f", {r.area}" if r.area else "")
+             + (f" ({r.note})" if r.kind == "kommun" and r.note else suffix.get(r.kind, "")) for r in rows]
     width = max([len(n) for n in names] + [len("Kommun")]) + 2
     cell = max([len(c.text) for r in rows for c in r.cells] + [len(NO_IMPACT)]) + 2
     lines = [("Kommun".ljust(width) + "".join(f"F{q.number}".ljust(cell) for q in questions)).rstrip()]
