@@ -62,21 +62,28 @@ def parse_cmd(files: tuple[Path, ...], as_json: bool) -> None:
 @common_options
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Folder to write to.")
 @click.option("--municipality", help="Pre-fill the municipality (e.g. Ludvika).")
-@click.option("--period", help="Pre-fill the month, YYYY-MM.")
-def forms_cmd(out_dir: Path, municipality: str | None, period: str | None) -> None:
+@click.option("--period", help="Pre-fill the month, YYYY-MM (a weekly form: the week, YYYY-Www).")
+@click.option("--area", help="Pre-fill the area, on a form that asks for one (e.g. Vivalla).")
+@click.option("--last-area", is_flag=True,
+              help="Pre-fill the area the municipality named in its last stored report (needs --municipality "
+                   "and the county's configuration).")
+def forms_cmd(out_dir: Path, municipality: str | None, period: str | None, area: str | None,
+              last_area: bool) -> None:
     """Write the blank form as .docx and .xlsx, optionally pre-filled.
 
-    Example: lagesbild forms --out utskick --municipality Ludvika --period 2026-10
+    Example: lagesbild forms --out utskick --municipality Kumla --period 2026-W43 --last-area
     """
-    from lagesbild.commands import write_blank_forms
+    from lagesbild.commands import FormFill, write_blank_forms
 
     config = current().config()
     try:
-        written = write_blank_forms(config, out_dir, municipality, period)
+        written = write_blank_forms(config, out_dir, FormFill(municipality, period, area, last_area))
     except OSError as exc:
         raise LagesbildError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
-    for path in written:
+    for path in written.paths:
         click.echo(str(path))
+    if written.note:
+        click.echo(written.note, err=True)
 
 
 @cli.command("doctor")

@@ -72,29 +72,70 @@ def parse_period_option(value: str | None, cadence: Cadence | None = None) -> Pe
     return period
 
 
-def write_blank_forms(config: Config, out_dir: Path, municipality: str | None,
-                      period_text: str | None) -> list[Path]:
-    """Write the blank .docx and .xlsx forms; returns the paths written."""
+@dataclass(frozen=True, slots=True)
+class FormFill:
+    """What `lagesbild forms` pre-fills: the options as given."""
+
+    municipality: str | None = None
+    period: str | None = None
+    area: str | None = None
+    last_area: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenForms:
+    """The files written, and a line for the user when an asked-for value could not be filled."""
+
+    paths: list[Path]
+    note: str = ""
+
+
+def write_blank_forms(config: Config, out_dir: Path, fill: FormFill) -> WrittenForms:
+    """Write the blank .docx and .xlsx forms, pre-filled as `fill` says; ConfigError (exit 2) for
+    options that do not fit (an unknown municipality, an area on a form without the field)."""
     from outputs.blank_docx import build_blank_docx
     from outputs.blank_forms import blank_form_filename
     from outputs.blank_xlsx import build_blank_xlsx
     from parsers.municipality import load_registry
 
-    period = parse_period_option(period_text, config.county.form.cadence)
-    name: str | None = None
-    if municipality:
-        found = load_registry().resolve(municipality, config.county.code).municipality
-        if found is None:
-            raise ConfigError(f"--municipality: '{municipality}' is not a Swedish municipality")
-        name = found.name
-    out_dir.mkdir(parents=True, exist_ok=True)
     form = config.county.form
+    period = parse_period_option(fill.period, form.cadence)
+    name: str | None = None
+    if fill.municipality:
+        found = load_registry().resolve(fill.municipality, config.county.code).municipality
+        if found is None:
+            raise ConfigError(f"--municipality: '{fill.municipality}' is not a Swedish municipality")
+        name = found.name
+    area, note = _area_to_fill(config, name, fill)
+    out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for ext, build in (("docx", build_blank_docx), ("xlsx", build_blank_xlsx)):
         path = out_dir / blank_form_filename(form, ext, name, period)
-        path.write_bytes(build(form, name, period))
+        path.write_bytes(build(form, name, period, area=area))
         written.append(path)
-    return written
+    return WrittenForms(written, note)
+
+
+def _area_to_fill(config: Config, municipality: str | None, fill: FormFill) -> tuple[str | None, str]:
+    """The area to pre-fill and a note when --last-area found none."""
+    if fill.area is None and not fill.last_area:
+        return None, ""
+    if not config.county.form.labels.area:
+        option = "--area" if fill.area is not None else "--last-area"
+        raise ConfigError(f"{option}: the county's form ({config.county.form.id}) has no area field")
+    if fill.area is not None and fill.last_area:
+        raise ConfigError("--area and --last-area: give one of them")
+    if fill.area is not None:
+        return fill.area, ""
+    if municipality is None:
+        raise ConfigError("--last-area needs --municipality: whose last report to take the area from")
+    from flow.downloads import last_area
+    from lagesbild.runtime import open_store
+
+    area = last_area(open_store(config), config, municipality)
+    if area is None:
+        return None, f"{municipality} has no earlier report naming an area; the area is left blank."
+    return area, ""
 
 
 #: How long a cycle that handled mail waits for another worker to finish sending before sending itself.

@@ -33,6 +33,7 @@ from outputs.blank_forms import (
     month_title,
     period_field_label,
     period_label,
+    prefilled_area,
     question_heading,
 )
 from outputs.safe_text import xml_safe
@@ -187,14 +188,14 @@ def _add_styles(document: DocxDocument) -> None:
 
 
 def build_blank_docx(
-    form: FormSpec, municipality: str | None = None, period: Period | None = None
+    form: FormSpec, municipality: str | None = None, period: Period | None = None, *, area: str | None = None
 ) -> bytes:
     """A blank (optionally pre-filled) Word form with tagged content controls.
 
     Layout follows the county template: title, month line (only when
     `period` is given), the intro, "Underlaget inlämnat av kommun:" and
     "Månad:" with text controls (and "Område:" on a form that asks for the
-    area, left blank), the instruction, then for each question
+    area, blank or pre-filled with `area`), the instruction, then for each question
     "Fråga N, <short>: <text>", "Påverkan: " with a drop-down (questions with
     impact only) and "Kommentar:" followed by a multi-paragraph control.
     Nothing is protected; controls are locked against deletion only.
@@ -251,8 +252,8 @@ def build_blank_docx(
     if area_label:
         line = document.add_paragraph()
         line.add_run(f"{area_label}: ").bold = True
-        _inline_text_control(line, alias=area_label, tag=TAG_AREA, value=None, placeholder=PLACEHOLDER_AREA,
-                             ids=ids)
+        _inline_text_control(line, alias=area_label, tag=TAG_AREA, value=prefilled_area(form, area),
+                             placeholder=PLACEHOLDER_AREA, ids=ids)
 
     document.add_paragraph(xml_safe(form.instruction)).runs[0].bold = True
 

@@ -113,6 +113,18 @@ def area_field_label(form: FormSpec) -> str | None:
     return form.labels.area[0] if form.labels.area else None
 
 
+def prefilled_area(form: FormSpec, area: str | None) -> str | None:
+    """The area a pre-filled form carries in its field: on one line, under the text rule (so the
+    file's XML stays valid), None for a form without the field or for no area (whitespace only).
+
+    The parser reads a field's value under the same rule and collapses whitespace the same way, so
+    the form reads back with exactly this area.
+    """
+    if not form.labels.area or area is None:
+        return None
+    return " ".join(xml_safe(area).split()) or None
+
+
 def period_field_label(form: FormSpec) -> str:
     """The label of the period field: "Månad" on a monthly form, the form's own first period
     label on a weekly one ("Vecka och år")."""

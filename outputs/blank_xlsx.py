@@ -33,6 +33,7 @@ from outputs.blank_forms import (
     month_title,
     period_field_label,
     period_label,
+    prefilled_area,
     question_heading,
 )
 from outputs.safe_text import xml_safe
@@ -171,13 +172,13 @@ def _instructions_sheet(wb: Workbook, form: FormSpec) -> None:
 
 
 def build_blank_xlsx(
-    form: FormSpec, municipality: str | None = None, period: Period | None = None
+    form: FormSpec, municipality: str | None = None, period: Period | None = None, *, area: str | None = None
 ) -> bytes:
     """A blank (optionally pre-filled) Excel form: sheet "Lägesbild" plus instructions.
 
     Layout of "Lägesbild": A1 title, A2 month line (when `period` is given),
     A3/B3 "Kommun:", A4/B4 "Månad:" ("Oktober 2026") and, on a form that asks
-    for the area, C4/D4 "Område:", A5 instruction, header
+    for the area, C4/D4 "Område:" (blank, or pre-filled with `area`), A5 instruction, header
     row 6 ("Nr", "Fråga", "Påverkan (1-5)", "Kommentar"), then one row per
     question. Input cells are unlocked and named; everything else is locked
     by sheet protection without a password (so staff can lift it).
@@ -208,10 +209,12 @@ def build_blank_xlsx(
     area_label = area_field_label(form)
     if area_label:
         # Beside the period, as the EST checklist prints it ("Område: ___ Vecka och år: ___").
-        inputs.append((4, 3, f"{area_label}:", None, NAME_AREA))
+        inputs.append((4, 3, f"{area_label}:", prefilled_area(form, area), NAME_AREA))
     for row, column, label, value, name in inputs:
         ws.cell(row=row, column=column, value=label).font = Font(bold=True)
         cell = ws.cell(row=row, column=column + 1, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            cell.data_type = "s"  # typed text such as an area "=Norr": text, never a formula
         # Text format: a typed "2026-10" must stay text, not become a date.
         cell.number_format = "@"
         cell.fill = _INPUT_FILL

@@ -173,3 +173,18 @@ def audit_actors(s: Session, county: str) -> list[str]:
              .outerjoin(RawMessage, col(RawMessage.id) == col(AuditEvent.raw_message_id))
              .where(func.coalesce(AuditEvent.county, RawMessage.county) == county))
     return sorted(set(s.exec(query)))
+
+
+def last_area(s: Session, county: str, municipality: str, *, weekly: bool) -> str | None:
+    """The area of a municipality's last report: the latest version of its latest period of the
+    given cadence (weeks "YYYY-Www" or months "YYYY-MM": a county that changed its form keeps the old
+    form's reports); None when it has none, or when that report named no area.
+
+    Periods of one cadence sort as text in time order (the week is always two digits).
+    """
+    sub = _SUBMISSION.c
+    cadence = sub.period.like("%-W%") if weekly else sub.period.not_like("%-W%")
+    row = s.connection().execute(core_select(sub.area).where(
+        sub.county == county, sub.municipality == municipality, cadence)
+        .order_by(sub.period.desc(), sub.version.desc()).limit(1)).first()
+    return None if row is None else row.area
