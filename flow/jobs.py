@@ -17,6 +17,7 @@ from flow.calendar import add_working_days, deadline
 from flow.picture import build_picture
 from flow.queueing import queue_mail_once, reply_context
 from flow.reminders import ReminderPlan, due_reminders, periods_to_check
+from flow.reply_forwards import flush_reply_forwards
 from flow.reports import status_for
 from flow.settings import Config
 from flow.staff_notices import flush_staff_notices
@@ -204,8 +205,9 @@ def run_output_jobs(engine: Engine, config: Config, now: datetime) -> dict[str, 
     compilations = queue_compilation(engine, config, now)
     digests = queue_digest_if_due(engine, config, now)
     notices = flush_staff_notices(engine, config, now)
+    forwards = flush_reply_forwards(engine, config, now)
     return {"reminders": len(plan.reminders), "compilations": len(compilations), "digests": len(digests),
-            "notices": int(notices)}
+            "notices": int(notices), "forwards": int(forwards)}
 
 
 def purge_old_messages(engine: Engine, config: Config, now: datetime) -> int:

@@ -12,17 +12,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flow.answering import no_reply_reason, reply_address
 from flow.decide import Decision, PlannedSubmission
 from flow.queueing import REPLY_KINDS, queue_mail_once, reply_context
+from flow.reply_forwards import queue_staff_forward
 from flow.settings import Config
 from flow.signals import SignalMatch, match_signals
 from flow.staff_notices import ERRORS_PAGE, deferred, notice_key, page_link, quarantine_lines
-from flow.threads import new_text
 from ingest.message import MailMessage
-from ingest.route import choose_period
 from ingest.source import RawMail, shown_uid
 from outputs.blank_docx import build_blank_docx
 from outputs.blank_forms import blank_form_filename, level_label
@@ -35,7 +33,7 @@ from outputs.replies import (
     build_staff_notice,
 )
 from outputs.safe_text import masked_ids
-from outputs.threads import build_reply_ack, build_staff_forward
+from outputs.threads import build_reply_ack
 from parsers.result import Answer
 from store import repo
 from store.outcome import Outcome
@@ -150,30 +148,6 @@ def _sender_replies(config: Config, raw_id: int, to: str, message: MailMessage, 
             **original)
         out.append(("receipt", f"receipt:{key}", receipt))
     return out
-
-
-def queue_staff_forward(s: Any, config: Config, raw_id: int, message: MailMessage, municipality: str,
-                        now: datetime) -> None:
-    """A reply in words goes to staff, with the report it is about (the month its subject names)."""
-    choice = choose_period(None, None, message.subject, "", message.date or now, ZoneInfo(config.deadline.timezone),
-                           config.county.form.cadence)
-    # The period the subject names; else (a reply whose subject was changed) the latest of the two
-    # periods a reply at this time is most likely about: the received-date rule's and the one before.
-    periods = [choice.period] if choice.source == "subject" else [choice.period, choice.period.previous()]
-    report = ""
-    for period in periods:
-        for v in repo.latest_submissions(s, config.county.code, period):
-            if v.municipality == municipality:
-                report = (f"{municipality} {v.period}, version {v.version}, inkom "
-                          f"{v.received_at.astimezone(ZoneInfo(config.deadline.timezone)):%Y-%m-%d %H.%M}")
-        if report:
-            break
-    report = report or f"{municipality} {' eller '.join(map(str, periods))}: ingen rapport har kommit in"
-    raw = repo.get_raw(s, raw_id) or b""
-    forward = build_staff_forward(reply_context(config), to=list(config.county.staff), sender=message.sender,
-                                  municipality=municipality, subject=message.subject,
-                                  text=new_text(message.body_text), report=report, original=raw, now=now)
-    _queue(s, "staff_forward", f"forward:{raw_id}", forward, raw_id, now)
 
 
 def _part(plan: PlannedSubmission, result: Any) -> Part:

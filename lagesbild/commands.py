@@ -181,6 +181,7 @@ def poll_and_send(config: Config, now: datetime, progress: Callable[[int, int], 
     (fetched, read, recorded: `flow.pipeline.poll_once`), which the worker's watchdog counts as progress;
     `engine`: the worker's store, opened once for its life (default: opened here)."""
     from flow.pipeline import poll_once
+    from flow.reply_forwards import flush_reply_forwards
     from flow.sending import send_due
     from flow.staff_notices import flush_staff_notices
     from lagesbild.runtime import HANDOVERS, job_lock, open_mailbox, open_outbox, open_store
@@ -201,13 +202,15 @@ def poll_and_send(config: Config, now: datetime, progress: Callable[[int, int], 
                 if progress is not None:
                     progress(done, total)
             # What was gathered for staff goes first; this cycle's messages then wait their turn
-            # (flow.staff_notices). The worker does the same with its scheduled jobs.
+            # (flow.staff_notices, flow.reply_forwards). The worker does the same with its scheduled jobs.
             flush_staff_notices(engine, config, now)
+            flush_reply_forwards(engine, config, now)
             try:
                 report = poll_once(source, engine, config, now, progress=step, alive=alive)
             finally:
                 bar.close()
             flush_staff_notices(engine, config, now)
+            flush_reply_forwards(engine, config, now)
     finally:
         source.close()
     result.outcomes = dict(report.outcomes)
