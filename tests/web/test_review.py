@@ -115,3 +115,18 @@ def test_csrf_and_another_countys_guessed_ids_are_refused(config: Config, any_en
     assert f'id="held-{theirs}"' not in client.get("/granskning").text
     assert [r.id for r in held_reports(any_engine, theirs_config)] == [theirs]
     assert [r.id for r in held_reports(any_engine, config)] == [ours]
+
+
+def test_the_board_says_a_held_report_is_in_review_until_it_is_released(config: Config, any_engine: Engine) -> None:
+    held = _held(any_engine, config)
+    client = staff_client(config, any_engine)
+
+    def state_of(town: str) -> str:
+        row = client.get("/?period=2026-10").text.split(f">{town}</a></th>", 1)[1].split("</tr>", 1)[0]
+        return str(row.split('<td class="state', 1)[1].split("</td>", 1)[0])
+
+    # Mora's own words are held, but that a report waits in review is what the clerk must see.
+    assert "granskas" in state_of("Mora") and "sen" in state_of("Mora")
+    assert "granskas" not in state_of("Orsa")
+    client.post(f"/granskning/{held}/slapp", data={"csrf": csrf(client, "/granskning")})
+    assert "granskas" not in state_of("Mora") and "sen" in state_of("Mora")
