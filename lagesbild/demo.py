@@ -15,7 +15,9 @@ import email
 import os
 import random
 import secrets
+import shlex
 import shutil
+import sys
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
@@ -189,8 +191,18 @@ def prepare_workspace(workspace: Path) -> None:
 
 
 def suggested_command() -> str:
-    """How to call the command line here: `lagesbild` when it is on PATH, else through ./run (from .venv)."""
-    return "lagesbild" if shutil.which("lagesbild") else "./run lagesbild"
+    """How to call the command line from the current folder: `lagesbild` when it is on PATH; `./run lagesbild`
+    in the checkout (where ./run works); elsewhere the console script beside the running Python, by its path."""
+    if shutil.which("lagesbild"):
+        return "lagesbild"
+    checkout = Path(__file__).resolve().parents[1]
+    if Path.cwd().resolve() == checkout and (checkout / "run").is_file():
+        return "./run lagesbild"
+    # A venv's script not on PATH (.venv/bin/lagesbild called by its path): ./run would not exist here.
+    script = Path(sys.executable).parent / "lagesbild"
+    if os.access(script, os.X_OK):
+        return shlex.quote(str(script))
+    return f"{shlex.quote(sys.executable)} -m lagesbild"
 
 
 def run_demo(config: Config, workspace: Path, now: datetime, console: Console | None = None,
@@ -271,7 +283,7 @@ def _print_summary(console: Console, status: dict, deliveries: list[Delivery], w
     console.print(f"The leadership's {'weekly' if 'W' in status['period'] else 'monthly'} digest: {digest}")
     console.print(f"The mail sent (.eml):   {workspace / 'utskick'}")
     console.print(f"The configuration:      {workspace / 'config.toml'}  (try: {suggested_command()} status "
-                  f"--period {status['period']} --config {workspace / 'config.toml'})")
+                  f"--period {status['period']} --config {workspace / 'config.toml'})", soft_wrap=True)
 
 
 DEMO_ACCOUNT = "demo"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -92,7 +93,17 @@ def test_the_demo_replaces_only_its_own_workspace(empty: Path) -> None:
 
 def test_the_demo_suggests_a_command_that_runs_here(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # no lagesbild on PATH, as under ./run
+    monkeypatch.chdir(ROOT)  # ./run works from the checkout
     assert suggested_command() == "./run lagesbild"
+    # .venv/bin/lagesbild called by its path in a folder of one's own: there is no ./run here.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    command = suggested_command()
+    assert not command.startswith("./run")
+    done = subprocess.run([*shlex.split(command), "--version"], capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0 and "lagesbild" in done.stdout, done.stderr
     script = tmp_path / "lagesbild"
     script.write_text("#!/bin/sh\n")
     script.chmod(0o755)
