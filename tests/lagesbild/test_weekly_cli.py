@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 
 import docx
@@ -55,13 +56,16 @@ def test_a_span_of_weeks_is_null_and_an_error(tmp_path: Path, capsys: pytest.Cap
 def test_status_takes_a_week_and_refuses_a_month(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    code, out, _ = run(["--config", WEEKLY, "--now", "2026-10-20T17:00", "status", "--period", "2026-W43",
+    # A copy: the store (./lagesbild-data beside the configuration) is made here, never in examples/.
+    config = str(shutil.copy(WEEKLY, tmp_path / "orebro-est-weekly.toml"))
+    code, out, _ = run(["--config", config, "--now", "2026-10-20T17:00", "status", "--period", "2026-W43",
                         "--json"], capsys)
     assert code == 0
     status = json.loads(out)
     assert (status["period"], status["deadline"]) == ("2026-W43", "2026-10-20")
     assert status["missing"] == ["Askersund", "Hallsberg", "Karlskoga", "Kumla", "Lindesberg", "Örebro"]
-    code, _, err = run(["--config", WEEKLY, "status", "--period", "2026-10"], capsys)
+    assert (tmp_path / "lagesbild-data").is_dir()
+    code, _, err = run(["--config", config, "status", "--period", "2026-10"], capsys)
     assert code == 2 and "YYYY-Www" in err
 
 
