@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support import clock, libreoffice
+from tests.support import clock, libreoffice, postgres
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,3 +47,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "libreoffice" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Mark the reports of a test that used PostgreSQL, so the closing count sees them (also from xdist workers)."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    used = "postgres" in item.name.lower() or item.nodeid in postgres.ASKED
+    if used and not _on_postgresql(report):
+        report.user_properties.append(("postgresql", True))
+
+
+def _on_postgresql(report: pytest.TestReport) -> bool:
+    return any(key == "postgresql" for key, _ in getattr(report, "user_properties", []))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One closing line with how many PostgreSQL tests passed, failed or were skipped: a run that says
+    "N passed" overall could otherwise have left the PostgreSQL half out unnoticed."""
+    outcomes: dict[str, str] = {}
+    for kind in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(kind, []):
+            # A failure or skip in any phase wins over a pass.
+            if _on_postgresql(report) and outcomes.get(report.nodeid, "passed") == "passed":
+                outcomes[report.nodeid] = kind
+    if outcomes:
+        counts = Counter(outcomes.values())
+        terminalreporter.write_line("PostgreSQL tests: " + ", ".join(f"{counts[k]} {k}" for k in
+                                                                   ("passed", "failed", "error", "skipped")
+                                                                   if counts[k]))

@@ -60,12 +60,24 @@ def server_url() -> str:
     raise Unavailable("no PostgreSQL server for the tests (" + "; ".join(reasons) + ")")
 
 
+# The tests that asked for the server (node ids, this process), so the suite can say how many PostgreSQL
+# tests ran (tests/conftest.py); a test whose name or parameter says PostgreSQL counts anyway.
+ASKED: set[str] = set()
+
+
+def _asked() -> None:
+    current = os.environ.get("PYTEST_CURRENT_TEST")  # "tests/x.py::test_y (setup)" while a test runs
+    if current:
+        ASKED.add(current.rsplit(" (", 1)[0])
+
+
 def available() -> str | None:
     """None when a server is reachable, else the reason (for pytest.skip).
 
     When the server is required (LAGESBILD_REQUIRE_POSTGRES=1) its absence fails the calling test, or the
     collection when called at import, rather than returning a reason to skip.
     """
+    _asked()
     try:
         server_url()
     except Unavailable as exc:
@@ -80,6 +92,7 @@ def fresh_schema(prefix: str = "lb") -> tuple[str, Callable[[], None]]:
 
     Dispose every engine on the URL before calling the drop function.
     """
+    _asked()
     base = server_url()
     name = f"{prefix}_{secrets.token_hex(6)}"
     with psycopg.connect(_conninfo(base), autocommit=True) as conn:
