@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from flow.heartbeat import Cycle, record_cycle
 from flow.settings import Config
 from tests.web.conftest import NOW
+from tests.web.desk import staff_client
 
 
 def _strong(page: str, ident: str) -> str:
@@ -34,3 +35,15 @@ def test_the_board_shows_the_last_cycle_and_warns_when_it_is_old(config: Config,
     page = leader.get("/?period=2026-10").text
     assert _strong(page, "worker-age") == "2 min"
     assert "går arbetaren?" not in page and "(fel: IMAP: connection refused)" in page
+
+
+def test_staff_open_what_waits_from_its_count_and_leadership_gets_no_link(config: Config, engine: Engine,
+                                                                         leader: TestClient) -> None:
+    staff = staff_client(config, engine)
+    links = ('<a href="/karantan">I karantän', '<a href="/granskning">Granskas', '<a href="/fel">Fel-mappen')
+
+    ours, theirs = staff.get("/?period=2026-10").text, leader.get("/?period=2026-10").text
+
+    assert all(link in ours for link in links)
+    assert not any(link in theirs for link in links) and "I karantän" in theirs
+    assert all(staff.get(path).status_code == 200 for path in ("/karantan", "/granskning", "/fel"))

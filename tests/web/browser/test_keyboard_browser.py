@@ -13,13 +13,22 @@ from selenium.webdriver.common.keys import Keys
 
 from store.outcome import Outcome
 from tests.builders import mail as mails
-from tests.web.browser.browser import Chromium, LiveSite, downloaded, keyboard_sign_in, navigates, press, tab_to
+from tests.web.browser.browser import (
+    Chromium,
+    LiveSite,
+    assert_accessible,
+    downloaded,
+    keyboard_sign_in,
+    navigates,
+    press,
+    tab_to,
+)
 from tests.web.conftest import NOW, PASSWORD
 from tests.web.desk import audit_lines, deliver, message
 
 
 def test_the_keyboard_alone_drops_downloads_filters_the_log_and_signs_out(chromium: Chromium, site: LiveSite,
-                                                                         staff: str) -> None:
+                                                                         staff: str, axe: str) -> None:
     eml = mails.build_mail("privat@example.org", "Lägesbild Rättvik", "Hej!",
                            [("Rättvik.docx", mails.form_docx("Rättvik", 2026, 10), mails.DOCX_TYPE)],
                            message_id="<k1@example.org>")
@@ -28,8 +37,10 @@ def test_the_keyboard_alone_drops_downloads_filters_the_log_and_signs_out(chromi
     driver = chromium.driver
     keyboard_sign_in(driver, site, staff, PASSWORD)
 
-    # Drop: to the message, a reason typed, Enter on the button.
-    tab_to(driver, "#nav a[href='/karantan']")
+    assert_accessible(driver, axe, "the board as staff, its counts linked")
+    # Drop: from the board's count of quarantined mail to the message, a reason typed, Enter on the button.
+    assert driver.find_element(By.ID, "quarantined").text == "1"
+    tab_to(driver, "p.counts a[href='/karantan']")
     with navigates(driver):
         press(driver, Keys.ENTER)
     tab_to(driver, f"#message-{raw_id} th a")
