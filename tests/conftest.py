@@ -54,7 +54,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     """Mark the reports of a test that used PostgreSQL, so the closing count sees them (also from xdist workers)."""
     outcome = yield
     report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
-    used = "postgres" in item.name.lower() or item.nodeid in postgres.ASKED
+    # By name: a test "..._on_postgresql" or a "postgresql" parameter, but not the SQLite half of such a test.
+    params = getattr(getattr(item, "callspec", None), "id", "").split("-")
+    used = item.nodeid in postgres.ASKED or ("postgres" in item.name.lower() and "sqlite" not in params)
     if used and not _on_postgresql(report):
         report.user_properties.append(("postgresql", True))
 
