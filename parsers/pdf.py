@@ -33,7 +33,7 @@ from parsers.pdf_fields import is_dynamic_xfa, read_fields
 from parsers.pdf_glue import BROKEN_WORDS, CLIPPED, OVERPRINTED
 from parsers.pdf_layout import Page, Table, assemble, drop_running_lines, flat_table, grid_text
 from parsers.pdf_line import Line
-from parsers.pdf_lines import dedupe, inside, text_lines
+from parsers.pdf_lines import dedupe, text_lines
 from parsers.pdf_page import PageContent, TooManyChars, read_page
 from parsers.pdf_tables import find_tables
 from parsers.pdf_words import settle
@@ -233,9 +233,16 @@ def _page(content: PageContent, number: int) -> Page:
                                 goes_on=read.goes_on, came_from_above=read.came_from_above))
             boxes.append(found.bbox)
     if boxes:
-        # The glyphs of each table, and those that run past its right border on its rows.
-        tests = [inside((x0, top, float("inf"), bottom)) for x0, top, _x1, bottom in boxes]
-        chars = [c for i, c in enumerate(chars) if i not in taken and not any(test(c) for test in tests)]
+        # The glyphs of each table, and those that run past its right border on its rows: those
+        # whose centre lies in a table's box, widened to the right edge of the page.
+        rest = []
+        for i, c in enumerate(chars):
+            if i in taken:
+                continue
+            x, y = (c.x0 + c.x1) / 2, (c.top + c.bottom) / 2
+            if not any(x0 <= x and top <= y <= bottom for x0, top, _x1, bottom in boxes):
+                rest.append(c)
+        chars = rest
     items: list[Line | Table] = [*text_lines(chars), *tables]
     items.sort(key=lambda item: item.top)
     return Page(number, content.height, content.width, items)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 from bisect import bisect_left, bisect_right
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -68,13 +69,15 @@ def table_text(table: FoundTable, chars: Sequence[Char]) -> TableText:
         # its cell) still belongs to the row's last cell.
         bounds = [(box[0], box[2] if i < last else float("inf")) if box is not None else None
                   for i, box in enumerate(row)]
-        owner = _owners(row_chars, bounds)
+        held: dict[int, list[Char]] = defaultdict(list)  # column -> its glyphs, in page order
+        for char, column in zip(row_chars, _owners(row_chars, bounds), strict=True):
+            held[column].append(char)
         cells: list[_Cell | None] = []
         for i, box in enumerate(row):
             if box is None:
                 cells.append(None)
                 continue
-            inside = [c for c, o in zip(row_chars, owner, strict=True) if o == i]
+            inside = held.get(i, [])
             cells.append(_Cell(box[0], box[2], inside, text_lines(inside) if inside else [],
                                over_edge=any(c.bottom > box[3] + 1.0 for c in inside)))
         grid.append(cells)
@@ -138,7 +141,12 @@ def _owners(chars: Sequence[Char], bounds: Sequence[tuple[float, float] | None])
             owner.append(owner[-1])
         else:
             centre = (char.x0 + char.x1) / 2
-            owner.append(next((i for i, b in enumerate(bounds) if b is not None and b[0] <= centre <= b[1]), -1))
+            column = -1
+            for i, b in enumerate(bounds):
+                if b is not None and b[0] <= centre <= b[1]:
+                    column = i
+                    break
+            owner.append(column)
         previous = char
     return owner
 
@@ -162,6 +170,8 @@ def _end_of(cell: _Cell | None, pad: float, space: float) -> str:
 
 def _overprinted(chars: Sequence[Char]) -> bool:
     """Glyphs of one line drawn over each other by more than half the narrower one's width."""
+    if len(chars) < 2:
+        return False
     ordered = sorted((c for c in chars if not c.text.isspace() and c.x1 > c.x0), key=lambda c: (round(c.top), c.x0))
     for a, b in zip(ordered, ordered[1:], strict=False):
         if abs(a.top - b.top) < 1.0 and a.x1 - b.x0 > 0.5 * min(a.x1 - a.x0, b.x1 - b.x0):

@@ -20,9 +20,11 @@ their own direction.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import groupby
+from operator import itemgetter
 
 from parsers.pdf_line import COLUMN_GAP, Line
 from parsers.pdf_page import Char
@@ -66,6 +68,10 @@ def _may_repeat(chars: Sequence[Char]) -> bool:
     point off in both directions may round apart and pass unseen, as
     pdfium's own check lets through only what it judged to be new text.
     """
+    try:
+        return len({(c[0], c[5], round(c[3]), round(c[1])) for c in chars}) < len(chars)
+    except (ValueError, OverflowError):
+        pass  # a position that is not a number: look glyph by glyph, as far as they go
     seen: set[tuple[str, float, int, int]] = set()
     for char in chars:
         key = (char.text, char.size, round(char.top), round(char.x0))
@@ -104,8 +110,10 @@ def text_lines(chars: Sequence[Char]) -> list[Line]:
     place it would have on a page turned upright, read like upright text
     there, and each line found gets back the box its glyphs cover.
     """
-    upright = [c for c in chars if c.upright]
+    upright = [c for c in chars if not c[6]]
     lines = _lines(upright)
+    if len(upright) == len(chars):
+        return lines
     for turn in (90, 180, 270):
         turned = [c for c in chars if c.turn == turn]
         if turned:
@@ -157,19 +165,26 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
     """Each line with the glyphs it holds (spaces left out), top to bottom."""
     if not chars:
         return []
-    cluster_of = _cluster_ids((c.top for c in chars), _Y_TOLERANCE)
+    tops = [c[3] for c in chars]
+    total = sum(tops)
+    if max(tops) <= min(tops) + _Y_TOLERANCE and total == total:  # (no top that is not a number)
+        # All within one line's height (most table cells): the clustering below makes one line of them.
+        ordered = sorted(chars, key=_x0)
+        only = _words(ordered)
+        line = _line(only, _spaced(ordered))
+        return [] if line is None else [(line, [c for word in only for c in word])]
+    cluster_of = _cluster_ids(tops, _Y_TOLERANCE)
     by_line: dict[int, list[Char]] = defaultdict(list)
     for char in chars:
-        by_line[cluster_of[char.top]].append(char)
+        by_line[cluster_of[char[3]]].append(char)
     words: list[list[Char]] = []
     spaced: dict[int, Char] = {}  # id of a glyph -> the space glyph that follows it
     for cluster in sorted(by_line):
         line_chars = sorted(by_line[cluster], key=_x0)
         words.extend(_words(line_chars))
-        spaced.update((id(a), b) for a, b in zip(line_chars, line_chars[1:], strict=False)
-                      if b.text.isspace() and not a.text.isspace())
+        spaced.update(_spaced(line_chars))
     # pdfplumber clusters the words once more by their tops, keeping their order.
-    word_tops = [min(c.top for c in word) for word in words]
+    word_tops = [min(map(_top, word)) for word in words]
     word_cluster = _cluster_ids(word_tops, _Y_TOLERANCE)
     out: list[tuple[Line, list[Char]]] = []
     pairs = zip(words, word_tops, strict=True)
@@ -181,19 +196,30 @@ def _lines_with_chars(chars: Sequence[Char]) -> list[tuple[Line, list[Char]]]:
     return out
 
 
-def _x0(char: Char) -> float:
-    return char.x0
+def _spaced(line_chars: list[Char]) -> dict[int, Char]:
+    """id of each glyph of a line (left to right) followed by a space glyph -> that space."""
+    return {id(a): b for a, b in zip(line_chars, line_chars[1:], strict=False) if b[0].isspace() and not a[0].isspace()}
+
+
+_x0 = itemgetter(1)
+_x1 = itemgetter(2)
+_top = itemgetter(3)
 
 
 def _words(line: Sequence[Char]) -> list[list[Char]]:
     words: list[list[Char]] = []
     current: list[Char] = []
     for char in line:
-        if char.text.isspace():
+        if char[0].isspace():
             if current:
                 words.append(current)
             current = []
-        elif current and _begins_word(current[-1], char):
+        elif current and (
+            # A step back to the left, a gap or a jump in height begins a word.
+            char[1] < current[-1][1]
+            or char[1] > current[-1][2] + _X_TOLERANCE
+            or abs(char[3] - current[-1][3]) > _Y_TOLERANCE
+        ):
             words.append(current)
             current = [char]
         else:
@@ -203,29 +229,28 @@ def _words(line: Sequence[Char]) -> list[list[Char]]:
     return words
 
 
-def _begins_word(previous: Char, char: Char) -> bool:
-    return (
-        char.x0 < previous.x0
-        or char.x0 > previous.x1 + _X_TOLERANCE
-        or abs(char.top - previous.top) > _Y_TOLERANCE
-    )
-
-
 def _line(words: list[list[Char]], spaced: dict[int, Char] | None = None) -> Line | None:
-    text = " ".join("".join(_LIGATURES.get(c.text, c.text) for c in word) for word in words).strip()
+    texts = "".join(c[0] for word in words for c in word)
+    if _HAS_LIGATURE(texts):
+        text = " ".join("".join(_LIGATURES.get(c.text, c.text) for c in word) for word in words).strip()
+    else:
+        text = " ".join("".join(c[0] for c in word) for word in words).strip()
     if not text:
         return None
     chars = [c for word in words for c in word]
-    space = (spaced or {}).get(id(max(chars, key=_x1)))
-    spans = [(min(c.x0 for c in word), max(c.x1 for c in word)) for word in words if word]
+    _texts, x0s, x1s, tops, bottoms, _sizes, _turns = zip(*chars, strict=True)
+    top, bottom, x1 = min(tops), max(bottoms), max(x1s)
+    # The glyph that reaches furthest right (the first such): is a space glyph after it?
+    space = (spaced or {}).get(id(chars[x1s.index(x1)]))
+    spans = [(min(map(_x0, word)), max(map(_x1, word))) for word in words if word]
     gaps = [b[0] - a[1] for a, b in zip(spans, spans[1:], strict=False)]
-    height = max(c.bottom for c in chars) - min(c.top for c in chars)
+    height = bottom - top
     return Line(
         text=text,
-        top=min(c.top for c in chars),
-        bottom=max(c.bottom for c in chars),
-        x0=min(c.x0 for c in chars),
-        x1=max(c.x1 for c in chars),
+        top=top,
+        bottom=bottom,
+        x0=min(x0s),
+        x1=x1,
         first_word=_first_word_width(chars),
         widest_gap=max(gaps, default=0.0),
         column_gaps=sum(1 for g in gaps if g > COLUMN_GAP * height),
@@ -234,31 +259,20 @@ def _line(words: list[list[Char]], spaced: dict[int, Char] | None = None) -> Lin
     )
 
 
-def _x1(char: Char) -> float:
-    return char.x1
+_HAS_LIGATURE = re.compile("[" + "".join(_LIGATURES) + "]").search
 
 
 def _first_word_width(chars: Sequence[Char]) -> float:
     """Width of the first word: up to a space glyph or a gap wide enough to be a space."""
     start = end = None
     for char in chars:
-        if char.text.isspace():
+        if char[0].isspace():
             if start is not None:
                 break
             continue
         if start is None:
-            start = char.x0
-        elif end is not None and char.x0 - end > 0.2 * char.size:
+            start = char[1]
+        elif end is not None and char[1] - end > 0.2 * char[5]:
             break
-        end = char.x1
+        end = char[2]
     return end - start if start is not None and end is not None else 0.0
-
-
-def inside(box: tuple[float, float, float, float]) -> Callable[[Char], bool]:
-    """A test for glyphs whose centre lies in `box` (x0, top, x1, bottom), edges included."""
-    x0, top, x1, bottom = box
-
-    def test(char: Char) -> bool:
-        return x0 <= (char.x0 + char.x1) / 2 <= x1 and top <= (char.top + char.bottom) / 2 <= bottom
-
-    return test

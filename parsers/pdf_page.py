@@ -36,6 +36,7 @@ _UNMAPPED = frozenset({*(chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"),
                        *(chr(c) for c in range(0xFDD0, 0xFDF0))})
 # A glyph turned by less than this (radians) still counts as upright.
 _UPRIGHT_SLACK = 0.01
+_UPRIGHT_LIMIT = 2 * math.pi - _UPRIGHT_SLACK
 # A segment this close to horizontal or vertical (points) is a rule.
 _AXIS_SLACK = 0.01
 # Form XObjects nest; a file nesting them deeper is not a form.
@@ -156,9 +157,12 @@ def _chars(text_page: Any, count: int, origin: tuple[float, float]) -> tuple[lis
     get_angle = pdfium_c.FPDFText_GetCharAngle
     is_generated = pdfium_c.FPDFText_IsGenerated
     is_hyphen = pdfium_c.FPDFText_IsHyphen
+    new = tuple.__new__
     chars: list[Char] = []
+    append = chars.append
     unmapped = 0
     previous = -2  # index of the glyph last added
+    last: Char | None = None  # the glyph last added
     for i in range(count):
         char = text[i]
         if char.isspace():
@@ -176,23 +180,25 @@ def _chars(text_page: Any, count: int, origin: tuple[float, float]) -> tuple[lis
             char = "-"
         size = get_size(text_page, i)
         angle = get_angle(text_page, i)
-        upright = angle < _UPRIGHT_SLACK or angle > 2 * math.pi - _UPRIGHT_SLACK or angle < 0
-        if upright:
+        if angle < _UPRIGHT_SLACK or angle > _UPRIGHT_LIMIT or angle < 0:
             get_origin(text_page, i, origin_ref, oy_ref)
             get_loose_box(text_page, i, box_ref)
             x0 = ox.value - left
-            x1 = max(box.right - left, x0)
+            x1 = box.right - left
+            if x1 < x0:
+                x1 = x0
             baseline = top - oy.value
-            if previous == i - 1 and chars and chars[-1].x0 == x0 and chars[-1].top == baseline - size:
+            if previous == i - 1 and last is not None and last[1] == x0 and last[3] == baseline - size:
                 # One glyph spelling several letters ("ﬀ" mapped to "ff"):
                 # pdfium gives each letter the glyph's place; it is one glyph.
-                last = chars[-1]
-                chars[-1] = last._replace(text=last.text + char, x1=max(last.x1, x1))
+                last = chars[-1] = new(Char, (last[0] + char, last[1], max(last[2], x1), *last[3:]))
             else:
-                chars.append(Char(char, x0, x1, baseline - size, baseline, size))
+                last = new(Char, (char, x0, x1, baseline - size, baseline, size, 0))
+                append(last)
             previous = i
             continue
-        chars.append(_turned_char(text_page, i, char, size, origin, angle))
+        last = _turned_char(text_page, i, char, size, origin, angle)
+        append(last)
         previous = i
     return chars, unmapped
 
@@ -231,46 +237,96 @@ def _collect_edges(
     page: Any, origin: tuple[float, float], horizontal: list[Edge], vertical: list[Edge], cap: int
 ) -> bool:
     """Add every axis-parallel segment of the page's painted paths; False when over `cap`."""
-    objects = [pdfium_c.FPDFPage_GetObject(page, k) for k in range(pdfium_c.FPDFPage_CountObjects(page))]
-    return _walk(objects, _IDENTITY, origin, horizontal, vertical, cap, 0)
+    get_object = pdfium_c.FPDFPage_GetObject
+    objects = [get_object(page, k) for k in range(pdfium_c.FPDFPage_CountObjects(page))]
+    return _Rules(origin, horizontal, vertical, cap).walk(objects, _IDENTITY, 0)
 
 
-def _walk(
-    objects: list[Any],
-    parent: _Matrix,
-    origin: tuple[float, float],
-    horizontal: list[Edge],
-    vertical: list[Edge],
-    cap: int,
-    depth: int,
-) -> bool:
-    get_type = pdfium_c.FPDFPageObj_GetType
-    for obj in objects:
-        kind = get_type(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_PATH:
-            if _painted(obj):
-                _path_edges(obj, _compose(_matrix(obj), parent), origin, horizontal, vertical)
-                if len(horizontal) + len(vertical) > cap:
+class _Rules:
+    """The ruling segments of one page, collected into `horizontal` and `vertical`.
+
+    Holds the buffers pdfium writes a path's points, draw mode and matrix
+    into, made once per page rather than once per path.
+    """
+
+    def __init__(self, origin: tuple[float, float], horizontal: list[Edge], vertical: list[Edge], cap: int) -> None:
+        self.left, self.top = origin
+        self.horizontal, self.vertical, self.cap = horizontal, vertical, cap
+        self.fill, self.stroke = ctypes.c_int(), ctypes.c_int()
+        self.fill_ref, self.stroke_ref = ctypes.byref(self.fill), ctypes.byref(self.stroke)
+        self.m = pdfium_c.FS_MATRIX()
+        self.m_ref = ctypes.byref(self.m)
+        self.x, self.y = ctypes.c_float(), ctypes.c_float()
+        self.x_ref, self.y_ref = ctypes.byref(self.x), ctypes.byref(self.y)
+
+    def walk(self, objects: list[Any], parent: _Matrix, depth: int) -> bool:
+        """Add the segments of `objects` (drawn through `parent`); False when over the cap."""
+        get_type = pdfium_c.FPDFPageObj_GetType
+        for obj in objects:
+            kind = get_type(obj)
+            if kind == _PATH:
+                if self.painted(obj):
+                    self.path_edges(obj, _compose(self.matrix(obj), parent))
+                    if len(self.horizontal) + len(self.vertical) > self.cap:
+                        return False
+            elif kind == _FORM and depth < _MAX_FORM_DEPTH:
+                inner = [pdfium_c.FPDFFormObj_GetObject(obj, k) for k in range(pdfium_c.FPDFFormObj_CountObjects(obj))]
+                if not self.walk(inner, _compose(self.matrix(obj), parent), depth + 1):
                     return False
-        elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < _MAX_FORM_DEPTH:
-            inner = [pdfium_c.FPDFFormObj_GetObject(obj, k) for k in range(pdfium_c.FPDFFormObj_CountObjects(obj))]
-            if not _walk(inner, _compose(_matrix(obj), parent), origin, horizontal, vertical, cap, depth + 1):
-                return False
-    return True
+        return True
+
+    def painted(self, path: Any) -> bool:
+        if not pdfium_c.FPDFPath_GetDrawMode(path, self.fill_ref, self.stroke_ref):
+            return False
+        return self.fill.value != pdfium_c.FPDF_FILLMODE_NONE or bool(self.stroke.value)
+
+    def matrix(self, obj: Any) -> _Matrix:
+        m = self.m
+        if not pdfium_c.FPDFPageObj_GetMatrix(obj, self.m_ref):
+            return _IDENTITY
+        return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+    def path_edges(self, path: Any, m: _Matrix) -> None:
+        """The straight, axis-parallel pieces of one path, closing segments included.
+
+        A curve (Bézier segment) is no rule; it only ends the straight run.
+        """
+        left, top = self.left, self.top
+        a, b, c, d, e, f = m
+        x, y, x_ref, y_ref = self.x, self.y, self.x_ref, self.y_ref
+        get_segment = pdfium_c.FPDFPath_GetPathSegment
+        get_point = pdfium_c.FPDFPathSegment_GetPoint
+        get_kind = pdfium_c.FPDFPathSegment_GetType
+        get_close = pdfium_c.FPDFPathSegment_GetClose
+        horizontal, vertical = self.horizontal, self.vertical
+        started = placed = False  # a subpath has begun; a current point is set
+        sx = sy = cx = cy = 0.0
+        for j in range(pdfium_c.FPDFPath_CountSegments(path)):
+            segment = get_segment(path, j)
+            if not get_point(segment, x_ref, y_ref):
+                continue
+            xv, yv = x.value, y.value
+            px, py = a * xv + c * yv + e - left, top - (b * xv + d * yv + f)
+            kind = get_kind(segment)
+            if kind == _MOVETO:
+                sx, sy = cx, cy = px, py
+                started = placed = True
+                continue
+            if kind == _LINETO and placed:
+                _add(cx, cy, px, py, horizontal, vertical)
+            cx, cy = px, py
+            placed = True
+            if get_close(segment) and started:
+                _add(px, py, sx, sy, horizontal, vertical)
+                cx, cy = sx, sy
 
 
-def _painted(path: Any) -> bool:
-    fill, stroke = ctypes.c_int(), ctypes.c_int()
-    if not pdfium_c.FPDFPath_GetDrawMode(path, fill, stroke):
-        return False
-    return fill.value != pdfium_c.FPDF_FILLMODE_NONE or bool(stroke.value)
-
-
-def _matrix(obj: Any) -> _Matrix:
-    m = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
-        return _IDENTITY
-    return (m.a, m.b, m.c, m.d, m.e, m.f)
+def _add(px: float, py: float, qx: float, qy: float, horizontal: list[Edge], vertical: list[Edge]) -> None:
+    """The segment from p to q, if it is a rule."""
+    if abs(py - qy) <= _AXIS_SLACK and abs(px - qx) > _AXIS_SLACK:
+        horizontal.append(_new(Edge, (min(px, qx), py, max(px, qx), py)))
+    elif abs(px - qx) <= _AXIS_SLACK and abs(py - qy) > _AXIS_SLACK:
+        vertical.append(_new(Edge, (px, min(py, qy), px, max(py, qy))))
 
 
 def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
@@ -280,42 +336,6 @@ def _compose(inner: _Matrix, outer: _Matrix) -> _Matrix:
     return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
 
 
-def _path_edges(
-    path: Any, m: _Matrix, origin: tuple[float, float], horizontal: list[Edge], vertical: list[Edge]
-) -> None:
-    """The straight, axis-parallel pieces of one path, closing segments included.
-
-    A curve (Bézier segment) is no rule; it only ends the straight run.
-    """
-    left, top = origin
-    a, b, c, d, e, f = m
-    x, y = ctypes.c_float(), ctypes.c_float()
-    get_segment = pdfium_c.FPDFPath_GetPathSegment
-    get_point = pdfium_c.FPDFPathSegment_GetPoint
-    get_kind = pdfium_c.FPDFPathSegment_GetType
-    get_close = pdfium_c.FPDFPathSegment_GetClose
-    start: tuple[float, float] | None = None
-    current: tuple[float, float] | None = None
-    for j in range(pdfium_c.FPDFPath_CountSegments(path)):
-        segment = get_segment(path, j)
-        if not get_point(segment, x, y):
-            continue
-        point = (a * x.value + c * y.value + e - left, top - (b * x.value + d * y.value + f))
-        kind = get_kind(segment)
-        if kind == pdfium_c.FPDF_SEGMENT_MOVETO:
-            start = current = point
-            continue
-        if kind == pdfium_c.FPDF_SEGMENT_LINETO and current is not None:
-            _add_edge(current, point, horizontal, vertical)
-        current = point
-        if get_close(segment) and start is not None:
-            _add_edge(point, start, horizontal, vertical)
-            current = start
-
-
-def _add_edge(p: tuple[float, float], q: tuple[float, float], horizontal: list[Edge], vertical: list[Edge]) -> None:
-    (px, py), (qx, qy) = p, q
-    if abs(py - qy) <= _AXIS_SLACK and abs(px - qx) > _AXIS_SLACK:
-        horizontal.append(Edge(min(px, qx), py, max(px, qx), py))
-    elif abs(px - qx) <= _AXIS_SLACK and abs(py - qy) > _AXIS_SLACK:
-        vertical.append(Edge(px, min(py, qy), px, max(py, qy)))
+_new = tuple.__new__
+_PATH, _FORM = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+_MOVETO, _LINETO = pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO
