@@ -1,7 +1,7 @@
 """Reading the reporting month from what a form says.
 
     "Oktober 2026", "okt -26", "Okt-26", "2026-10", "10/2026", "Juli månad 2026",
-    "Månad: 10/2026", "2026-10-31"                      -> that month
+    "Månad: 10/2026", "2026-10-31", "31/10 2026"        -> that month
     "Juli månad", "oktober"                              -> month only (no period on its own)
     "september/oktober 2026", "2026-09 – 2026-10"        -> ambiguous
 
@@ -40,7 +40,10 @@ _ISO_RE = re.compile(r"\b(20\d\d)\s*[-/.]\s*(0?[1-9]|1[0-2])(?:\s*[-/.]\s*(\d{1,
 _MY_RE = re.compile(r"\b(0?[1-9]|1[0-2])\s*[-/.]\s*(20\d\d)\b")
 # "1/10 – 31/10 2026": a span of days within one month.
 _DAY_SPAN_RE = re.compile(r"\b\d{1,2}\s*/\s*(0?[1-9]|1[0-2])\s*-\s*\d{1,2}\s*/\s*(0?[1-9]|1[0-2])\s*,?\s*(20\d\d)\b")
-_DMY_RE = re.compile(r"\b(\d{1,2})\s*[-/.]\s*(0?[1-9]|1[0-2])\s*[-/.]\s*(20\d\d)\b")
+# A day's number just before a month's name: "5 oktober 2026", "den 5:e okt. 2026".
+_DAY_BEFORE_RE = re.compile(r"\b(?:[1-9]|[12]\d|3[01])(?::e|:a)?\.?\s*$")
+# "31/10/2026", "31.10.2026", and the Swedish "31/10 2026" (a space before the year).
+_DMY_RE = re.compile(r"\b(\d{1,2})\s*[-/.]\s*(0?[1-9]|1[0-2])(?:\s*[-/.]\s*|(?<=\d)\s+)(20\d\d)\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,7 @@ def read_period(text: str) -> PeriodReading:
         year = _year(m.group(2), m.group(3))
         if year and 2000 <= year <= 2099:
             found.add(Period(year, _MONTH_WORDS[m.group(1)]))
+            from_date = from_date or _DAY_BEFORE_RE.search(t, 0, m.start()) is not None  # "5 oktober 2026"
     for m in _DAY_SPAN_RE.finditer(t):
         months = {int(m.group(1)), int(m.group(2))}
         if len(months) == 1:

@@ -99,6 +99,13 @@ def read_section(section: Section, form: FormSpec) -> SectionRead:
     for i, line in enumerate(lines):
         if line.kind is Kind.BREAK and fold(line.raw).startswith("datum"):
             dated = read_period(line.text)
+            if not line.text:
+                # "Datum:" alone, the day on the next line (a sheet's cell beside the label, a
+                # signature block): a date, neither the period nor a title line.
+                below = value_below(lines, i, form)
+                if below.index is not None and (day := read_period(below.value)).from_date:
+                    dated = day
+                    taken.add(below.index)
             if dated.period:
                 result.dates.append(dated.period)
         if line.kind is Kind.MUNICIPALITY:
