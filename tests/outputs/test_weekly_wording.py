@@ -1,6 +1,7 @@
 """A weekly form's mail says weeks, and the hour of its deadline: the reminders name the day and time
 ("senast tisdag 20 oktober kl. 16.00"), the compilation and the leadership digest (text, HTML and the
-charts' alt texts) say "vecka"/"veckan" where a monthly county's say "månad". Monthly mail is unchanged."""
+charts' alt texts) say "vecka"/"veckan" where a monthly county's say "månad"; a signal names the week.
+Monthly mail is unchanged."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 from flow.calendar import deadline
 from outputs.digest import build_digest
-from outputs.notices import CompilationSummary, build_compilation, build_reminder
+from outputs.notices import CompilationSummary, build_compilation, build_reminder, build_signal_notice
 from outputs.picture import CountyPicture, MonthReport, MonthState
 from outputs.replies import ReplyContext
 from parsers.form import builtin_form_path, default_form, load_form
@@ -128,3 +129,16 @@ def test_the_monthly_digest_still_says_months() -> None:
     assert "Månadssammanställning för länsledningen" in digest.text
     alts = re.findall(r'alt="([^"]*)"', digest.html)
     assert alts and all("den enda månaden med svar" in a for a in alts), alts
+
+
+@pytest.mark.parametrize(("period", "said", "label"),
+                         [(W43, "vecka 43 2026", "Vecka:"), (OCT, "oktober 2026", "Månad:")])
+def test_a_signal_names_the_week_or_the_month(period: Period, said: str, label: str) -> None:
+    msg = build_signal_notice(CTX, to=["andt@lansstyrelsen-orebro.example"], rule_name="Narkotika",
+                              municipality="Kumla", period=period, question_label="Fråga 5 Narkotika",
+                              level_name="Viss oro", excerpt="Langning vid skolan.",
+                              now=datetime(2026, 10, 21, 9, tzinfo=TZ))
+    assert str(msg["Subject"]) == f"Signal från lägesbilden: Narkotika – Kumla, {said}"
+    body = _body(msg)
+    assert f"Lägesbilden för {said} från Kumla" in body and f"{label} {said}" in body
+    assert ("vecka" in body.lower()) == period.is_week  # a month's signal never says week, nor the reverse
