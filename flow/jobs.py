@@ -16,14 +16,13 @@ from sqlalchemy.engine import Engine
 from flow.calendar import add_working_days, deadline
 from flow.picture import build_picture
 from flow.queueing import queue_mail_once, reply_context
+from flow.reminder_form import reminder_form
 from flow.reminders import ReminderPlan, due_reminders, periods_to_check
 from flow.reply_forwards import flush_reply_forwards
 from flow.reports import status_for
 from flow.settings import Config
 from flow.staff_notices import flush_staff_notices
 from ingest.route import received_period
-from outputs.blank_docx import build_blank_docx
-from outputs.blank_forms import blank_form_filename
 from outputs.digest import Digest, build_digest, digest_message
 from outputs.notices import Arrival, CompilationSummary, build_compilation, build_reminder
 from outputs.replies import build_staff_notice
@@ -79,8 +78,7 @@ def queue_reminders(engine: Engine, config: Config, now: datetime) -> ReminderPl
     form = config.county.form
     with transaction(engine) as s:
         for r in plan.reminders:
-            blank = (blank_form_filename(form, "docx", r.municipality, r.period),
-                     build_blank_docx(form, r.municipality, r.period))
+            blank = reminder_form(s, config, r.municipality, r.period)
             msg = build_reminder(ctx, to=list(r.to), cc=list(r.cc), municipality=r.municipality, period=r.period,
                                  stage=r.stage, deadline=deadline(r.period, form.deadline), blank_form=blank,
                                  now=now, due_at=form.deadline.at)

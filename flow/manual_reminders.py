@@ -17,11 +17,10 @@ from sqlalchemy.engine import Engine
 
 from flow.calendar import deadline, report_state
 from flow.queueing import queue_mail_once, reply_context
+from flow.reminder_form import reminder_form
 from flow.reminders import ordered
 from flow.settings import Config, Stage
 from flow.staff_ops import OperationRefused
-from outputs.blank_docx import build_blank_docx
-from outputs.blank_forms import blank_form_filename
 from outputs.notices import build_reminder
 from outputs.picture import MonthState
 from parsers.result import Period
@@ -109,7 +108,7 @@ def remind_now(engine: Engine, config: Config, municipality: str, period: Period
         if any(at is not None and now - at < AGAIN_AFTER for at in recent):
             raise OperationRefused(f"En påminnelse till {municipality} lades i utkorgen för mindre än en timme sedan.")
         form = config.county.form
-        blank = (blank_form_filename(form, "docx", municipality, period), build_blank_docx(form, municipality, period))
+        blank = reminder_form(s, config, municipality, period)
         msg = build_reminder(reply_context(config), to=list(choice.to), cc=list(choice.cc), municipality=municipality,
                              period=period, stage=stage.name, deadline=deadline(period, form.deadline),
                              blank_form=blank, now=now, due_at=form.deadline.at)
