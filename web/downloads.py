@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from flow.accounts import Role
-from flow.downloads import blank_form, digest_html, workbook
+from flow.downloads import blank_form, digest_html, last_area, workbook
 from flow.staff_ops import OperationRefused
 from parsers.result import Period
 from web.page import Page
@@ -44,7 +44,7 @@ def routes(page: Page) -> list[BaseRoute]:
             return account
         now = page.clock().astimezone(page.tz)
         return page.render(request, "downloads.html.j2", year=now.year, period=period_of(None),
-                           staff=account.role is Role.STAFF,
+                           staff=account.role is Role.STAFF, area_field=bool(page.config.county.form.labels.area),
                            municipalities=[m.name for m in page.config.municipalities])
 
     async def get_workbook(request: Request) -> Response:
@@ -81,8 +81,13 @@ def routes(page: Page) -> list[BaseRoute]:
             period = Period.parse(q["period"]) if q.get("period") else None
         except ValueError:
             return page.error(request, 400, "Ange perioden som ÅÅÅÅ-MM (eller ÅÅÅÅ-Vnn för en vecka).")
+        municipality = q.get("kommun") or None
+        # On a form that asks for the area: the one typed, else (when asked) the municipality's last.
+        area = (q.get("omrade") or "").strip() or None if page.config.county.form.labels.area else None
         try:
-            name, data = await run_in_threadpool(blank_form, page.config, ext, q.get("kommun") or None, period)
+            if area is None and municipality and q.get("senaste_omrade") and page.config.county.form.labels.area:
+                area = await run_in_threadpool(last_area, page.engine, page.config, municipality)
+            name, data = await run_in_threadpool(blank_form, page.config, ext, municipality, period, area)
         except OperationRefused as exc:
             return page.error(request, 400, str(exc))
         return attachment(name, data, XLSX if ext == "xlsx" else DOCX)
