@@ -16,13 +16,10 @@ from outputs.blank_docx import build_blank_docx
 from parsers import parse_bytes
 from parsers.result import ParseResult, Period
 from tests.builders import mail as mails
+from tests.flow.test_area_forms import W45, WEEKLY
 from tests.flow.test_pipeline import Box, at
 from tests.outputs.fill import fill_docx
 from tests.parsers.test_forms_as_data import EST, EST_ANSWERS
-
-ROOT = Path(__file__).resolve().parents[2]
-WEEKLY = ROOT / "examples" / "orebro-est-weekly.toml"
-W45 = Period.iso_week(2026, 45)
 
 
 @pytest.fixture
