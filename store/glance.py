@@ -32,27 +32,31 @@ def year_levels(s: Session, county: str, year: int, lowest: int, highest: int,
     where = (sub.county == county) & (sub.period >= f"{year:04d}-01") & (sub.period <= f"{year:04d}-W99")
     s.flush()  # a Core read on the session's connection must see what the session holds unflushed
     conn = s.connection()
-    first: dict[tuple[str, str], tuple[int, datetime]] = {}
-    latest: dict[tuple[str, str], tuple[int, int]] = {}
-    for row_id, municipality, period, version, received_at in conn.execute(
-            core_select(sub.id, sub.municipality, sub.period, sub.version, sub.received_at).where(where)).all():
-        key = (municipality, period)
-        if key not in first or version < first[key][0]:
-            first[key] = (version, received_at)
-        if key not in latest or version > latest[key][0]:
-            latest[key] = (version, row_id)
     counted = and_(ans.withheld.is_(False), ans.impact >= lowest, ans.impact <= highest)
     if question is not None:
         counted = and_(counted, ans.question == question)
-    grouped = (core_select(ans.submission_id, func.max(case((counted, ans.impact))),
-                           func.max(case((ans.withheld.is_(True), 1), else_=0)))
-               .join(_SUBMISSION, sub.id == ans.submission_id).where(where).group_by(ans.submission_id))
-    levels = {row_id: (level, bool(held)) for row_id, level, held in conn.execute(grouped).all()}
+    # One query: every version of the year with its answers grouped by the database (a version without
+    # answers too, by the outer join), instead of the versions and the grouped answers apart.
+    versions = (core_select(sub.municipality, sub.period, sub.version, sub.received_at,
+                            func.max(case((counted, ans.impact))),
+                            func.max(case((ans.withheld.is_(True), 1), else_=0)))
+                .select_from(_SUBMISSION.outerjoin(_ANSWER, sub.id == ans.submission_id)).where(where)
+                .group_by(sub.id))  # the key: PostgreSQL then allows the row's other columns
+    first: dict[tuple[str, str], tuple[int, datetime]] = {}
+    latest: dict[tuple[str, str], tuple[int, int | None, bool]] = {}
+    # Read a few hundred rows at a time, not listed whole: fewer rows live at once, so fewer of them
+    # outlast a garbage collection into the oldest generation and bring on a full collection sooner.
+    for part in conn.execute(versions).partitions(500):
+        for municipality, period, version, received_at, level, held in part:
+            key = (municipality, period)
+            if key not in first or version < first[key][0]:
+                first[key] = (version, received_at)
+            if key not in latest or version > latest[key][0]:
+                latest[key] = (version, level, bool(held))
     parsed: dict[str, Period] = {}
     out = []
-    for key, (version, row_id) in latest.items():
+    for key, (version, level, held) in latest.items():
         municipality, text = key
         period = parsed.get(text) or parsed.setdefault(text, Period.parse(text))
-        level, held = levels.get(row_id, (None, False))
         out.append(ReportLevel(municipality, period, version, first[key][1], level, held))
     return out
