@@ -236,6 +236,8 @@ def _wording_piece(text: str, question: Question) -> bool:
     folded, wording = fold(text), fold(question.text)
     if len(folded) >= _MIN_WORDING_PIECE and folded in wording or len(folded) >= 4 and wording.startswith(folded):
         return True
+    if len(folded) >= 4 and wording.endswith(" " + folded):
+        return True  # its last words, wrapped onto a line of their own ("risker?")
     return mostly_wording(folded, wording)
 
 
