@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import resource
 from multiprocessing.connection import Connection
 
@@ -26,6 +27,7 @@ MEMORY_MESSAGE = (
 
 _MEMORY_MARGIN = 16 * 1024 * 1024  # within this of the cap, a failed read is the cap's doing
 _RETIRE_MARGIN = 64 * 1024 * 1024  # a reader that came this close to its cap is replaced
+_PARENT_CHECK_SECONDS = 1.0  # how often an idle reader checks that its parent is alive
 
 
 def _peak_address_space() -> int:
@@ -68,8 +70,15 @@ def serve(conn: Connection, memory_bytes: int) -> None:
     # a reader forked from `lagesbild reprocess` twice as slow as the same parse in process.
     gc.freeze()
     forms: dict[int, FormSpec] = {}
+    parent = os.getppid()
     while True:
         try:
+            # A parent killed outright never closes this pipe for us: a sibling reader forked after
+            # this one holds a copy of its end. So an idle reader looks for its parent now and then,
+            # and ends when it has gone (reparented), instead of living on beside a dead worker.
+            while not conn.poll(_PARENT_CHECK_SECONDS):
+                if os.getppid() != parent:
+                    return
             task = conn.recv()
         except (EOFError, OSError):
             return
