@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
-import docx
 import openpyxl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +21,7 @@ from parsers.form import default_form
 from parsers.limits import Limits
 from parsers.period import MONTH_NAMES
 from parsers.result import ParseResult, Period
+from tests.parsers.paragraph_forms import paragraph_docx
 
 FORM = default_form()
 # How a day is written: 2026-11-02, 2/11 2026, 2.11.2026, 2026/11/02, 2 november 2026, den 2 nov. 2026.
@@ -59,20 +59,10 @@ def _transposed_sheet(period: Period, day: str) -> bytes:
 
 
 def _word(period: Period, day: str) -> bytes:
-    document = docx.Document()
-    document.add_paragraph(FORM.title)
-    document.add_paragraph("Underlaget inlämnat av kommun: Mora")
-    document.add_paragraph("Datum:")
-    document.add_paragraph(day)
-    document.add_paragraph(f"Avser: {MONTH_NAMES[period.month - 1]} {period.year}")
-    for question in FORM.questions:
-        document.add_paragraph(f"{question.number}. {question.short}")
-        if question.impact:
-            document.add_paragraph("Påverkan: 2")
-        document.add_paragraph(f"Kommentar: Lugnt i kommunen, fråga {question.number}.")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    header = ["Underlaget inlämnat av kommun: Mora", "Datum:", day,
+              f"Avser: {MONTH_NAMES[period.month - 1]} {period.year}"]
+    return paragraph_docx(FORM, header, lambda q: [f"{q.number}. {q.short}"],
+                          lambda q: f"Lugnt i kommunen, fråga {q.number}.")
 
 
 def _read(kind: str, period: Period, day: str) -> ParseResult:

@@ -4,34 +4,24 @@ first line of the answer: the comment is exactly what was written under it, with
 
 from __future__ import annotations
 
-import io
-
-import docx
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parsers import parse_bytes
-from parsers.form import default_form
+from parsers.form import Question, default_form
+from tests.parsers.paragraph_forms import paragraph_docx
 
 FORM = default_form()
 
 
 def _form(cut_from_end: dict[int, int]) -> bytes:
-    document = docx.Document()
-    document.add_paragraph(FORM.title)
-    document.add_paragraph("Underlaget inlämnat av kommun: Mora")
-    document.add_paragraph("Oktober 2026")
-    for question in FORM.questions:
+    def heading(question: Question) -> list[str]:
         words = question.text.split()
         cut = len(words) - cut_from_end[question.number]
-        document.add_paragraph(f"Fråga {question.number}, {question.short}: {' '.join(words[:cut])}")
-        document.add_paragraph(" ".join(words[cut:]))
-        if question.impact:
-            document.add_paragraph("Påverkan: 2")
-        document.add_paragraph(f"Kommentar: Lugnt i kommunen under månaden, fråga {question.number}.")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+        return [f"Fråga {question.number}, {question.short}: {' '.join(words[:cut])}", " ".join(words[cut:])]
+
+    return paragraph_docx(FORM, ["Underlaget inlämnat av kommun: Mora", "Oktober 2026"], heading,
+                          lambda q: f"Lugnt i kommunen under månaden, fråga {q.number}.")
 
 
 @settings(max_examples=20, deadline=None)
